@@ -1,0 +1,1 @@
+"""Signal receivers of the app (logout closes connections: see messaging work)."""

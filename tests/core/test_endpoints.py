@@ -1,0 +1,73 @@
+import pytest
+
+from django_aws_api_gateway_websockets import aws
+from django_aws_api_gateway_websockets.models import ApiGateway
+
+
+@pytest.mark.parametrize(
+    ("api_endpoint", "stage", "expected"),
+    [
+        ("ws://127.0.0.1:8001", "", "http://127.0.0.1:8001/production"),
+        ("wss://abc.execute-api.eu-west-1.amazonaws.com", "dev", "https://abc.execute-api.eu-west-1.amazonaws.com/dev"),
+        ("https://local.test:9000/", "v1", "https://local.test:9000/v1"),
+        ("http://[::1]:8001", "", "http://[::1]:8001/production"),
+    ],
+)
+def test_endpoint_from_api_endpoint(api_endpoint: str, stage: str, expected: str) -> None:
+    url = aws.management_endpoint_url(
+        api_endpoint=api_endpoint, api_id="ignored", stage_name=stage, region="eu-west-1"
+    )
+    assert url == expected
+
+
+def test_endpoint_from_api_id_and_region() -> None:
+    url = aws.management_endpoint_url(
+        api_endpoint="", api_id="abc123", stage_name="", region="us-east-2"
+    )
+    assert url == "https://abc123.execute-api.us-east-2.amazonaws.com/production"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"api_endpoint": "ftp://x", "api_id": "a", "region": "r"}, "not a ws://"),
+        ({"api_endpoint": "ws://", "api_id": "a", "region": "r"}, "not a ws://"),
+        ({"api_endpoint": "", "api_id": "", "region": "r"}, "neither api_endpoint nor api_id"),
+        ({"api_endpoint": "", "api_id": "a", "region": None}, "AWS_GATEWAY_REGION_NAME"),
+    ],
+)
+def test_endpoint_misconfiguration_is_explained(kwargs: dict[str, str], message: str) -> None:
+    with pytest.raises(aws.ConfigurationError, match=message):
+        aws.management_endpoint_url(stage_name="", **kwargs)
+
+
+def test_record_uses_region_setting(settings: object, db: None) -> None:
+    record = ApiGateway(api_name="x", api_id="zz9", stage_name="beta")
+    assert record.management_endpoint_url == "https://zz9.execute-api.eu-west-1.amazonaws.com/beta"
+    assert record.effective_stage_name == "beta"
+
+
+def test_region_falls_back_to_aws_region_name(settings: object) -> None:
+    from django.test import override_settings
+
+    with override_settings(AWS_GATEWAY_REGION_NAME=None, AWS_REGION_NAME="ap-south-1"):
+        record = ApiGateway(api_name="x", api_id="zz9")
+        assert record.management_endpoint_url.endswith("ap-south-1.amazonaws.com/production")
+
+
+def test_configured_endpoint_replaces_only_aws_hosted_endpoints(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI", "http://127.0.0.1:5999")
+    aws_client = aws.management_client("https://a.execute-api.eu-west-1.amazonaws.com/production")
+    assert aws_client.meta.endpoint_url == "http://127.0.0.1:5999"
+    local_client = aws.management_client("http://127.0.0.1:8001/production")
+    assert local_client.meta.endpoint_url == "http://127.0.0.1:8001/production"
+    monkeypatch.setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")
+    assert not aws.has_configured_endpoint("apigatewaymanagementapi")
+
+
+def test_clients_are_reused_per_endpoint() -> None:
+    first = aws.management_client("http://127.0.0.1:8001/production")
+    assert aws.management_client("http://127.0.0.1:8001/production") is first
+    assert aws.management_client("http://127.0.0.1:8002/production") is not first
