@@ -108,10 +108,11 @@ def client(service: str, endpoint_url: str | None = None) -> Any:
     with _clients_lock:
         existing = _clients.get(key)
         if existing is None:
-            kwargs: dict[str, Any] = {"config": _client_config()}
-            if endpoint_url:
-                kwargs["endpoint_url"] = endpoint_url
-            existing = _clients[key] = boto3_session().client(service, **kwargs)
+            # boto3's stubs overload client() per service literal; ours is dynamic.
+            new_client: Any = boto3_session().client(  # type: ignore[call-overload]
+                service, endpoint_url=endpoint_url or None, config=_client_config()
+            )
+            existing = _clients[key] = new_client
         return existing
 
 

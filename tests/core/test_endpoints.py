@@ -8,7 +8,11 @@ from django_aws_api_gateway_websockets.models import ApiGateway
     ("api_endpoint", "stage", "expected"),
     [
         ("ws://127.0.0.1:8001", "", "http://127.0.0.1:8001/production"),
-        ("wss://abc.execute-api.eu-west-1.amazonaws.com", "dev", "https://abc.execute-api.eu-west-1.amazonaws.com/dev"),
+        (
+            "wss://abc.execute-api.eu-west-1.amazonaws.com",
+            "dev",
+            "https://abc.execute-api.eu-west-1.amazonaws.com/dev",
+        ),
         ("https://local.test:9000/", "v1", "https://local.test:9000/v1"),
         ("http://[::1]:8001", "", "http://[::1]:8001/production"),
     ],
@@ -71,3 +75,20 @@ def test_clients_are_reused_per_endpoint() -> None:
     first = aws.management_client("http://127.0.0.1:8001/production")
     assert aws.management_client("http://127.0.0.1:8001/production") is first
     assert aws.management_client("http://127.0.0.1:8002/production") is not first
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"api_endpoint": "ws://127.0.0.1:8001"}, "ws://127.0.0.1:8001/production"),
+        ({"api_endpoint": "wss://a.example/", "stage_name": "dev"}, "wss://a.example/dev"),
+        (
+            {"domain_name": "ws.example.com", "api_endpoint": "wss://a.example"},
+            "wss://a.example/production",
+        ),
+        ({"domain_name": "ws.example.com", "custom_domain_created": True}, "wss://ws.example.com"),
+        ({}, ""),
+    ],
+)
+def test_client_url(fields: dict[str, object], expected: str) -> None:
+    assert ApiGateway(api_name="x", **fields).client_url == expected

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,98 +14,257 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ApiGateway',
+            name="ApiGateway",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('api_name', models.CharField(max_length=128, unique=True, verbose_name='API name')),
-                ('api_description', models.TextField(blank=True, verbose_name='API description')),
-                ('default_channel_name', models.CharField(default='default', help_text='Channel a connection joins when it names none (?channel=...).', max_length=100, verbose_name='default channel name')),
-                ('domain_name', models.CharField(blank=True, help_text='e.g. ws.example.com', max_length=253, verbose_name='custom domain name')),
-                ('target_base_endpoint', models.URLField(help_text='URL of the WebSocketView, ending in a slash: API Gateway posts to <endpoint>connect, <endpoint>disconnect and <endpoint>default.', max_length=500, verbose_name='target base endpoint')),
-                ('certificate_arn', models.CharField(blank=True, max_length=2048, verbose_name='ACM certificate ARN')),
-                ('hosted_zone_id', models.CharField(blank=True, max_length=32, verbose_name='Route 53 hosted zone id')),
-                ('api_key_selection_expression', models.CharField(default='$request.header.x-api-key', max_length=255)),
-                ('route_selection_expression', models.CharField(default='$request.body.action', max_length=255)),
-                ('route_key', models.CharField(default='action', help_text='Body key that names the route, as in the route selection expression.', max_length=128)),
-                ('stage_name', models.CharField(blank=True, help_text="Blank means 'production'.", max_length=128)),
-                ('stage_description', models.CharField(blank=True, max_length=1024)),
-                ('tags', models.JSONField(blank=True, default=dict)),
-                ('api_id', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='API id')),
-                ('api_endpoint', models.CharField(blank=True, help_text='wss://<api_id>.execute-api.<region>.amazonaws.com, or ws://host:port', max_length=500, verbose_name='API endpoint')),
-                ('api_gateway_domain_name', models.CharField(blank=True, max_length=253)),
-                ('api_mapping_id', models.CharField(blank=True, max_length=64)),
-                ('api_created', models.BooleanField(default=False)),
-                ('custom_domain_created', models.BooleanField(default=False)),
-                ('created_on', models.DateTimeField(auto_now_add=True)),
-                ('updated_on', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "api_name",
+                    models.CharField(max_length=128, unique=True, verbose_name="API name"),
+                ),
+                ("api_description", models.TextField(blank=True, verbose_name="API description")),
+                (
+                    "default_channel_name",
+                    models.CharField(
+                        default="default",
+                        help_text="Channel a connection joins when it names none (?channel=...).",
+                        max_length=100,
+                        verbose_name="default channel name",
+                    ),
+                ),
+                (
+                    "domain_name",
+                    models.CharField(
+                        blank=True,
+                        help_text="e.g. ws.example.com",
+                        max_length=253,
+                        verbose_name="custom domain name",
+                    ),
+                ),
+                (
+                    "target_base_endpoint",
+                    models.URLField(
+                        help_text="URL of the WebSocketView, ending in a slash: API Gateway posts to <endpoint>connect, <endpoint>disconnect and <endpoint>default.",
+                        max_length=500,
+                        verbose_name="target base endpoint",
+                    ),
+                ),
+                (
+                    "certificate_arn",
+                    models.CharField(
+                        blank=True, max_length=2048, verbose_name="ACM certificate ARN"
+                    ),
+                ),
+                (
+                    "hosted_zone_id",
+                    models.CharField(
+                        blank=True, max_length=32, verbose_name="Route 53 hosted zone id"
+                    ),
+                ),
+                (
+                    "api_key_selection_expression",
+                    models.CharField(default="$request.header.x-api-key", max_length=255),
+                ),
+                (
+                    "route_selection_expression",
+                    models.CharField(default="$request.body.action", max_length=255),
+                ),
+                (
+                    "route_key",
+                    models.CharField(
+                        default="action",
+                        help_text="Body key that names the route, as in the route selection expression.",
+                        max_length=128,
+                    ),
+                ),
+                (
+                    "stage_name",
+                    models.CharField(
+                        blank=True, help_text="Blank means 'production'.", max_length=128
+                    ),
+                ),
+                ("stage_description", models.CharField(blank=True, max_length=1024)),
+                ("tags", models.JSONField(blank=True, default=dict)),
+                (
+                    "api_id",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=64, verbose_name="API id"
+                    ),
+                ),
+                (
+                    "api_endpoint",
+                    models.CharField(
+                        blank=True,
+                        help_text="wss://<api_id>.execute-api.<region>.amazonaws.com, or ws://host:port",
+                        max_length=500,
+                        verbose_name="API endpoint",
+                    ),
+                ),
+                ("api_gateway_domain_name", models.CharField(blank=True, max_length=253)),
+                ("api_mapping_id", models.CharField(blank=True, max_length=64)),
+                ("api_created", models.BooleanField(default=False)),
+                ("custom_domain_created", models.BooleanField(default=False)),
+                ("created_on", models.DateTimeField(auto_now_add=True)),
+                ("updated_on", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'API Gateway',
-                'verbose_name_plural': 'API Gateways',
+                "verbose_name": "API Gateway",
+                "verbose_name_plural": "API Gateways",
             },
         ),
         migrations.CreateModel(
-            name='ConnectionRateLimit',
+            name="ConnectionRateLimit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=255)),
-                ('window_start', models.DateTimeField()),
-                ('attempts', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=255)),
+                ("window_start", models.DateTimeField()),
+                ("attempts", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'verbose_name': 'connection rate limit',
-                'indexes': [models.Index(fields=['window_start'], name='dagw_rate_window_start')],
-                'constraints': [models.UniqueConstraint(fields=('key', 'window_start'), name='dagw_unique_rate_window')],
+                "verbose_name": "connection rate limit",
+                "indexes": [models.Index(fields=["window_start"], name="dagw_rate_window_start")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("key", "window_start"), name="dagw_unique_rate_window"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ApiGatewayAdditionalRoute',
+            name="ApiGatewayAdditionalRoute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=128)),
-                ('route_key', models.CharField(help_text="Value of the route key in the message body, e.g. 'chat'.", max_length=128)),
-                ('integration_url', models.URLField(max_length=500)),
-                ('api_gateway', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='additional_routes', to='django_aws_api_gateway_websockets.apigateway')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=128)),
+                (
+                    "route_key",
+                    models.CharField(
+                        help_text="Value of the route key in the message body, e.g. 'chat'.",
+                        max_length=128,
+                    ),
+                ),
+                ("integration_url", models.URLField(max_length=500)),
+                (
+                    "api_gateway",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="additional_routes",
+                        to="django_aws_api_gateway_websockets.apigateway",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'additional route',
-                'constraints': [models.UniqueConstraint(fields=('api_gateway', 'route_key'), name='dagw_unique_route_key_per_gateway')],
+                "verbose_name": "additional route",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("api_gateway", "route_key"),
+                        name="dagw_unique_route_key_per_gateway",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='WebSocketSession',
+            name="WebSocketSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('connection_id', models.CharField(max_length=128, unique=True, verbose_name='connection id')),
-                ('channel_name', models.CharField(max_length=100, verbose_name='channel')),
-                ('connected', models.BooleanField(default=True)),
-                ('request_count', models.PositiveIntegerField(default=0)),
-                ('source_ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='source IP')),
-                ('django_session_hash', models.CharField(blank=True, editable=False, max_length=64)),
-                ('session_auth_hash', models.CharField(blank=True, editable=False, max_length=128)),
-                ('created_on', models.DateTimeField(auto_now_add=True)),
-                ('updated_on', models.DateTimeField(auto_now=True)),
-                ('api_gateway', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='websocket_sessions', to='django_aws_api_gateway_websockets.apigateway')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='websocket_sessions', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "connection_id",
+                    models.CharField(max_length=128, unique=True, verbose_name="connection id"),
+                ),
+                ("channel_name", models.CharField(max_length=100, verbose_name="channel")),
+                ("connected", models.BooleanField(default=True)),
+                ("request_count", models.PositiveIntegerField(default=0)),
+                (
+                    "source_ip",
+                    models.GenericIPAddressField(blank=True, null=True, verbose_name="source IP"),
+                ),
+                (
+                    "django_session_hash",
+                    models.CharField(blank=True, editable=False, max_length=64),
+                ),
+                ("session_auth_hash", models.CharField(blank=True, editable=False, max_length=128)),
+                ("created_on", models.DateTimeField(auto_now_add=True)),
+                ("updated_on", models.DateTimeField(auto_now=True)),
+                (
+                    "api_gateway",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="websocket_sessions",
+                        to="django_aws_api_gateway_websockets.apigateway",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="websocket_sessions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'WebSocket session',
-                'indexes': [models.Index(fields=['channel_name', 'connected'], name='dagw_session_channel'), models.Index(fields=['api_gateway', 'connected'], name='dagw_session_gateway'), models.Index(fields=['user', 'connected'], name='dagw_session_user'), models.Index(fields=['django_session_hash'], name='dagw_session_django_session'), models.Index(fields=['connected', 'updated_on'], name='dagw_session_activity')],
+                "verbose_name": "WebSocket session",
+                "indexes": [
+                    models.Index(fields=["channel_name", "connected"], name="dagw_session_channel"),
+                    models.Index(fields=["api_gateway", "connected"], name="dagw_session_gateway"),
+                    models.Index(fields=["user", "connected"], name="dagw_session_user"),
+                    models.Index(
+                        fields=["django_session_hash"], name="dagw_session_django_session"
+                    ),
+                    models.Index(fields=["connected", "updated_on"], name="dagw_session_activity"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='WebSocketToken',
+            name="WebSocketToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token_hash', models.CharField(editable=False, max_length=64, unique=True)),
-                ('django_session_hash', models.CharField(editable=False, max_length=64)),
-                ('created_on', models.DateTimeField(auto_now_add=True)),
-                ('used_on', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='websocket_tokens', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token_hash", models.CharField(editable=False, max_length=64, unique=True)),
+                ("django_session_hash", models.CharField(editable=False, max_length=64)),
+                ("created_on", models.DateTimeField(auto_now_add=True)),
+                ("used_on", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="websocket_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'WebSocket token',
-                'indexes': [models.Index(fields=['created_on'], name='dagw_token_created'), models.Index(fields=['django_session_hash'], name='dagw_token_django_session')],
+                "verbose_name": "WebSocket token",
+                "indexes": [
+                    models.Index(fields=["created_on"], name="dagw_token_created"),
+                    models.Index(fields=["django_session_hash"], name="dagw_token_django_session"),
+                ],
             },
         ),
     ]

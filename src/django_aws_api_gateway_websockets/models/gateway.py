@@ -78,6 +78,15 @@ class ApiGateway(models.Model):
         return aws.stage_or_default(self.stage_name)
 
     @property
+    def client_url(self) -> str:
+        """The URL browsers connect to: custom domain, else endpoint plus stage."""
+        if self.domain_name and self.custom_domain_created:
+            return f"wss://{self.domain_name}"
+        if not self.api_endpoint:
+            return ""
+        return f"{self.api_endpoint.rstrip('/')}/{self.effective_stage_name}"
+
+    @property
     def management_endpoint_url(self) -> str:
         """Where this gateway's ``@connections`` calls go (see DESIGN.md)."""
         return aws.management_endpoint_url(
