@@ -21,8 +21,10 @@ apt_install() {
 }
 
 ensure_venv() {
-    local extras="$1" stamp want
-    want="$(sha256sum "$REPO/pyproject.toml" | cut -c1-16)-$extras"
+    # $1: comma-separated extras. The stamp records the pyproject hash and the
+    # extras installed, so the demo reuses a test environment and vice versa.
+    local wanted="$1" stamp hash installed missing=0 extra
+    hash="$(sha256sum "$REPO/pyproject.toml" | cut -c1-16)"
     stamp="$VENV/.installed"
     if [ ! -x "$VENV/bin/python" ]; then
         if ! "$PY" -m venv "$VENV" 2>/dev/null; then
@@ -30,10 +32,17 @@ ensure_venv() {
             "$PY" -m venv "$VENV"
         fi
     fi
-    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-        log "installing Python packages ($extras) into .venv"
+    installed="$(cat "$stamp" 2>/dev/null || true)"
+    if [ "${installed%%:*}" != "$hash" ]; then installed="$hash:"; missing=1; fi
+    for extra in ${wanted//,/ }; do
+        case ",${installed#*:}," in *",$extra,"*) ;; *) missing=1 ;; esac
+    done
+    if [ "$missing" = 1 ]; then
+        local all
+        all="$(printf '%s\n' ${wanted//,/ } $(tr ',' ' ' <<<"${installed#*:}") | sort -u | paste -sd, -)"
+        log "installing Python packages [$all] into .venv"
         "$VENV/bin/python" -m pip install -q --upgrade pip
-        "$VENV/bin/python" -m pip install -q -e "$REPO[$extras]"
-        echo "$want" >"$stamp"
+        "$VENV/bin/python" -m pip install -q -e "$REPO[$all]"
+        echo "$hash:$all" >"$stamp"
     fi
 }

@@ -1,0 +1,55 @@
+"""The chat's WebSocket view: API Gateway (or the local gateway) posts here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.dispatch import receiver
+from django.http import HttpRequest, JsonResponse
+
+from django_aws_api_gateway_websockets.models import WebSocketSession
+from django_aws_api_gateway_websockets.signals import connection_closed
+from django_aws_api_gateway_websockets.views import WebSocketView
+
+MAX_CHAT_TEXT_LENGTH = 500
+
+
+def send_presence(channel_name: str) -> None:
+    """Tell everyone in the room who is in the room."""
+    sessions = WebSocketSession.objects.connected().in_channel(channel_name)
+    names = sorted(
+        {username for username in sessions.values_list("user__username", flat=True) if username}
+    )
+    sessions.send_message({"type": "presence", "room": channel_name, "users": names})
+
+
+class ChatSocketView(WebSocketView):
+    USE_WS_TOKEN = True
+    ALLOWED_HANDLERS = ("join", "chat", "ping")
+
+    def join(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        # $connect cannot send to the client (the connection does not exist yet),
+        # so the page says "join" once it is open and everyone gets the new list.
+        send_presence(self.websocket_session.channel_name)
+
+    def chat(self, request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse | None:
+        text = self.body.get("text")
+        if not isinstance(text, str) or not text.strip():
+            return JsonResponse({"type": "error", "error": "text must be a non-empty string"})
+        if len(text) > MAX_CHAT_TEXT_LENGTH:
+            return JsonResponse(
+                {"type": "error", "error": f"at most {MAX_CHAT_TEXT_LENGTH} characters"}
+            )
+        room = self.websocket_session.channel_name
+        WebSocketSession.objects.connected().in_channel(room).send_message(
+            {"type": "chat", "room": room, "user": request.user.get_username(), "text": text}
+        )
+        return None
+
+    def ping(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        """Keep-alive from the browser client; nothing to do."""
+
+
+@receiver(connection_closed, sender=ChatSocketView)
+def _announce_departure(sender: type, session: WebSocketSession, **kwargs: Any) -> None:
+    send_presence(session.channel_name)
