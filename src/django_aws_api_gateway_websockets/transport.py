@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.core.exceptions import ImproperlyConfigured
@@ -80,16 +80,14 @@ class BotoTransport:
     """
 
     def post_to_connections(self, targets: Sequence[Target], data: bytes) -> list[Delivery]:
-        return self._run(targets, lambda client, cid: client.post_to_connection(
-            ConnectionId=cid, Data=data
-        ))
+        return self._run(
+            targets, lambda client, cid: client.post_to_connection(ConnectionId=cid, Data=data)
+        )
 
     def delete_connections(self, targets: Sequence[Target]) -> list[Delivery]:
         return self._run(targets, lambda client, cid: client.delete_connection(ConnectionId=cid))
 
-    def _run(
-        self, targets: Sequence[Target], call: Callable[[Any, str], object]
-    ) -> list[Delivery]:
+    def _run(self, targets: Sequence[Target], call: Callable[[Any, str], object]) -> list[Delivery]:
         # Looking a client up costs a lock and several settings reads: once per
         # endpoint per batch, not once per connection.
         clients: dict[str, Any] = {}
@@ -134,6 +132,8 @@ def delivery_for_client_error(exc: ClientError) -> Delivery:
     return Delivery(Outcome.FAILED, f"{reason}: {message}" if message else reason)
 
 
+T = TypeVar("T", bound=Transport)
+
 _transports: dict[str, Transport] = {}
 _overrides: list[Transport] = []
 _lock = threading.Lock()
@@ -172,7 +172,7 @@ def _load(path: str) -> Transport:
 
 
 @contextmanager
-def override_transport(transport: Transport) -> Iterator[Transport]:
+def override_transport(transport: T) -> Iterator[T]:
     """Use ``transport`` for every send in this process until the block ends.
 
     Process-wide, not per thread, so that sends made by a live test server's

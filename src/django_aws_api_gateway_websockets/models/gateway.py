@@ -3,14 +3,32 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
-from .. import aws
+from .. import aws, wire
 from ..conf import conf
+
+if TYPE_CHECKING:
+    from ..provisioning import Change, Progress
+
+
+class IntegrationType(models.TextChoices):
+    HTTP = "http", _("HTTP (HTTP_PROXY to a Django URL)")
+    LAMBDA = "lambda", _("Lambda function (AWS_PROXY)")
+
+
+class ProvisioningStatus(models.TextChoices):
+    NOT_CREATED = "not_created", _("not created")
+    IN_PROGRESS = "in_progress", _("in progress")
+    READY = "ready", _("ready")
+    FAILED = "failed", _("failed")
 
 
 class ApiGateway(models.Model):
@@ -63,6 +81,41 @@ class ApiGateway(models.Model):
     api_created = models.BooleanField(default=False)
     custom_domain_created = models.BooleanField(default=False)
 
+    # How API Gateway reaches the application.
+    integration_type = models.CharField(
+        _("integration type"),
+        max_length=16,
+        choices=IntegrationType.choices,
+        default=IntegrationType.HTTP,
+    )
+    lambda_function_arn = models.CharField(
+        _("Lambda function ARN"),
+        max_length=2048,
+        blank=True,
+        help_text=_("Required when the integration type is Lambda."),
+    )
+    integration_timeout_ms = models.PositiveIntegerField(
+        _("integration timeout (ms)"),
+        default=wire.INTEGRATION_TIMEOUT_MAX_MS,
+        validators=[
+            MinValueValidator(wire.INTEGRATION_TIMEOUT_MIN_MS),
+            MaxValueValidator(wire.INTEGRATION_TIMEOUT_MAX_MS),
+        ],
+    )
+    # Written by provisioning; shown in the admin.
+    deployment_id = models.CharField(_("deployment id"), max_length=64, blank=True)
+    provisioning_status = models.CharField(
+        _("provisioning status"),
+        max_length=16,
+        choices=ProvisioningStatus.choices,
+        default=ProvisioningStatus.NOT_CREATED,
+        editable=False,
+    )
+    provisioning_error = models.TextField(_("last provisioning error"), blank=True, editable=False)
+    provisioned_on = models.DateTimeField(
+        _("last provisioned"), null=True, blank=True, editable=False
+    )
+
     created_on = models.DateTimeField(auto_now_add=True)
     updated_on = models.DateTimeField(auto_now=True)
 
@@ -96,6 +149,38 @@ class ApiGateway(models.Model):
             region=conf.AWS_GATEWAY_REGION_NAME,
         )
 
+    def clean(self) -> None:
+        super().clean()
+        if self.integration_type == IntegrationType.LAMBDA and not self.lambda_function_arn:
+            raise ValidationError(
+                {"lambda_function_arn": _("A Lambda integration needs the function's ARN.")}
+            )
+
+    # AWS is only ever called through these explicit methods (admin actions,
+    # management commands): saving a record never provisions anything.
+
+    def create_gateway(self, progress: Progress | None = None) -> list[Change]:
+        from ..provisioning import create_gateway  # provisioning imports models
+
+        return create_gateway(self, progress=progress)
+
+    def create_custom_domain(self, progress: Progress | None = None) -> list[Change]:
+        from ..provisioning import create_custom_domain
+
+        return create_custom_domain(self, progress=progress)
+
+    def sync_gateway(
+        self, *, dry_run: bool = False, progress: Progress | None = None
+    ) -> list[Change]:
+        from ..provisioning import sync_gateway
+
+        return sync_gateway(self, dry_run=dry_run, progress=progress)
+
+    def delete_gateway(self, progress: Progress | None = None) -> list[Change]:
+        from ..provisioning import delete_gateway
+
+        return delete_gateway(self, progress=progress)
+
 
 class ApiGatewayAdditionalRoute(models.Model):
     api_gateway = models.ForeignKey(
@@ -121,18 +206,24 @@ class ApiGatewayAdditionalRoute(models.Model):
 
 # Registered api ids, cached per process so that a message or connect does not
 # pay a query to learn that its gateway exists (see conf.gateway_cache_seconds).
-_gateway_ids: dict[str, tuple[float, int | None]] = {}
+_gateway_ids: dict[str, tuple[float, tuple[int, str] | None]] = {}
 
 
-def gateway_pk_for_api_id(api_id: str) -> int | None:
-    """Primary key of the gateway registered under ``api_id``, else None."""
+def cached_gateway(api_id: str) -> tuple[int, str] | None:
+    """(primary key, default channel name) of the gateway registered under ``api_id``."""
     now = time.monotonic()
     cached = _gateway_ids.get(api_id)
     if cached is not None and cached[0] > now:
         return cached[1]
-    pk = ApiGateway.objects.filter(api_id=api_id).values_list("pk", flat=True).first()
-    _gateway_ids[api_id] = (now + conf.gateway_cache_seconds, pk)
-    return pk
+    row = ApiGateway.objects.filter(api_id=api_id).values_list("pk", "default_channel_name").first()
+    _gateway_ids[api_id] = (now + conf.gateway_cache_seconds, row)
+    return row
+
+
+def gateway_pk_for_api_id(api_id: str) -> int | None:
+    """Primary key of the gateway registered under ``api_id``, else None."""
+    row = cached_gateway(api_id)
+    return None if row is None else row[0]
 
 
 def clear_gateway_cache() -> None:

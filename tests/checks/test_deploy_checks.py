@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from io import StringIO
+
+from django.core.checks import run_checks
+from django.core.management import call_command
+from django.test import override_settings
+
+from . import deploy_urls
+
+
+def deploy_messages() -> list[str]:
+    err = StringIO()
+    call_command("check", deploy=True, stdout=StringIO(), stderr=err)
+    return err.getvalue().splitlines()
+
+
+@override_settings(WEBSOCKETS={})
+def test_missing_gateway_secret_warns_on_deploy() -> None:
+    output = "\n".join(deploy_messages())
+    assert "(dagw.W003)" in output
+    assert "X-Ws-Gateway-Secret" in output
+
+
+@override_settings(WEBSOCKETS={"gateway_secret": "long-random-secret"})
+def test_gateway_secret_set_no_warning() -> None:
+    assert "dagw.W003" not in "\n".join(deploy_messages())
+
+
+def test_deploy_checks_do_not_run_without_deploy() -> None:
+    with override_settings(WEBSOCKETS={}, ROOT_URLCONF="tests.checks.deploy_urls"):
+        assert not [m for m in run_checks() if m.id in ("dagw.W003", "dagw.W004")]
+
+
+@override_settings(
+    ROOT_URLCONF="tests.checks.deploy_urls", WEBSOCKETS={"gateway_secret": "long-random-secret"}
+)
+def test_routed_view_without_allowed_handlers_warns_once() -> None:
+    warnings = [m for m in run_checks(include_deployment_checks=True) if m.id == "dagw.W004"]
+    assert [w.obj for w in warnings] == [deploy_urls.OpenChatView]
+    assert "tests.checks.deploy_urls.OpenChatView does not set ALLOWED_HANDLERS" in warnings[0].msg
+    assert "ALLOWED_HANDLERS = [" in str(warnings[0].hint)
+    assert "dagw.W004" in "\n".join(deploy_messages())
+
+
+@override_settings(ROOT_URLCONF=None, WEBSOCKETS={"gateway_secret": "s"})
+def test_no_urlconf_no_view_warning() -> None:
+    assert not [m for m in run_checks(include_deployment_checks=True) if m.id == "dagw.W004"]

@@ -1,0 +1,182 @@
+"""A stand-in backend, gateways in background threads, and clients for both."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from aiohttp import web
+from multidict import CIMultiDict
+from websockets.sync.client import ClientConnection, connect
+
+from django_aws_api_gateway_websockets.local_gateway import GatewayConfig, GatewayThread
+
+API_ID = "testapi01"
+SECRET = "s3cret-from-the-gateway"
+
+
+@dataclass(frozen=True)
+class Received:
+    method: str
+    path: str
+    query_string: str
+    headers: CIMultiDict[str]
+    body: bytes
+
+
+@dataclass
+class Answer:
+    status: int = 200
+    body: bytes = b""
+    delay: float = 0.0
+    headers: dict[str, str] | None = None
+
+
+class Backend:
+    """An HTTP server standing in for Django: records requests, answers as told.
+
+    Unless told otherwise, ``connect`` and ``disconnect`` answer 200 with no
+    body, and every other route answers 200 with ``<route> got <body>``.
+    """
+
+    def __init__(self) -> None:
+        self.requests: list[Received] = []
+        self.answers: dict[str, Answer] = {}
+        self._loop = asyncio.new_event_loop()
+        self._runner: web.AppRunner | None = None
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/ws/"
+
+    def answer(self, route: str, status: int = 200, body: bytes = b"", delay: float = 0.0) -> None:
+        self.answers[route] = Answer(status, body, delay)
+
+    def received(self, route: str) -> list[Received]:
+        return [request for request in self.requests if request.path == f"/ws/{route}"]
+
+    def wait_for(self, route: str, count: int = 1, timeout: float = 5.0) -> list[Received]:
+        deadline = time.monotonic() + timeout
+        while len(self.received(route)) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{route}: {len(self.received(route))} of {count} requests")
+            time.sleep(0.01)
+        return self.received(route)
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        self.requests.append(
+            Received(request.method, request.path, request.query_string, request.headers.copy(), body)
+        )
+        route = request.path.removeprefix("/ws/")
+        answer = self.answers.get(route)
+        if answer is None:
+            reply = b"" if route in ("connect", "disconnect") else f"{route} got ".encode() + body
+            answer = Answer(body=reply)
+        if answer.delay:
+            await asyncio.sleep(answer.delay)
+        return web.Response(status=answer.status, body=answer.body, headers=answer.headers)
+
+    async def _start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    def start(self) -> None:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(5)
+
+    def stop(self) -> None:
+        assert self._runner is not None
+        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(5)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+        self._loop.close()
+
+
+@pytest.fixture
+def backend() -> Iterator[Backend]:
+    server = Backend()
+    server.start()
+    yield server
+    server.stop()
+
+
+GatewayFactory = Callable[..., GatewayThread]
+
+
+@pytest.fixture
+def make_gateway(backend: Backend) -> Iterator[GatewayFactory]:
+    """Start a gateway in front of ``backend``; keyword arguments go to GatewayConfig."""
+    started: list[GatewayThread] = []
+
+    def make(**options: Any) -> GatewayThread:
+        options.setdefault("api_id", API_ID)
+        options.setdefault("static_headers", {"X-Ws-Gateway-Secret": SECRET})
+        if "routes" in options:
+            config = GatewayConfig(**options)
+        else:
+            config = GatewayConfig.for_target(backend.url, **options)
+        gateway = GatewayThread(config).start()
+        started.append(gateway)
+        return gateway
+
+    yield make
+    for gateway in started:
+        gateway.stop()
+
+
+@pytest.fixture
+def gateway(make_gateway: GatewayFactory) -> GatewayThread:
+    return make_gateway()
+
+
+def ws_connect(url: str, **options: Any) -> ClientConnection:
+    """A real WebSocket client, never through a proxy, compression off as on AWS."""
+    options.setdefault("proxy", None)
+    options.setdefault("open_timeout", 5)
+    options.setdefault("close_timeout", 5)
+    return connect(url, **options)
+
+
+def management_client(gateway: GatewayThread) -> Any:
+    return boto3.client(
+        "apigatewaymanagementapi",
+        endpoint_url=gateway.management_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def connection_id_of(backend: Backend, index: int = -1) -> str:
+    """The id the gateway gave a connection, as its $connect call told the backend."""
+    return backend.wait_for("connect")[index].headers["Connectionid"]
+
+
+def error_frame(text: str | bytes) -> dict[str, Any]:
+    frame = json.loads(text)
+    assert set(frame) == {"message", "connectionId", "requestId"}
+    return frame  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A port nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

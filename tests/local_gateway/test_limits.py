@@ -1,0 +1,136 @@
+"""API Gateway's quotas: message and frame size, binary frames, idle and duration."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection
+
+from django_aws_api_gateway_websockets.local_gateway import Limits
+
+from .conftest import Backend, GatewayFactory, ws_connect
+
+KB = 1024
+
+
+def closed_with(client: ClientConnection) -> int | None:
+    """The close code the gateway sent, once the connection is over."""
+    with pytest.raises(ConnectionClosed) as closed:
+        while True:
+            client.recv(timeout=5)
+    assert closed.value.rcvd is not None
+    return closed.value.rcvd.code
+
+
+def test_a_message_over_128_kb_closes_with_1009(
+    backend: Backend, make_gateway: GatewayFactory
+) -> None:
+    gateway = make_gateway()
+    with ws_connect(gateway.url) as client:
+        # In 32 KB frames, so only the message quota is exceeded.
+        client.send(["x" * (32 * KB)] * 4 + ["x"])
+        assert closed_with(client) == 1009
+    backend.wait_for("disconnect")
+    assert backend.received("default") == []
+
+
+def test_a_message_of_exactly_128_kb_in_32_kb_frames_passes(
+    backend: Backend, make_gateway: GatewayFactory
+) -> None:
+    backend.answer("default", body=b"ok")
+    gateway = make_gateway()
+    with ws_connect(gateway.url) as client:
+        client.send(["y" * (32 * KB)] * 4)
+        assert client.recv(timeout=5) == "ok"
+    assert len(backend.received("default")[0].body) == 128 * KB
+
+
+@pytest.mark.parametrize("size", [32 * KB + 1, 70 * KB])
+def test_a_frame_over_32_kb_is_refused_with_1009(
+    backend: Backend, make_gateway: GatewayFactory, size: int
+) -> None:
+    gateway = make_gateway()
+    with ws_connect(gateway.url) as client:
+        client.send("z" * size)
+        assert closed_with(client) == 1009
+    backend.wait_for("disconnect")
+    assert backend.received("default") == []
+
+
+def test_an_oversized_frame_in_a_fragmented_message_closes_at_once(
+    backend: Backend, make_gateway: GatewayFactory
+) -> None:
+    gateway = make_gateway()
+    with ws_connect(gateway.url) as client:
+
+        def fragments() -> object:
+            yield "a" * KB
+            yield "b" * (40 * KB)
+            # The message is never finished: the close must not wait for it.
+            time.sleep(3)
+            yield "c"
+
+        started = time.monotonic()
+        with pytest.raises(ConnectionClosed) as closed:
+            client.send(fragments())  # type: ignore[arg-type]
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == 1009
+        assert time.monotonic() - started < 3
+    assert backend.received("default") == []
+
+
+def test_limits_are_configurable(backend: Backend, make_gateway: GatewayFactory) -> None:
+    gateway = make_gateway(limits=Limits(max_message_bytes=100, max_frame_bytes=10))
+    with ws_connect(gateway.url) as client:
+        client.send(["0123456789"] * 3)
+        assert client.recv(timeout=5) == "default got " + "0123456789" * 3
+        client.send("01234567890")
+        assert closed_with(client) == 1009
+    with ws_connect(gateway.url) as client:
+        client.send(["0123456789"] * 10 + ["!"])
+        assert closed_with(client) == 1009
+
+
+def test_a_binary_frame_closes_with_1003(backend: Backend, make_gateway: GatewayFactory) -> None:
+    gateway = make_gateway()
+    with ws_connect(gateway.url) as client:
+        client.send(b"\x00\x01")
+        assert closed_with(client) == 1003
+    backend.wait_for("disconnect")
+    assert backend.received("default") == []
+
+
+def test_an_idle_connection_is_closed(backend: Backend, make_gateway: GatewayFactory) -> None:
+    gateway = make_gateway(limits=Limits(idle_timeout_seconds=0.4))
+    with ws_connect(gateway.url) as client:
+        # Messages keep it open past the idle timeout...
+        for _ in range(4):
+            time.sleep(0.2)
+            client.send("still here")
+            client.recv(timeout=5)
+        # ...silence does not.
+        started = time.monotonic()
+        assert closed_with(client) == 1001
+        assert 0.2 < time.monotonic() - started < 2
+    assert len(backend.wait_for("disconnect")) == 1
+
+
+def test_a_connection_is_closed_after_its_maximum_duration(
+    backend: Backend, make_gateway: GatewayFactory
+) -> None:
+    gateway = make_gateway(
+        limits=Limits(idle_timeout_seconds=10, max_connection_duration_seconds=0.6)
+    )
+    with ws_connect(gateway.url) as client:
+        started = time.monotonic()
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                client.send("busy")
+                client.recv(timeout=5)
+                time.sleep(0.05)
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == 1001
+        assert 0.5 < time.monotonic() - started < 2
+    assert len(backend.wait_for("disconnect")) == 1

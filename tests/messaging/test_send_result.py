@@ -1,0 +1,24 @@
+import pytest
+
+from django_aws_api_gateway_websockets.messaging import SendResult, encode_message
+
+
+def test_results_add_up() -> None:
+    first = SendResult(sent_ids=("a",), gone_ids=("b",))
+    second = SendResult(sent_ids=("c",), failed_ids=("d",), errors={"d": "Forbidden"})
+
+    total = first + second
+
+    assert (total.sent, total.gone, total.failed, total.total) == (2, 1, 1, 4)
+    assert total.sent_ids == ("a", "c")
+    assert total.errors == {"d": "Forbidden"}
+    assert sum([first, second], SendResult()) == total
+
+
+def test_a_result_only_adds_to_a_result() -> None:
+    with pytest.raises(TypeError):
+        SendResult() + 3  # type: ignore[operator]
+
+
+def test_messages_are_compact_json() -> None:
+    assert encode_message({"a": [1, 2], "b": None}) == b'{"a":[1,2],"b":null}'

@@ -1,0 +1,112 @@
+"""Views the test suite routes API Gateway traffic to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+
+from django_aws_api_gateway_websockets.exceptions import DenyConnection
+from django_aws_api_gateway_websockets.views import WebSocketView
+
+PINNED_API_ID = "pinnedapi42"
+
+
+class ChatView(WebSocketView):
+    """Echoes; refuses the channel "vip"; refuses $connect with header X-Deny."""
+
+    def default(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        return {"echo": self.body, "user": request.user.get_username()}
+
+    def shout(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        return {"shout": str(self.body.get("text", "")).upper()}
+
+    def whoami(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        session = self.websocket_session
+        assert session is not None
+        return {
+            "user": request.user.get_username(),
+            "authenticated": request.user.is_authenticated,
+            "channel": session.channel_name,
+        }
+
+    def silent(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def plain(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        return "plain text"
+
+    def teapot(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        return HttpResponse("short and stout", status=418)
+
+    def listing(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        return [1, 2, 3]
+
+    def deny(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        raise DenyConnection("Not today.", status=403)
+
+    def _secret(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        return {"leaked": True}
+
+    def can_join_channel(self, request: HttpRequest, channel: str) -> bool:
+        return channel != "vip"
+
+    def check_connect(self, request: HttpRequest) -> None:
+        if request.headers.get("X-Deny"):
+            raise DenyConnection("Denied by check_connect.", status=451)
+
+
+class TokenChatView(ChatView):
+    USE_WS_TOKEN = True
+
+
+class NoDefaultView(WebSocketView):
+    def hello(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        return {"hello": "world"}
+
+
+class ListedView(ChatView):
+    # "connect" and "_secret" are listed but must never be reachable.
+    ALLOWED_HANDLERS = ["shout", "connect", "_secret", "dispatch", "missing"]
+    ADDITIONAL_ALLOWED_HANDLERS = ["whoami"]
+
+
+class AnyPermissionView(ChatView):
+    permissions_required = ["auth.view_user", "auth.change_user"]
+
+
+class AllPermissionsView(ChatView):
+    all_permissions_required = ["auth.view_user", "auth.change_user"]
+
+
+class ConnectPermissionView(ChatView):
+    permissions_required = ["auth.view_user"]
+    CHECK_PERMISSIONS_ON_CONNECT = True
+
+
+class BrokenView(ChatView):
+    def default(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        raise ZeroDivisionError("handler bug")
+
+    def odd(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        return 42
+
+
+class QuietBrokenView(BrokenView):
+    SEND_EXCEPTION_MAIL = False
+
+
+class PinnedView(ChatView):
+    aws_api_gateway_id = PINNED_API_ID
+
+
+class StrictView(ChatView):
+    RATE_LIMIT_MAX_ATTEMPTS = 2
+    RATE_LIMIT_WINDOW_MINUTES = 5
+    MAX_BODY_SIZE = 64
+    expected_useragent_prefix = "AmazonAPIGateway_"
+    required_connection_headers = ["Sec-WebSocket-Key"]
+
+
+class NoRateLimitView(ChatView):
+    RATE_LIMIT_ENABLED = False
