@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.utils.text import slugify
 from django.views.generic import TemplateView
 
+from django_aws_api_gateway_websockets.mixins import AddWebSocketRouteToContextMixin
 from django_aws_api_gateway_websockets.models import WebSocketSession
 
 SUGGESTED_ROOMS = ("lobby", "random", "help")
@@ -29,10 +30,10 @@ class RoomListView(LoginRequiredMixin, TemplateView):
         return redirect("room", room=room)
 
 
-class RoomView(LoginRequiredMixin, TemplateView):
+class RoomView(LoginRequiredMixin, AddWebSocketRouteToContextMixin, TemplateView):
     template_name = "chat/room.html"
+    websocket_token_url_name = "websocket-token"
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["room"] = kwargs["room"]
-        return context
+    def get_channel_name(self) -> str:
+        # The room in the URL is the channel the page joins.
+        return str(self.kwargs["room"])

@@ -74,11 +74,12 @@ def _delete_domain(gateway: ApiGateway, log: ChangeLog) -> None:
             lambda: dns.delete_alias(gateway.hosted_zone_id, domain),
         )
     try:
-        mappings = client.get_api_mappings(DomainName=domain).get("Items", [])
+        client.get_domain_name(DomainName=domain)
     except ClientError as exc:
         if is_not_found(exc):
             return
         raise
+    mappings = client.get_api_mappings(DomainName=domain).get("Items", [])
     ours = [mapping for mapping in mappings if mapping["ApiId"] == gateway.api_id]
     for mapping in ours:
         mapping_id = mapping["ApiMappingId"]

@@ -1,0 +1,212 @@
+"""exportapigateway: CloudFormation that passes cfn-lint, Terraform that parses."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import hcl2
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from django_aws_api_gateway_websockets.models import ApiGateway, ApiGatewayAdditionalRoute
+from django_aws_api_gateway_websockets.provisioning import (
+    export_cloudformation,
+    export_terraform,
+)
+from django_aws_api_gateway_websockets.provisioning.hcl import value
+
+from .conftest import SECRET
+from .harness import StandIns
+
+pytestmark = pytest.mark.django_db
+
+CFN_LINT = Path(sys.executable).with_name("cfn-lint")
+LAMBDA_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:chat"
+
+
+@pytest.fixture
+def everything(record: ApiGateway) -> ApiGateway:
+    record.domain_name = "ws.example.com"
+    record.certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/abc"
+    record.hosted_zone_id = "Z123456789"
+    record.stage_description = "Live"
+    record.route_selection_expression = "${request.body.service}/${request.body.action}"
+    record.save()
+    ApiGatewayAdditionalRoute.objects.create(
+        api_gateway=record, name="Chat", route_key="chat.send", integration_url="https://c.example/"
+    )
+    ApiGatewayAdditionalRoute.objects.create(
+        api_gateway=record, name="Chat2", route_key="chat_send", integration_url="https://d.example/"
+    )
+    return record
+
+
+def cfn_lint(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(CFN_LINT), "--regions", "eu-west-1", "--", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def _types(template: dict[str, Any]) -> list[str]:
+    return sorted(resource["Type"] for resource in template["Resources"].values())
+
+
+@override_settings(WEBSOCKETS={"gateway_secret": SECRET})
+def test_cloudformation_passes_cfn_lint(
+    everything: ApiGateway, tmp_path: Path, aws_endpoint: StandIns
+) -> None:
+    output = tmp_path / "gateway.json"
+
+    call_command(
+        "exportapigateway", "--pk", str(everything.pk), "--format", "cloudformation",
+        "--output", str(output), stdout=StringIO(), stderr=StringIO(),
+    )
+
+    result = cfn_lint(output)
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = output.read_text()
+    assert SECRET not in text
+    template = json.loads(text)
+    assert _types(template) == sorted(
+        ["AWS::ApiGatewayV2::Api"]
+        + ["AWS::ApiGatewayV2::Integration", "AWS::ApiGatewayV2::Route"] * 5
+        + ["AWS::ApiGatewayV2::RouteResponse", "AWS::ApiGatewayV2::Deployment"]
+        + ["AWS::ApiGatewayV2::Stage", "AWS::ApiGatewayV2::DomainName"]
+        + ["AWS::ApiGatewayV2::ApiMapping", "AWS::Route53::RecordSet"]
+    )
+    resources = template["Resources"]
+    connect = resources["ConnectIntegration"]["Properties"]
+    assert connect["IntegrationUri"] == "https://app.example.com/ws/connect"
+    assert connect["TimeoutInMillis"] == 10_000
+    assert connect["RequestParameters"] == {
+        "integration.request.header.Connectionid": "context.connectionId",
+        "integration.request.header.X-Ws-Gateway-Secret": {"Fn::Sub": "'${GatewaySecret}'"},
+    }
+    assert template["Parameters"]["GatewaySecret"]["NoEcho"] is True
+    assert resources["ChatSendRoute"]["Properties"]["RouteKey"] == "chat.send"
+    assert resources["ChatSend4Route"]["Properties"]["RouteKey"] == "chat_send"
+    assert resources["Stage"]["Properties"]["StageName"] == "production"
+    assert aws_endpoint.requests == []  # exporting never calls AWS
+
+
+def test_cloudformation_for_lambda_passes_cfn_lint(record: ApiGateway, tmp_path: Path) -> None:
+    record.integration_type = "lambda"
+    record.lambda_function_arn = LAMBDA_ARN
+    record.save()
+    output = tmp_path / "gateway.json"
+    output.write_text(export_cloudformation(record))
+
+    result = cfn_lint(output)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    template = json.loads(output.read_text())
+    assert "Parameters" not in template
+    permission = template["Resources"]["LambdaPermission"]["Properties"]
+    assert permission["FunctionName"] == LAMBDA_ARN
+    assert permission["Principal"] == "apigateway.amazonaws.com"
+    integration = template["Resources"]["DefaultIntegration"]["Properties"]
+    assert integration["IntegrationType"] == "AWS_PROXY"
+    assert integration["IntegrationUri"].endswith(f"functions/{LAMBDA_ARN}/invocations")
+
+
+def _unquote(item: Any) -> Any:
+    if isinstance(item, str) and len(item) >= 2 and item[0] == item[-1] == '"':
+        return item[1:-1]
+    if isinstance(item, dict):
+        return {_unquote(key): _unquote(val) for key, val in item.items()}
+    if isinstance(item, list):
+        return [_unquote(element) for element in item]
+    return item
+
+
+def resources_of(text: str) -> dict[str, dict[str, Any]]:
+    parsed = _unquote(hcl2.loads(text))
+    found: dict[str, dict[str, Any]] = {}
+    for entry in parsed.get("resource", []):
+        for kind, named in entry.items():
+            for name, body in named.items():
+                found[f"{kind}.{name}"] = body
+    return found
+
+
+@override_settings(WEBSOCKETS={"gateway_secret": SECRET})
+def test_terraform_parses_with_the_expected_resources(everything: ApiGateway) -> None:
+    out = StringIO()
+    call_command(
+        "exportapigateway", "--pk", str(everything.pk), "--format", "terraform", stdout=out
+    )
+    text = out.getvalue()
+
+    assert SECRET not in text
+    resources = resources_of(text)
+    assert sorted(resources) == sorted(
+        [
+            "aws_apigatewayv2_api.websocket",
+            "aws_apigatewayv2_deployment.this",
+            "aws_apigatewayv2_stage.this",
+            "aws_apigatewayv2_route_response.default",
+            "aws_apigatewayv2_domain_name.this",
+            "aws_apigatewayv2_api_mapping.this",
+            "aws_route53_record.this",
+        ]
+        + [
+            f"{kind}.{name}"
+            for kind in ("aws_apigatewayv2_integration", "aws_apigatewayv2_route")
+            for name in ("connect", "disconnect", "default", "chat_send", "chat_send_4")
+        ]
+    )
+    api = resources["aws_apigatewayv2_api.websocket"]
+    assert api["protocol_type"] == "WEBSOCKET"
+    # A literal "${" is escaped so Terraform does not interpolate it.
+    assert api["route_selection_expression"] == "$${request.body.service}/$${request.body.action}"
+    connect = resources["aws_apigatewayv2_integration.connect"]
+    assert connect["integration_uri"] == "https://app.example.com/ws/connect"
+    assert connect["timeout_milliseconds"] == 10_000
+    assert connect["request_parameters"] == {
+        "integration.request.header.Connectionid": "context.connectionId",
+        "integration.request.header.X-Ws-Gateway-Secret": "'${var.gateway_secret}'",
+    }
+    route = resources["aws_apigatewayv2_route.default"]
+    assert route["route_response_selection_expression"] == "$default"
+    assert route["target"] == "integrations/${aws_apigatewayv2_integration.default.id}"
+    parsed = _unquote(hcl2.loads(text))
+    assert parsed["variable"][0]["gateway_secret"]["sensitive"] is True
+
+
+def test_terraform_for_lambda(record: ApiGateway) -> None:
+    record.integration_type = "lambda"
+    record.lambda_function_arn = LAMBDA_ARN
+    record.save()
+
+    resources = resources_of(export_terraform(record))
+
+    permission = resources["aws_lambda_permission.api_gateway"]
+    assert permission["function_name"] == LAMBDA_ARN
+    assert permission["source_arn"] == "${aws_apigatewayv2_api.websocket.execution_arn}/*"
+    assert resources["aws_apigatewayv2_integration.default"]["integration_type"] == "AWS_PROXY"
+
+
+def test_export_of_an_invalid_record_is_a_command_error(record: ApiGateway) -> None:
+    ApiGateway.objects.filter(pk=record.pk).update(integration_timeout_ms=1)
+    with pytest.raises(CommandError, match="Export Terraform failed: integration_timeout_ms"):
+        call_command(
+            "exportapigateway", "--pk", str(record.pk), "--format", "terraform", stdout=StringIO()
+        )
+
+
+def test_hcl_values() -> None:
+    assert value([]) == "[]"
+    assert value({}) == "{}"
+    assert value(1.5) == "1.5"
+    assert value("100%{x}") == '"100%%{x}"'
+    with pytest.raises(TypeError, match="cannot write object as HCL"):
+        value(object())
