@@ -71,6 +71,12 @@ WEBSOCKETS = {
     # The local gateway adds this header to every request, as the real
     # gateway's integrations do once provisioned with the same secret.
     "gateway_secret": os.environ.get("DEMO_GATEWAY_SECRET", "demo-gateway-secret"),
+    # The page may be opened as 127.0.0.1 or localhost; Django itself is reached
+    # by the gateway as 127.0.0.1, so name both origins.
+    "allowed_origins": [
+        f"http://{host}:{os.environ.get('DEMO_HTTP_PORT', '8000')}"
+        for host in ("127.0.0.1", "localhost")
+    ],
 }
 
 LOGGING = {

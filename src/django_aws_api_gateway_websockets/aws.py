@@ -20,6 +20,11 @@ MANAGEMENT_SERVICE = "apigatewaymanagementapi"
 DEFAULT_STAGE_NAME = "production"
 USER_AGENT_EXTRA = "django-aws-api-gateway-websockets"
 
+# Used only for endpoints outside AWS (the local gateway, LocalStack-style
+# stand-ins), which need a signature but check none.
+LOCAL_PLACEHOLDER_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+LOCAL_PLACEHOLDER_REGION = "us-east-1"
+
 _SCHEME_FOR_MANAGEMENT = {"wss": "https", "ws": "http", "https": "https", "http": "http"}
 _clients: dict[tuple[Any, ...], Any] = {}
 _clients_lock = threading.Lock()
@@ -94,6 +99,7 @@ def _client_config() -> Config:
 
 def client(service: str, endpoint_url: str | None = None) -> Any:
     """A shared boto3 client; one per service, endpoint and credentials."""
+    local = endpoint_url is not None and not is_aws_hosted(endpoint_url)
     key = (
         service,
         endpoint_url,
@@ -108,10 +114,16 @@ def client(service: str, endpoint_url: str | None = None) -> Any:
     with _clients_lock:
         existing = _clients.get(key)
         if existing is None:
+            session = boto3_session()
+            kwargs: dict[str, Any] = {"endpoint_url": endpoint_url, "config": _client_config()}
+            if local and session.get_credentials() is None:
+                # The local gateway accepts any SigV4 signature; a developer
+                # without AWS credentials must still be able to send to it.
+                kwargs.update(LOCAL_PLACEHOLDER_CREDENTIALS)
+            if local and session.region_name is None:
+                kwargs["region_name"] = LOCAL_PLACEHOLDER_REGION
             # boto3's stubs overload client() per service literal; ours is dynamic.
-            new_client: Any = boto3_session().client(  # type: ignore[call-overload]
-                service, endpoint_url=endpoint_url or None, config=_client_config()
-            )
+            new_client: Any = session.client(service, **kwargs)  # type: ignore[call-overload]
             existing = _clients[key] = new_client
         return existing
 

@@ -1,4 +1,5 @@
 import pytest
+from botocore.exceptions import NoRegionError
 
 from django_aws_api_gateway_websockets import aws
 from django_aws_api_gateway_websockets.models import ApiGateway
@@ -92,3 +93,25 @@ def test_clients_are_reused_per_endpoint() -> None:
 )
 def test_client_url(fields: dict[str, object], expected: str) -> None:
     assert ApiGateway(api_name="x", **fields).client_url == expected
+
+
+def test_local_endpoints_need_no_aws_credentials_or_region(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.test import override_settings
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with override_settings(
+        AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None, AWS_GATEWAY_REGION_NAME=None
+    ):
+        local = aws.management_client("http://127.0.0.1:8001/production")
+        assert local.meta.region_name == aws.LOCAL_PLACEHOLDER_REGION
+        credentials = local._request_signer._credentials
+        assert credentials.access_key == "local"
+        # An AWS endpoint still needs a real region: botocore says so itself.
+        with pytest.raises(NoRegionError):
+            aws.client("apigatewaymanagementapi", "https://x.execute-api.eu-west-1.amazonaws.com/p")

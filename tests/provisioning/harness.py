@@ -134,7 +134,11 @@ class StandIns:
         }
         with self._lock:
             self.deployments.append(
-                {"api_id": api_id, "stage": stage or "", "deployment_id": deployment["deploymentId"]}
+                {
+                    "api_id": api_id,
+                    "stage": stage or "",
+                    "deployment_id": deployment["deploymentId"],
+                }
             )
         return _json(start_response, 201, deployment)
 

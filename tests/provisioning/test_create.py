@@ -229,3 +229,18 @@ def test_the_command_turns_aws_errors_into_a_command_error(
 def test_the_command_names_a_missing_record() -> None:
     with pytest.raises(CommandError, match="no ApiGateway with pk 999"):
         call_command("createApiGateway", "--pk=999", stdout=StringIO())
+
+
+def test_a_route_response_left_by_an_interrupted_run_is_accepted(
+    record: ApiGateway, apigw: Any, aws_endpoint: StandIns
+) -> None:
+    # AWS refuses a second $default route response with ConflictException.
+    aws_endpoint.fail_once(
+        "POST", r"/v2/apis/[^/]+/routes/[^/]+/routeresponses", code="ConflictException"
+    )
+
+    record.create_gateway()
+
+    assert routes(apigw, record.api_id)["$default"]["RouteResponseSelectionExpression"] == (
+        "$default"
+    )

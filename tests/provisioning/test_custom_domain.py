@@ -41,6 +41,15 @@ def alias_records(zone_id: str) -> list[dict[str, Any]]:
 
 
 def test_domain_mapping_and_alias(with_domain: ApiGateway, apigw: Any, zone_id: str) -> None:
+    # Another API already served under a path of the domain is left alone.
+    other = apigw.create_api(Name="other", ProtocolType="WEBSOCKET")
+    apigw.create_domain_name(
+        DomainName="ws.example.com",
+        DomainNameConfigurations=[{"CertificateArn": CERTIFICATE, "EndpointType": "REGIONAL"}],
+    )
+    apigw.create_api_mapping(
+        DomainName="ws.example.com", ApiId=other["ApiId"], Stage="v1", ApiMappingKey="v1"
+    )
     out = StringIO()
 
     call_command("createCustomDomain", f"--pk={with_domain.pk}", stdout=out)
@@ -50,11 +59,10 @@ def test_domain_mapping_and_alias(with_domain: ApiGateway, apigw: Any, zone_id: 
     (configuration,) = domain["DomainNameConfigurations"]
     assert configuration["EndpointType"] == "REGIONAL"
     assert configuration["CertificateArn"] == CERTIFICATE
-    assert configuration["SecurityPolicy"] == "TLS_1_2"
     assert with_domain.api_gateway_domain_name == configuration["ApiGatewayDomainName"]
 
-    (mapping,) = apigw.get_api_mappings(DomainName="ws.example.com")["Items"]
-    assert mapping["ApiId"] == with_domain.api_id
+    mappings = apigw.get_api_mappings(DomainName="ws.example.com")["Items"]
+    (mapping,) = [item for item in mappings if item["ApiId"] == with_domain.api_id]
     assert mapping["Stage"] == "production"
     assert with_domain.api_mapping_id == mapping["ApiMappingId"]
 
@@ -66,6 +74,18 @@ def test_domain_mapping_and_alias(with_domain: ApiGateway, apigw: Any, zone_id: 
     assert with_domain.custom_domain_created is True
     assert with_domain.client_url == "wss://ws.example.com"
     assert "Clients connect to wss://ws.example.com" in out.getvalue()
+
+
+def test_the_domain_created_is_regional_with_tls_1_2(with_domain: ApiGateway, apigw: Any) -> None:
+    changes = with_domain.create_custom_domain()
+
+    assert [change.resource for change in changes] == ["domain name", "API mapping", "DNS alias"]
+    (configuration,) = apigw.get_domain_name(DomainName="ws.example.com")[
+        "DomainNameConfigurations"
+    ]
+    assert configuration["EndpointType"] == "REGIONAL"
+    assert configuration["SecurityPolicy"] == "TLS_1_2"
+    assert configuration["CertificateArn"] == CERTIFICATE
 
 
 def test_running_it_again_only_refreshes_the_alias(

@@ -42,7 +42,10 @@ def everything(record: ApiGateway) -> ApiGateway:
         api_gateway=record, name="Chat", route_key="chat.send", integration_url="https://c.example/"
     )
     ApiGatewayAdditionalRoute.objects.create(
-        api_gateway=record, name="Chat2", route_key="chat_send", integration_url="https://d.example/"
+        api_gateway=record,
+        name="Chat2",
+        route_key="chat_send",
+        integration_url="https://d.example/",
     )
     return record
 
@@ -67,8 +70,15 @@ def test_cloudformation_passes_cfn_lint(
     output = tmp_path / "gateway.json"
 
     call_command(
-        "exportapigateway", "--pk", str(everything.pk), "--format", "cloudformation",
-        "--output", str(output), stdout=StringIO(), stderr=StringIO(),
+        "exportapigateway",
+        "--pk",
+        str(everything.pk),
+        "--format",
+        "cloudformation",
+        "--output",
+        str(output),
+        stdout=StringIO(),
+        stderr=StringIO(),
     )
 
     result = cfn_lint(output)
@@ -201,6 +211,22 @@ def test_export_of_an_invalid_record_is_a_command_error(record: ApiGateway) -> N
         call_command(
             "exportapigateway", "--pk", str(record.pk), "--format", "terraform", stdout=StringIO()
         )
+
+
+def test_route_keys_become_valid_resource_names(record: ApiGateway) -> None:
+    ApiGatewayAdditionalRoute.objects.create(
+        api_gateway=record, name="2fa", route_key="2fa", integration_url="https://c.example/"
+    )
+    ApiGatewayAdditionalRoute.objects.create(
+        api_gateway=record, name="odd", route_key="!!", integration_url="https://c.example/"
+    )
+
+    resources = resources_of(export_terraform(record))
+    template = json.loads(export_cloudformation(record))
+
+    assert resources["aws_apigatewayv2_route.route_2fa"]["route_key"] == "2fa"
+    assert resources["aws_apigatewayv2_route.route"]["route_key"] == "!!"
+    assert template["Resources"]["Route2faRoute"]["Properties"]["RouteKey"] == "2fa"
 
 
 def test_hcl_values() -> None:

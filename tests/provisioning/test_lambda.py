@@ -39,10 +39,7 @@ def test_every_route_invokes_the_function(
 ) -> None:
     lambda_record.create_gateway()
 
-    uri = (
-        "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/"
-        f"{lambda_arn}/invocations"
-    )
+    uri = f"arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/{lambda_arn}/invocations"
     by_route = integration_by_route(apigw, lambda_record.api_id)
     assert sorted(by_route) == ["$connect", "$default", "$disconnect", "chat"]
     for item in by_route.values():
@@ -64,14 +61,21 @@ def test_a_permission_removed_by_hand_is_restored(
     lambda_record: ApiGateway, lambda_arn: str
 ) -> None:
     lambda_record.create_gateway()
+    plain_client("lambda").add_permission(
+        FunctionName=lambda_arn,
+        StatementId="someone-else",
+        Action="lambda:InvokeFunction",
+        Principal="events.amazonaws.com",
+    )
     plain_client("lambda").remove_permission(
-        FunctionName=lambda_arn, StatementId=f"django-aws-api-gateway-websockets-{lambda_record.api_id}"
+        FunctionName=lambda_arn,
+        StatementId=f"django-aws-api-gateway-websockets-{lambda_record.api_id}",
     )
 
     changes = sync_gateway(lambda_record)
 
     assert [change.resource for change in changes] == ["lambda permission", "deployment"]
-    assert len(permission_statements(lambda_arn)) == 1
+    assert len(permission_statements(lambda_arn)) == 2
 
 
 def test_a_permission_for_another_source_is_replaced(
@@ -94,9 +98,7 @@ def test_a_permission_for_another_source_is_replaced(
 
     sync_gateway(lambda_record)
     (statement,) = permission_statements(lambda_arn)
-    assert statement["Condition"]["ArnLike"]["AWS:SourceArn"].endswith(
-        f":{lambda_record.api_id}/*"
-    )
+    assert statement["Condition"]["ArnLike"]["AWS:SourceArn"].endswith(f":{lambda_record.api_id}/*")
 
 
 def test_switching_from_http_to_lambda(record: ApiGateway, apigw: Any, lambda_arn: str) -> None:
@@ -107,7 +109,9 @@ def test_switching_from_http_to_lambda(record: ApiGateway, apigw: Any, lambda_ar
 
     sync_gateway(record)
 
-    types = {item["IntegrationType"] for item in integration_by_route(apigw, record.api_id).values()}
+    types = {
+        item["IntegrationType"] for item in integration_by_route(apigw, record.api_id).values()
+    }
     assert types == {"AWS_PROXY"}
 
 

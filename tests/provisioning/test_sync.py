@@ -201,3 +201,26 @@ def test_nothing_to_sync_says_so(created: ApiGateway) -> None:
     call_command("syncapigateway", "--pk", str(created.pk), "--dry-run", stdout=out)
     assert "AWS already matches the record: nothing to change" in out.getvalue()
     assert "No changes: AWS matches the record." in out.getvalue()
+
+
+def test_a_description_edited_by_hand_and_a_stale_endpoint_are_restored(
+    created: ApiGateway, apigw: Any
+) -> None:
+    endpoint = created.api_endpoint
+    connect = integration_for(apigw, created.api_id, "$connect")
+    apigw.update_integration(
+        ApiId=created.api_id, IntegrationId=connect["IntegrationId"], Description="mine"
+    )
+    apigw.create_route(ApiId=created.api_id, RouteKey="bare")
+    ApiGateway.objects.filter(pk=created.pk).update(api_endpoint="ws://127.0.0.1:8001")
+    created.refresh_from_db()
+
+    changes = [str(change) for change in created.sync_gateway()]
+
+    assert "update integration $connect: description" in changes
+    assert "delete route bare" in changes
+    created.refresh_from_db()
+    assert created.api_endpoint == endpoint
+    assert integration_for(apigw, created.api_id, "$connect")["Description"] == (
+        "django-aws-api-gateway-websockets route $connect"
+    )

@@ -93,6 +93,14 @@ def reached(response: Any) -> bool:
     return bool(json.loads(response.content).get("error") in HANDLER_ERRORS)
 
 
+def row(connection_id: str) -> WebSocketSession | None:
+    # The view refuses malformed ids before any query; PostgreSQL would reject
+    # some (NUL) in this lookup too.
+    if not wire.is_valid_connection_id(connection_id):
+        return None
+    return WebSocketSession.objects.filter(connection_id=connection_id).first()
+
+
 @dataclass
 class Step:
     route: str
@@ -155,7 +163,7 @@ def test_random_traffic(fuzz_ws: WebSocketTestClient, sequence: list[Step]) -> N
         connection_id = main_id if step.connection_id == "main" else step.connection_id
         request = gateway_request(step, connection_id)
         effective_id = request.headers.get(wire.CONNECTION_ID_HEADER, "")
-        before = WebSocketSession.objects.filter(connection_id=effective_id).first()
+        before = row(effective_id)
 
         response = fuzz_ws.perform(request, cookies=step.route == "connect")
 
@@ -165,7 +173,7 @@ def test_random_traffic(fuzz_ws: WebSocketTestClient, sequence: list[Step]) -> N
         if response.status_code >= 400 and "Host" not in step.headers:
             assert response["Content-Type"] == "application/json"
             assert "error" in json.loads(response.content)
-        after = WebSocketSession.objects.filter(connection_id=effective_id).first()
+        after = row(effective_id)
         if response.status_code == 200 and step.route == "connect":
             assert after is not None
             assert after.connected

@@ -105,11 +105,12 @@ class ManagementApi:
         if connection is not None:
             response = web.json_response(
                 {
-                    "ConnectedAt": iso8601(connection.connected_at),
-                    "LastActiveAt": iso8601(connection.last_active_at),
-                    "Identity": {
-                        "SourceIp": connection.source_ip,
-                        "UserAgent": connection.user_agent,
+                    # The wire names of the service model (boto3 shows them capitalised).
+                    "connectedAt": iso8601(connection.connected_at),
+                    "lastActiveAt": iso8601(connection.last_active_at),
+                    "identity": {
+                        "sourceIp": connection.source_ip,
+                        "userAgent": connection.user_agent,
                     },
                 }
             )

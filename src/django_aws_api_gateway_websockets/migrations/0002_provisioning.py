@@ -5,45 +5,79 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('django_aws_api_gateway_websockets', '0001_initial'),
+        ("django_aws_api_gateway_websockets", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='apigateway',
-            name='deployment_id',
-            field=models.CharField(blank=True, max_length=64, verbose_name='deployment id'),
+            model_name="apigateway",
+            name="deployment_id",
+            field=models.CharField(blank=True, max_length=64, verbose_name="deployment id"),
         ),
         migrations.AddField(
-            model_name='apigateway',
-            name='integration_timeout_ms',
-            field=models.PositiveIntegerField(default=29000, validators=[django.core.validators.MinValueValidator(50), django.core.validators.MaxValueValidator(29000)], verbose_name='integration timeout (ms)'),
+            model_name="apigateway",
+            name="integration_timeout_ms",
+            field=models.PositiveIntegerField(
+                default=29000,
+                validators=[
+                    django.core.validators.MinValueValidator(50),
+                    django.core.validators.MaxValueValidator(29000),
+                ],
+                verbose_name="integration timeout (ms)",
+            ),
         ),
         migrations.AddField(
-            model_name='apigateway',
-            name='integration_type',
-            field=models.CharField(choices=[('http', 'HTTP (HTTP_PROXY to a Django URL)'), ('lambda', 'Lambda function (AWS_PROXY)')], default='http', max_length=16, verbose_name='integration type'),
+            model_name="apigateway",
+            name="integration_type",
+            field=models.CharField(
+                choices=[
+                    ("http", "HTTP (HTTP_PROXY to a Django URL)"),
+                    ("lambda", "Lambda function (AWS_PROXY)"),
+                ],
+                default="http",
+                max_length=16,
+                verbose_name="integration type",
+            ),
         ),
         migrations.AddField(
-            model_name='apigateway',
-            name='lambda_function_arn',
-            field=models.CharField(blank=True, help_text='Required when the integration type is Lambda.', max_length=2048, verbose_name='Lambda function ARN'),
+            model_name="apigateway",
+            name="lambda_function_arn",
+            field=models.CharField(
+                blank=True,
+                help_text="Required when the integration type is Lambda.",
+                max_length=2048,
+                verbose_name="Lambda function ARN",
+            ),
         ),
         migrations.AddField(
-            model_name='apigateway',
-            name='provisioned_on',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='last provisioned'),
+            model_name="apigateway",
+            name="provisioned_on",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="last provisioned"
+            ),
         ),
         migrations.AddField(
-            model_name='apigateway',
-            name='provisioning_error',
-            field=models.TextField(blank=True, editable=False, verbose_name='last provisioning error'),
+            model_name="apigateway",
+            name="provisioning_error",
+            field=models.TextField(
+                blank=True, editable=False, verbose_name="last provisioning error"
+            ),
         ),
         migrations.AddField(
-            model_name='apigateway',
-            name='provisioning_status',
-            field=models.CharField(choices=[('not_created', 'not created'), ('in_progress', 'in progress'), ('ready', 'ready'), ('failed', 'failed')], default='not_created', editable=False, max_length=16, verbose_name='provisioning status'),
+            model_name="apigateway",
+            name="provisioning_status",
+            field=models.CharField(
+                choices=[
+                    ("not_created", "not created"),
+                    ("in_progress", "in progress"),
+                    ("ready", "ready"),
+                    ("failed", "failed"),
+                ],
+                default="not_created",
+                editable=False,
+                max_length=16,
+                verbose_name="provisioning status",
+            ),
         ),
     ]

@@ -38,10 +38,6 @@ def create_custom_domain(gateway: ApiGateway, *, progress: Progress | None = Non
         _ensure_mapping(client, gateway, log)
         if gateway.hosted_zone_id:
             target_zone = config.get("HostedZoneId", "")
-            if not target or not target_zone:
-                raise ProvisioningError(
-                    f"domain {gateway.domain_name} has no API Gateway target name or zone yet"
-                )
             log(
                 Change("update", "DNS alias", gateway.domain_name, f"A -> {target}"),
                 lambda: dns.upsert_alias(

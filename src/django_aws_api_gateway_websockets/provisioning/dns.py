@@ -59,13 +59,9 @@ def find_record(zone_id: str, domain_name: str) -> ResourceRecordSetOutputTypeDe
     return None
 
 
-def delete_alias(zone_id: str, domain_name: str) -> bool:
-    """Delete the record as it is now (Route 53 wants the exact record); False if none."""
-    record = find_record(zone_id, domain_name)
-    if record is None:
-        return False
+def delete_record(zone_id: str, record: ResourceRecordSetOutputTypeDef) -> None:
+    """Route 53 deletes a record only when given exactly as it is: pass what find_record found."""
     clients.route53().change_resource_record_sets(
         HostedZoneId=zone_id,
         ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": record}]},
     )
-    return True

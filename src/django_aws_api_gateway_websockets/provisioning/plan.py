@@ -68,9 +68,6 @@ class GatewayPlan:
     lambda_function_arn: str | None
     gateway_secret: str | None
 
-    def route(self, route_key: str) -> RouteSpec:
-        return next(route for route in self.routes if route.route_key == route_key)
-
 
 def lambda_invocation_uri(function_arn: str) -> str:
     """API Gateway's URI for invoking a Lambda function (same partition and region)."""

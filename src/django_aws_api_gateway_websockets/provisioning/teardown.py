@@ -68,10 +68,11 @@ def delete_gateway(gateway: ApiGateway, *, progress: Progress | None = None) -> 
 def _delete_domain(gateway: ApiGateway, log: ChangeLog) -> None:
     client = clients.apigatewayv2()
     domain = gateway.domain_name
-    if gateway.hosted_zone_id and dns.find_record(gateway.hosted_zone_id, domain):
+    record = dns.find_record(gateway.hosted_zone_id, domain) if gateway.hosted_zone_id else None
+    if record is not None:
         log(
             Change("delete", "DNS alias", domain),
-            lambda: dns.delete_alias(gateway.hosted_zone_id, domain),
+            lambda: dns.delete_record(gateway.hosted_zone_id, record),
         )
     try:
         client.get_domain_name(DomainName=domain)
