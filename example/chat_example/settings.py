@@ -54,6 +54,15 @@ DATABASES = {
         "NAME": os.environ.get("DEMO_DATABASE", BASE_DIR / "db.sqlite3"),
     }
 }
+if os.environ.get("DEMO_POSTGRES_DB"):
+    # The end-to-end tests run the example on PostgreSQL too.
+    DATABASES["default"] = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": os.environ["DEMO_POSTGRES_DB"],
+        "USER": os.environ.get("PGUSER", "postgres"),
+        "HOST": os.environ.get("PGHOST", "127.0.0.1"),
+        "PORT": os.environ.get("PGPORT", "5432"),
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True

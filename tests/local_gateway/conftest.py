@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import boto3
 import pytest
@@ -76,7 +76,9 @@ class Backend:
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.read()
         self.requests.append(
-            Received(request.method, request.path, request.query_string, request.headers.copy(), body)
+            Received(
+                request.method, request.path, request.query_string, request.headers.copy(), body
+            )
         )
         route = request.path.removeprefix("/ws/")
         answer = self.answers.get(route)
@@ -146,11 +148,14 @@ def gateway(make_gateway: GatewayFactory) -> GatewayThread:
 
 
 def ws_connect(url: str, **options: Any) -> ClientConnection:
-    """A real WebSocket client, never through a proxy, compression off as on AWS."""
+    """A real WebSocket client, never through a proxy; use it in a ``with``.
+
+    It offers permessage-deflate as browsers do; the gateway declines it as AWS does.
+    """
     options.setdefault("proxy", None)
     options.setdefault("open_timeout", 5)
     options.setdefault("close_timeout", 5)
-    return connect(url, **options)
+    return cast(ClientConnection, connect(url, **options))
 
 
 def management_client(gateway: GatewayThread) -> Any:
@@ -175,8 +180,8 @@ def error_frame(text: str | bytes) -> dict[str, Any]:
 
 
 @pytest.fixture
-def closed_port() -> int:
-    """A port nothing listens on."""
+def free_port() -> int:
+    """A port nothing listens on (yet)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

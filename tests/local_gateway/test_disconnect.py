@@ -52,12 +52,15 @@ def test_drop_rate_one_drops_every_disconnect(
 
 
 def test_a_failing_disconnect_integration_is_only_logged(
-    backend: Backend, make_gateway: GatewayFactory, closed_port: int, caplog: pytest.LogCaptureFixture
+    backend: Backend,
+    make_gateway: GatewayFactory,
+    free_port: int,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     gateway = make_gateway(
         routes={
             "$connect": backend.url + "connect",
-            "$disconnect": f"http://127.0.0.1:{closed_port}/disconnect",
+            "$disconnect": f"http://127.0.0.1:{free_port}/disconnect",
         }
     )
     with ws_connect(gateway.url):

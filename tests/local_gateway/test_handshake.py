@@ -103,10 +103,10 @@ def test_a_slow_connect_integration_fails_the_handshake_with_504(
 
 
 def test_an_unreachable_connect_integration_fails_the_handshake_with_500(
-    make_gateway: GatewayFactory, closed_port: int
+    make_gateway: GatewayFactory, free_port: int
 ) -> None:
     gateway = make_gateway(
-        routes={"$connect": f"http://127.0.0.1:{closed_port}/connect"},
+        routes={"$connect": f"http://127.0.0.1:{free_port}/connect"},
     )
     with pytest.raises(InvalidStatus) as refused:
         ws_connect(gateway.url)
@@ -127,9 +127,8 @@ def test_new_connections_beyond_the_rate_get_429(
     backend: Backend, make_gateway: GatewayFactory
 ) -> None:
     gateway = make_gateway(limits=Limits(new_connections_per_second=2))
-    with ws_connect(gateway.url), ws_connect(gateway.url):
-        with pytest.raises(InvalidStatus) as refused:
-            ws_connect(gateway.url)
+    with ws_connect(gateway.url), ws_connect(gateway.url), pytest.raises(InvalidStatus) as refused:
+        ws_connect(gateway.url)
     assert refused.value.response.status_code == 429
     # Refused before the backend was asked.
     assert len(backend.received("connect")) == 2

@@ -85,9 +85,7 @@ def test_a_malformed_connection_id_is_a_bad_request(gateway: GatewayThread) -> N
     assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
-def test_another_stage_is_forbidden(
-    backend: Backend, gateway: GatewayThread
-) -> None:
+def test_another_stage_is_forbidden(backend: Backend, gateway: GatewayThread) -> None:
     with ws_connect(gateway.url):
         connection_id = connection_id_of(backend)
         request = urllib.request.Request(

@@ -136,7 +136,7 @@ def test_template_route_with_a_slash(backend: Backend, make_gateway: GatewayFact
     )
     with ws_connect(gateway.url) as client:
         client.send('{"service": "chat", "action": "send"}')
-        assert client.recv(timeout=5).startswith("chat_send got")
+        assert client.recv(timeout=5) == 'chat_send got {"service": "chat", "action": "send"}'
 
 
 def test_without_default_an_unmatched_message_gets_forbidden(
@@ -171,7 +171,9 @@ def test_empty_reply_of_a_two_way_route_sends_nothing(
     backend: Backend, make_gateway: GatewayFactory
 ) -> None:
     backend.answer("default", body=b"")
-    gateway = make_gateway(extra_routes={"echo": backend.url + "echo"}, two_way_routes={"$default", "echo"})
+    gateway = make_gateway(
+        extra_routes={"echo": backend.url + "echo"}, two_way_routes={"$default", "echo"}
+    )
     with ws_connect(gateway.url) as client:
         client.send("first")
         client.send('{"action": "echo"}')
@@ -224,12 +226,12 @@ def test_a_slow_integration_gives_endpoint_request_timed_out(
 
 
 def test_an_unreachable_integration_gives_internal_server_error(
-    backend: Backend, make_gateway: GatewayFactory, closed_port: int
+    backend: Backend, make_gateway: GatewayFactory, free_port: int
 ) -> None:
     gateway = make_gateway(
         routes={
             "$connect": backend.url + "connect",
-            "$default": f"http://127.0.0.1:{closed_port}/default",
+            "$default": f"http://127.0.0.1:{free_port}/default",
         }
     )
     with ws_connect(gateway.url) as client:

@@ -244,3 +244,10 @@ def test_a_route_response_left_by_an_interrupted_run_is_accepted(
     assert routes(apigw, record.api_id)["$default"]["RouteResponseSelectionExpression"] == (
         "$default"
     )
+
+
+def test_a_refused_route_response_fails_the_run(record: ApiGateway, aws_endpoint: StandIns) -> None:
+    aws_endpoint.fail_once("POST", r"/v2/apis/[^/]+/routes/[^/]+/routeresponses")
+
+    with pytest.raises(ProvisioningError, match="CreateRouteResponse: BadRequestException"):
+        record.create_gateway()

@@ -213,6 +213,19 @@ def test_export_of_an_invalid_record_is_a_command_error(record: ApiGateway) -> N
         )
 
 
+def test_a_domain_without_hosted_zone_gets_no_dns_record(everything: ApiGateway) -> None:
+    everything.hosted_zone_id = ""
+    everything.save()
+
+    resources = resources_of(export_terraform(everything))
+    template = json.loads(export_cloudformation(everything))
+
+    assert "aws_apigatewayv2_domain_name.this" in resources
+    assert "aws_route53_record.this" not in resources
+    assert "DomainName" in template["Resources"]
+    assert "DnsAlias" not in template["Resources"]
+
+
 def test_route_keys_become_valid_resource_names(record: ApiGateway) -> None:
     ApiGatewayAdditionalRoute.objects.create(
         api_gateway=record, name="2fa", route_key="2fa", integration_url="https://c.example/"

@@ -35,6 +35,7 @@ def test_a_change_made_by_hand_is_shown_then_reverted(
         ApiId=created.api_id,
         IntegrationId=connect["IntegrationId"],
         IntegrationUri="https://evil.example/connect",
+        IntegrationMethod="GET",
         TimeoutInMillis=500,
     )
     out = StringIO()
@@ -42,7 +43,8 @@ def test_a_change_made_by_hand_is_shown_then_reverted(
     call_command("syncapigateway", "--pk", str(created.pk), "--dry-run", stdout=out)
 
     assert (
-        "would update integration $connect: uri https://evil.example/connect -> "
+        "would update integration $connect: method GET -> POST; "
+        "uri https://evil.example/connect -> "
         "https://app.example.com/ws/connect; timeout 500 -> 10000 ms"
     ) in out.getvalue()
     assert "would create deployment production" in out.getvalue()
@@ -56,6 +58,7 @@ def test_a_change_made_by_hand_is_shown_then_reverted(
     reverted = integration_for(apigw, created.api_id, "$connect")
     assert reverted["IntegrationUri"] == "https://app.example.com/ws/connect"
     assert reverted["TimeoutInMillis"] == 10_000
+    assert reverted["IntegrationMethod"] == "POST"
     assert reverted["IntegrationId"] == connect["IntegrationId"]
     assert len(aws_endpoint.deployments) == 2
     created.refresh_from_db()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.test import Client
 
 from django_aws_api_gateway_websockets.models import ApiGateway, WebSocketSession
@@ -40,7 +40,7 @@ def warm_gateway_cache(gateway: ApiGateway) -> None:
 
 
 @pytest.fixture
-def browser(user: AbstractUser) -> Client:
+def browser(user: User) -> Client:
     """A logged-in browser: its cookies reach $connect."""
     client = Client()
     client.force_login(user)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import AbstractUser, Permission
+from django.contrib.auth.models import Permission, User
 from django.test import Client
 
 from django_aws_api_gateway_websockets import signals
@@ -40,7 +40,7 @@ def test_anonymous_connect_records_the_connection(
 
 
 def test_cookie_user_is_recorded_with_what_detects_a_logout(
-    ws_client: Callable[..., WebSocketTestClient], browser: Client, user: AbstractUser
+    ws_client: Callable[..., WebSocketTestClient], browser: Client, user: User
 ) -> None:
     connection_id, response = ws_client(client=browser, source_ip="203.0.113.9").connect(
         channel="room-1"
@@ -325,7 +325,7 @@ def test_required_connection_headers(ws_client: Callable[..., WebSocketTestClien
 
 
 def test_permissions_checked_at_connect_when_asked(
-    ws_client: Callable[..., WebSocketTestClient], browser: Client, user: AbstractUser
+    ws_client: Callable[..., WebSocketTestClient], browser: Client, user: User
 ) -> None:
     ws = ws_client("/connect-perm-ws/", client=browser)
 

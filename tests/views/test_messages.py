@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import AbstractUser, Permission
+from django.contrib.auth.models import Permission, User
 from django.core import mail
 from django.core.cache import cache
 from django.test import Client
@@ -116,7 +116,7 @@ def test_a_custom_route_url_dispatches_by_body(ws: WebSocketTestClient, connecte
 
 
 def test_request_user_is_the_connecting_user(
-    user_connection: tuple[WebSocketTestClient, str], user: AbstractUser
+    user_connection: tuple[WebSocketTestClient, str], user: User
 ) -> None:
     ws, connection_id = user_connection
 
@@ -131,9 +131,7 @@ def test_anonymous_connection_has_anonymous_user(ws: WebSocketTestClient, connec
     assert reply == {"user": "", "authenticated": False, "channel": "default"}
 
 
-def test_message_cookies_are_ignored(
-    ws: WebSocketTestClient, connected: str, user: AbstractUser
-) -> None:
+def test_message_cookies_are_ignored(ws: WebSocketTestClient, connected: str, user: User) -> None:
     # Even if something put the user's cookies on a message, the session decides.
     ws.client.force_login(user)
     request = wire.message_request(
@@ -145,7 +143,7 @@ def test_message_cookies_are_ignored(
 
 
 def test_a_deactivated_user_is_disconnected(
-    user_connection: tuple[WebSocketTestClient, str], user: AbstractUser, ws_outbox: Outbox
+    user_connection: tuple[WebSocketTestClient, str], user: User, ws_outbox: Outbox
 ) -> None:
     ws, connection_id = user_connection
     user.is_active = False
@@ -161,7 +159,7 @@ def test_a_deactivated_user_is_disconnected(
 
 
 def test_a_password_change_disconnects(
-    user_connection: tuple[WebSocketTestClient, str], user: AbstractUser, ws_outbox: Outbox
+    user_connection: tuple[WebSocketTestClient, str], user: User, ws_outbox: Outbox
 ) -> None:
     ws, connection_id = user_connection
     user.set_password("a new and different one")
@@ -315,7 +313,7 @@ def test_pinned_view_accepts_its_own_api_id_without_a_record(
 
 
 def test_any_of_the_permissions(
-    ws_client: Callable[..., WebSocketTestClient], browser: Client, user: AbstractUser
+    ws_client: Callable[..., WebSocketTestClient], browser: Client, user: User
 ) -> None:
     ws = ws_client("/any-perm-ws/", client=browser)
     connection_id, _ = ws.connect()
@@ -328,7 +326,7 @@ def test_any_of_the_permissions(
 
 
 def test_all_of_the_permissions(
-    ws_client: Callable[..., WebSocketTestClient], browser: Client, user: AbstractUser
+    ws_client: Callable[..., WebSocketTestClient], browser: Client, user: User
 ) -> None:
     ws = ws_client("/all-perm-ws/", client=browser)
     connection_id, _ = ws.connect()

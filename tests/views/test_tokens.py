@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import AbstractUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection, connections
 from django.test import Client, RequestFactory
@@ -44,7 +44,7 @@ def token_ws(ws_client: Callable[..., WebSocketTestClient]) -> WebSocketTestClie
 
 
 def test_token_is_64_hex_and_only_its_hash_is_stored(
-    browser: Client, user: AbstractUser, settings: Any
+    browser: Client, user: User, settings: Any
 ) -> None:
     settings.WEBSOCKETS = {"token_expiry_seconds": 45}
 
@@ -79,7 +79,7 @@ def test_only_post(browser: Client) -> None:
     assert response.json() == {"error": "Method not allowed."}
 
 
-def test_csrf_is_enforced(user: AbstractUser) -> None:
+def test_csrf_is_enforced(user: User) -> None:
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(user)
 
@@ -110,7 +110,7 @@ def test_rate_limit_zero_means_unlimited(browser: Client, settings: Any) -> None
     assert not ConnectionRateLimit.objects.exists()
 
 
-def test_a_session_is_created_when_the_request_has_none(user: AbstractUser) -> None:
+def test_a_session_is_created_when_the_request_has_none(user: User) -> None:
     # An authenticated request without a Django session yet (e.g. a remote-user login).
     request = RequestFactory().post(TOKEN_URL)
     request.user = user
@@ -125,7 +125,7 @@ def test_a_session_is_created_when_the_request_has_none(user: AbstractUser) -> N
     assert row.django_session_hash == sha256_hex(request.session.session_key)
 
 
-def test_without_session_middleware_the_token_is_bound_to_nothing(user: AbstractUser) -> None:
+def test_without_session_middleware_the_token_is_bound_to_nothing(user: User) -> None:
     request = RequestFactory().post(TOKEN_URL)
     request.user = user
     request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]
@@ -149,9 +149,7 @@ def test_without_auth_middleware_it_is_401(db: None) -> None:
 # Connecting with a token
 
 
-def test_connect_with_a_token(
-    token_ws: WebSocketTestClient, browser: Client, user: AbstractUser
-) -> None:
+def test_connect_with_a_token(token_ws: WebSocketTestClient, browser: Client, user: User) -> None:
     token = get_token(browser)
 
     connection_id, response = token_ws.connect(token=token)
@@ -244,7 +242,7 @@ def test_expiry_follows_the_current_setting(
 
 
 def test_token_of_a_deactivated_user_is_refused(
-    token_ws: WebSocketTestClient, browser: Client, user: AbstractUser
+    token_ws: WebSocketTestClient, browser: Client, user: User
 ) -> None:
     token = get_token(browser)
     user.is_active = False
@@ -269,9 +267,7 @@ def test_a_rate_limited_connect_does_not_burn_the_token(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_connects_with_one_token_open_one_session(
-    gateway: Any, user: AbstractUser
-) -> None:
+def test_concurrent_connects_with_one_token_open_one_session(gateway: Any, user: User) -> None:
     if connection.vendor == "sqlite":
         pytest.skip(
             "SQLite's in-memory test database serialises writers with table locks, so "

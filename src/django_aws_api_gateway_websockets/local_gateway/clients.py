@@ -195,8 +195,14 @@ class ClientHandler:
                 return
             else:
                 if message.type is WSMsgType.ERROR:
-                    connection.close_reason = f"refused: {message.data}"
-                    connection.close_code = getattr(message.data, "code", None)
+                    # aiohttp has already closed it, with a code that fits the error.
+                    code = getattr(message.data, "code", None)
+                    connection.close_code = code
+                    connection.close_reason = (
+                        f"message over {self._limits.max_message_bytes} bytes"
+                        if code == MESSAGE_TOO_BIG
+                        else f"protocol error: {message.data}"
+                    )
                 return
 
     async def _on_message(self, connection: Connection, text: str) -> None:

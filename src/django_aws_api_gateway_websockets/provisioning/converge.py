@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from ..models import ApiGateway
 from . import lambda_permission
@@ -20,15 +19,9 @@ DEPLOYMENT_DESCRIPTION = "django-aws-api-gateway-websockets"
 
 
 def websocket_endpoint(api_endpoint: str) -> str:
-    """``wss://`` endpoint of a WebSocket API.
-
-    AWS already answers ``wss://``; some stand-ins answer ``https://``.
-    """
-    parts = urlsplit(api_endpoint)
-    if parts.scheme == "https":
-        return api_endpoint.replace("https://", "wss://", 1)
-    if parts.scheme == "http":
-        return api_endpoint.replace("http://", "ws://", 1)
+    """``wss://`` endpoint of a WebSocket API (AWS answers so; moto answers ``https://``)."""
+    if api_endpoint.startswith("https://"):
+        return "wss://" + api_endpoint.removeprefix("https://")
     return api_endpoint
 
 

@@ -27,15 +27,14 @@ def parse_body(request: HttpRequest, limit: int) -> dict[str, Any]:
         length = -1
     if length < 0:
         raise Refused("Invalid Content-Length.", reason=f"Content-Length {declared[:40]!r}")
-    # Checked before reading, so an oversized body is never pulled into memory.
+    # Checked before reading, so an oversized body is never pulled into memory
+    # (Django reads no more than Content-Length).
     if length > limit:
         raise _too_large(limit, length)
     try:
         raw = request.body
     except RequestDataTooBig:
         raise _too_large(limit, "more than DATA_UPLOAD_MAX_MEMORY_SIZE") from None
-    if len(raw) > limit:
-        raise _too_large(limit, len(raw))
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError):

@@ -1,0 +1,147 @@
+"""The example project and the local gateway as real processes, on free loopback ports."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "example"
+STARTUP_SECONDS = 30
+DEMO_PASSWORD = "demo-password"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"process exited early:\n{process.stdout.read() if process.stdout else ''}"
+            )
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"port {port} did not open within {STARTUP_SECONDS} s")
+
+
+@dataclass
+class Stack:
+    http_url: str
+    ws_url: str
+    management_url: str
+    env: dict[str, str]
+    logs: dict[str, Path]
+
+    def manage(self, *args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=EXAMPLE,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout
+
+    def sql(self, query: str) -> list[tuple[object, ...]]:
+        """Read the example's database from this process (no Django here)."""
+        if "DEMO_POSTGRES_DB" in self.env:
+            import psycopg
+
+            with psycopg.connect(dbname=self.env["DEMO_POSTGRES_DB"]) as conn:
+                return conn.execute(query).fetchall()  # type: ignore[arg-type]
+        import sqlite3
+
+        with sqlite3.connect(self.env["DEMO_DATABASE"]) as conn:
+            return conn.execute(query).fetchall()
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    import psycopg
+
+    name = f"dagw_e2e_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(dbname="postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+    try:
+        yield name
+    finally:
+        with psycopg.connect(dbname="postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+
+
+@contextmanager
+def running_stack(tmp_path: Path) -> Iterator[Stack]:
+    http_port, ws_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "chat_example.settings",
+        "DEMO_HTTP_PORT": str(http_port),
+        "DEMO_DATABASE": str(tmp_path / "e2e.sqlite3"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("DEMO_POSTGRES_DB", None)
+    with _database(env) as env:
+        stack = Stack(
+            http_url=f"http://127.0.0.1:{http_port}",
+            ws_url=f"ws://127.0.0.1:{ws_port}/production",
+            management_url=f"http://127.0.0.1:{ws_port}/production",
+            env=env,
+            logs={"django": tmp_path / "django.log", "gateway": tmp_path / "gateway.log"},
+        )
+        stack.manage("migrate", "--noinput", "-v", "0")
+        pk = stack.manage("setupdemo", "--http-port", str(http_port)).strip()
+        commands = {
+            "django": ["runserver", f"127.0.0.1:{http_port}", "--noreload"],
+            "gateway": ["runwebsocketgateway", "--api", pk, "--port", str(ws_port)],
+        }
+        processes: dict[str, subprocess.Popen[str]] = {}
+        try:
+            for name, args in commands.items():
+                log = stack.logs[name].open("w")
+                processes[name] = subprocess.Popen(
+                    [sys.executable, "manage.py", *args],
+                    cwd=EXAMPLE,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                )
+            wait_for_port(http_port, processes["django"])
+            wait_for_port(ws_port, processes["gateway"])
+            yield stack
+        finally:
+            for process in processes.values():
+                process.send_signal(signal.SIGINT)
+            for process in processes.values():
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
+@contextmanager
+def _database(env: dict[str, str]) -> Iterator[dict[str, str]]:
+    if os.environ.get("DATABASE") != "postgres":
+        yield env
+        return
+    with postgres_database() as name:
+        yield {**env, "DEMO_POSTGRES_DB": name}

@@ -1,0 +1,112 @@
+"""Running a gateway: in a thread, with run() until a signal, and its log lines."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+
+import pytest
+
+from django_aws_api_gateway_websockets.local_gateway import (
+    GatewayConfig,
+    GatewayThread,
+    LocalGateway,
+    run,
+)
+
+from .conftest import Backend, GatewayFactory, connection_id_of, management_client, ws_connect
+
+LOGGER = "django_aws_api_gateway_websockets.local_gateway"
+
+
+def test_urls_of_a_running_gateway(backend: Backend) -> None:
+    config = GatewayConfig.for_target(backend.url, stage="dev")
+    with GatewayThread(config) as gateway:
+        assert gateway.port > 0
+        assert gateway.endpoint == f"ws://127.0.0.1:{gateway.port}"
+        assert gateway.url == f"ws://127.0.0.1:{gateway.port}/dev"
+        assert gateway.management_url == f"http://127.0.0.1:{gateway.port}/dev"
+        with ws_connect(gateway.url) as client:
+            management_client(gateway).post_to_connection(
+                ConnectionId=connection_id_of(backend), Data=b"dev stage"
+            )
+            assert client.recv(timeout=5) == "dev stage"
+
+
+def test_a_port_in_use_fails_start(backend: Backend) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        gateway = GatewayThread(GatewayConfig.for_target(backend.url), port=taken.getsockname()[1])
+        with pytest.raises(OSError):
+            gateway.start()
+    gateway.stop()  # nothing to stop: no error either
+
+
+def test_stop_twice_is_harmless(make_gateway: GatewayFactory) -> None:
+    gateway = make_gateway()
+    gateway.stop()
+    gateway.stop()
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", gateway.port), timeout=1)
+
+
+def test_run_serves_until_sigint(backend: Backend) -> None:
+    seen: list[str] = []
+
+    def ready(gateway: LocalGateway) -> None:
+        seen.append(gateway.url)
+        # As if the user pressed Ctrl-C once the gateway listens.
+        os.kill(os.getpid(), signal.SIGINT)
+
+    run(GatewayConfig.for_target(backend.url), "127.0.0.1", 0, on_ready=ready)
+    assert len(seen) == 1
+    port = int(seen[0].rsplit(":", 1)[1].split("/")[0])
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=1)
+
+
+def test_one_log_line_per_event_without_bodies(
+    backend: Backend, make_gateway: GatewayFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger=LOGGER)
+    gateway = make_gateway()
+    with ws_connect(gateway.url) as client:
+        client.send("secret body")
+        client.recv(timeout=5)
+    backend.wait_for("disconnect")
+    gateway.stop()
+    events = [record.getMessage().split(" ")[0] for record in caplog.records]
+    assert events == [
+        "listening",
+        "connect",
+        "connected",
+        "message",
+        "reply",
+        "closed",
+        "disconnect",
+        "stopped",
+    ]
+    assert "secret body" not in caplog.text
+
+
+def test_verbose_logs_bodies(
+    backend: Backend, make_gateway: GatewayFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger=LOGGER)
+    gateway = make_gateway(verbose=True)
+    with ws_connect(gateway.url) as client:
+        client.send("x" * 5000)
+        client.recv(timeout=5)
+        management_client(gateway).post_to_connection(
+            ConnectionId=connection_id_of(backend), Data=b"pushed"
+        )
+        client.recv(timeout=5)
+    message_line = next(
+        r.getMessage() for r in caplog.records if r.getMessage().startswith("message")
+    )
+    assert "body='xxx" in message_line
+    assert message_line.endswith("...'")
+    assert "body='pushed'" in caplog.text
