@@ -120,7 +120,9 @@ def client(service: str, endpoint_url: str | None = None) -> Any:
                 # The local gateway accepts any SigV4 signature; a developer
                 # without AWS credentials must still be able to send to it.
                 kwargs.update(LOCAL_PLACEHOLDER_CREDENTIALS)
-            if local and session.region_name is None:
+            # boto3's stubs type region_name as str, but it is None when unset.
+            region: str | None = session.region_name
+            if local and not region:
                 kwargs["region_name"] = LOCAL_PLACEHOLDER_REGION
             # boto3's stubs overload client() per service literal; ours is dynamic.
             new_client: Any = session.client(service, **kwargs)  # type: ignore[call-overload]

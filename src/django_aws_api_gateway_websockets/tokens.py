@@ -52,17 +52,22 @@ def find_token(raw: str | None) -> WebSocketToken | None:
     return WebSocketToken.objects.select_related("user").filter(token_hash=sha256_hex(raw)).first()
 
 
-def consume_token(token: WebSocketToken | None) -> WebSocketToken:
-    """Mark ``token`` used, or refuse it: unknown, already used, expired, inactive user."""
+def check_token(token: WebSocketToken | None) -> WebSocketToken:
+    """Refuse a token that is unknown, used, expired or of an inactive user."""
     if token is None:
         raise Refused("Invalid WebSocket token.", 401, reason="unknown ws_token")
-    now = timezone.now()
     if token.used_on is not None:
         raise Refused("WebSocket token already used.", 403, reason=f"ws_token {token.pk} reused")
-    if token.created_on <= _expiry_cutoff(now):
+    if token.created_on <= _expiry_cutoff(timezone.now()):
         raise Refused("WebSocket token expired.", 401, reason=f"ws_token {token.pk} expired")
     if not token.user.is_active:
         raise Refused("User inactive.", 403, reason=f"ws_token {token.pk} of an inactive user")
+    return token
+
+
+def consume_token(token: WebSocketToken) -> None:
+    """Mark a checked token used; refuse if another request got there first."""
+    now = timezone.now()
     won = WebSocketToken.objects.filter(
         pk=token.pk, used_on__isnull=True, created_on__gt=_expiry_cutoff(now)
     ).update(used_on=now)
@@ -73,4 +78,3 @@ def consume_token(token: WebSocketToken | None) -> WebSocketToken:
             reason=f"ws_token {token.pk} taken by a concurrent connect",
         )
     token.used_on = now
-    return token

@@ -45,7 +45,10 @@ def test_a_port_in_use_fails_start(backend: Backend) -> None:
     gateway.stop()  # nothing to stop: no error either
 
 
-def test_stop_twice_is_harmless(make_gateway: GatewayFactory) -> None:
+def test_stop_twice_or_before_start_is_harmless(
+    backend: Backend, make_gateway: GatewayFactory
+) -> None:
+    GatewayThread(GatewayConfig.for_target(backend.url)).stop()
     gateway = make_gateway()
     gateway.stop()
     gateway.stop()

@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("connect-perm-ws/<slug:route>", views.ConnectPermissionView.as_view()),
     path("broken-ws/<slug:route>", views.BrokenView.as_view()),
     path("quiet-broken-ws/<slug:route>", views.QuietBrokenView.as_view()),
+    path("writing-broken-ws/<slug:route>", views.WritingBrokenView.as_view()),
     path("pinned-ws/<slug:route>", views.PinnedView.as_view()),
     path("strict-ws/<slug:route>", views.StrictView.as_view()),
     path("open-ws/<slug:route>", views.NoRateLimitView.as_view()),

@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 
 from django_aws_api_gateway_websockets.exceptions import DenyConnection
+from django_aws_api_gateway_websockets.models import WebSocketSession
 from django_aws_api_gateway_websockets.views import WebSocketView
 
 PINNED_API_ID = "pinnedapi42"
@@ -29,6 +30,14 @@ class ChatView(WebSocketView):
             "authenticated": request.user.is_authenticated,
             "channel": session.channel_name,
         }
+
+    def chat(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        session = self.websocket_session
+        assert session is not None
+        WebSocketSession.objects.connected().in_channel(session.channel_name).send_message(
+            {"user": request.user.get_username(), "text": self.body.get("text", "")}
+        )
+        return {"ok": True}
 
     def silent(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         return None
@@ -94,6 +103,14 @@ class BrokenView(ChatView):
 
 class QuietBrokenView(BrokenView):
     SEND_EXCEPTION_MAIL = False
+
+
+class WritingBrokenView(QuietBrokenView):
+    def default(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        session = self.websocket_session
+        assert session is not None
+        WebSocketSession.objects.filter(pk=session.pk).update(channel_name="written")
+        raise RuntimeError("fails after a write")
 
 
 class PinnedView(ChatView):

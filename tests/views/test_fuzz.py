@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from django_aws_api_gateway_websockets import wire
 from django_aws_api_gateway_websockets.models import ApiGateway, WebSocketSession
-from django_aws_api_gateway_websockets.testing import WebSocketTestClient
+from django_aws_api_gateway_websockets.testing import Outbox, WebSocketTestClient
 from django_aws_api_gateway_websockets.testing.client import with_headers
 from tests.conftest import API_ID
 
@@ -143,7 +143,8 @@ def gateway_request(step: Step, connection_id: str) -> wire.GatewayRequest:
 
 
 @pytest.fixture
-def fuzz_ws(gateway: ApiGateway, settings: Any) -> WebSocketTestClient:
+def fuzz_ws(gateway: ApiGateway, settings: Any, ws_outbox: Outbox) -> WebSocketTestClient:
+    # ws_outbox: a handler that sends (or a closed session) never reaches the network.
     settings.WEBSOCKETS = {"gateway_secret": SECRET, "rate_limit_max_attempts": 10**6}
     return WebSocketTestClient("/ws/", api_id=API_ID)
 

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.core import mail
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 
 from django_aws_api_gateway_websockets import signals, wire
@@ -495,3 +496,31 @@ def test_deny_connection_from_a_handler_is_its_4xx(ws: WebSocketTestClient, conn
 
     assert response.status_code == 403
     assert response.json() == {"error": "Not today."}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("atomic_requests", [True, False])
+def test_a_failed_handler_writes_nothing_under_atomic_requests(
+    gateway: ApiGateway, monkeypatch: pytest.MonkeyPatch, atomic_requests: bool
+) -> None:
+    monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", atomic_requests)
+    ws = WebSocketTestClient("/writing-broken-ws/", api_id=API_ID)
+    connection_id, _ = ws.connect()
+
+    assert ws.send(connection_id, {"text": "x"}).status_code == 500
+
+    row = session(connection_id)
+    assert row.channel_name == ("default" if atomic_requests else "written")
+    assert row.request_count == (0 if atomic_requests else 1)
+
+
+def test_change_channel_costs_three_queries(
+    ws: WebSocketTestClient,
+    connected: str,
+    warm_gateway_cache: None,
+    django_assert_num_queries: Any,
+) -> None:
+    with django_assert_num_queries(3):
+        response = ws.send(connected, {"handler": "change_channel", "channel": "b"})
+
+    assert response.status_code == 200

@@ -299,3 +299,24 @@ def test_concurrent_connects_with_one_token_open_one_session(gateway: Any, user:
 
     assert sorted(statuses) == [200] + [403] * (workers - 1)
     assert WebSocketSession.objects.count() == 1
+
+
+def test_a_connect_refused_later_leaves_the_token_usable(
+    token_ws: WebSocketTestClient, browser: Client
+) -> None:
+    token = get_token(browser)
+
+    refused = token_ws.connect(token=token, channel="vip").response  # can_join_channel says no
+    accepted = token_ws.connect(token=token, channel="lobby").response
+
+    assert (refused.status_code, accepted.status_code) == (403, 200)
+
+
+def test_logging_out_voids_unused_tokens(token_ws: WebSocketTestClient, browser: Client) -> None:
+    token = get_token(browser)
+
+    browser.logout()
+    response = token_ws.connect(token=token).response
+
+    assert response.status_code == 401
+    assert response.json() == {"error": "Invalid WebSocket token."}

@@ -71,7 +71,13 @@ class LocalGateway:
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port, backlog=LISTEN_BACKLOG)
-        await site.start()
+        try:
+            await site.start()
+        except BaseException:
+            await self._runner.cleanup()
+            self._runner = None
+            await self._integration.close()
+            raise
         self.host, self.port = host, _bound_port(self._runner)
         self._clients.forwarded_port = self.port
         self._log.info(
@@ -114,7 +120,7 @@ class GatewayThread:
     def __init__(self, config: GatewayConfig, host: str = "127.0.0.1", port: int = 0) -> None:
         self.gateway = LocalGateway(config)
         self._address = (host, port)
-        self._loop = asyncio.new_event_loop()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._thread = threading.Thread(target=self._run, name="local-gateway", daemon=True)
         self._started = threading.Event()
         self._error: BaseException | None = None
@@ -136,6 +142,7 @@ class GatewayThread:
         return self.gateway.port
 
     def start(self) -> GatewayThread:
+        self._loop = asyncio.new_event_loop()
         self._thread.start()
         self._started.wait()
         if self._error is not None:
@@ -144,7 +151,7 @@ class GatewayThread:
         return self
 
     def stop(self) -> None:
-        if not self._thread.is_alive():
+        if self._loop is None or not self._thread.is_alive():
             return
         future = asyncio.run_coroutine_threadsafe(self.gateway.stop(), self._loop)
         try:
@@ -165,20 +172,22 @@ class GatewayThread:
         self.stop()
 
     def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
+        loop = self._loop
+        assert loop is not None
+        asyncio.set_event_loop(loop)
         try:
-            self._loop.run_until_complete(self.gateway.start(*self._address))
+            loop.run_until_complete(self.gateway.start(*self._address))
         except BaseException as exc:  # handed to the thread that called start()
             self._error = exc
             self._started.set()
-            self._loop.close()
+            loop.close()
             return
         self._started.set()
         try:
-            self._loop.run_forever()
+            loop.run_forever()
         finally:
-            self._loop.run_until_complete(self._loop.shutdown_asyncgens())
-            self._loop.close()
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
 
 
 def run(

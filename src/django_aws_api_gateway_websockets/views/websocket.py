@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -32,6 +32,18 @@ from . import connect as connecting
 from .handlers import choose_handler
 from .messages import load_session, parse_body
 from .responses import handler_response, json_error, logger, refusal_response
+
+
+def roll_back_atomic_requests() -> None:
+    """Undo a failed handler's writes under ATOMIC_REQUESTS, as an uncaught error would.
+
+    The view answers the 500 itself instead of raising, so Django's request
+    transaction would otherwise commit whatever the handler wrote before failing.
+    """
+    for alias in connections:
+        connection = connections[alias]
+        if connection.settings_dict.get("ATOMIC_REQUESTS") and connection.in_atomic_block:
+            transaction.set_rollback(True, using=alias)
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -107,13 +119,16 @@ class WebSocketView(View):
         user = token.user if token is not None else connecting.cookie_user(request)
         self.check_rate_limit(source_ip, user)
         if self.USE_WS_TOKEN:
-            token = tokens.consume_token(token)
+            token = tokens.check_token(token)
         request.user = connecting.anonymous_or(user)
         channel = self.connect_channel(request)
         self.check_can_join(request, channel)
         if self.CHECK_PERMISSIONS_ON_CONNECT:
             self.check_permissions(request)
         self.check_connect(request)
+        # Last, so that a connect refused for another reason leaves the token usable.
+        if token is not None:
+            tokens.consume_token(token)
         session = connecting.open_session(
             connection_id=connection_id,
             channel=channel,
@@ -244,6 +259,7 @@ class WebSocketView(View):
         logger.exception("Handler %s.%s failed", type(self).__qualname__, name)
         if self.SEND_EXCEPTION_MAIL:
             mail_exception(type(self), exc, request)
+        roll_back_atomic_requests()
         response = json_error("Internal error.", 500)
         # Logged above with the traceback; Django's own 500 log line would also
         # reach AdminEmailHandler and defeat the mail throttle.
