@@ -7,6 +7,7 @@ from . import views
 urlpatterns: list[URLPattern | URLResolver] = [
     path("ws/<slug:route>", views.ChatView.as_view()),
     path("token-ws/<slug:route>", views.TokenChatView.as_view()),
+    path("racing-token-ws/<slug:route>", views.RacingTokenView.as_view()),
     path("nodefault-ws/<slug:route>", views.NoDefaultView.as_view()),
     path("listed-ws/<slug:route>", views.ListedView.as_view()),
     path("any-perm-ws/<slug:route>", views.AnyPermissionView.as_view()),

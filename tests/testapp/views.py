@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from django_aws_api_gateway_websockets.exceptions import DenyConnection
-from django_aws_api_gateway_websockets.models import WebSocketSession
+from django_aws_api_gateway_websockets.models import WebSocketSession, WebSocketToken
 from django_aws_api_gateway_websockets.views import WebSocketView
 
 PINNED_API_ID = "pinnedapi42"
@@ -67,6 +68,13 @@ class ChatView(WebSocketView):
 
 class TokenChatView(ChatView):
     USE_WS_TOKEN = True
+
+
+class RacingTokenView(TokenChatView):
+    """Another connect uses the token while this one runs its last check."""
+
+    def check_connect(self, request: HttpRequest) -> None:
+        WebSocketToken.objects.update(used_on=timezone.now())
 
 
 class NoDefaultView(WebSocketView):

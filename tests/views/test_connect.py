@@ -394,3 +394,14 @@ def test_a_refused_connect_sends_no_signal(
         ws.connect(channel="vip")
 
     assert callbacks == []
+
+
+def test_origin_check_without_common_middleware(
+    ws_client: Callable[..., WebSocketTestClient], settings: Any
+) -> None:
+    # Without CommonMiddleware nothing refuses a bad Host before the view.
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.endswith("CommonMiddleware")]
+    ws = ws_client(origin=None, client=Client(HTTP_HOST="unlisted.example"))
+
+    assert ws.connect(headers={"Origin": "http://testserver"}).response.status_code == 200
+    assert ws.connect(headers={"Origin": "http://unlisted.example"}).response.status_code == 403

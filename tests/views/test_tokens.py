@@ -320,3 +320,18 @@ def test_logging_out_voids_unused_tokens(token_ws: WebSocketTestClient, browser:
 
     assert response.status_code == 401
     assert response.json() == {"error": "Invalid WebSocket token."}
+
+
+def test_a_token_taken_by_a_concurrent_connect_is_refused(
+    ws_client: Callable[..., WebSocketTestClient],
+    browser: Client,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    token = get_token(browser)
+
+    response = ws_client("/racing-token-ws/").connect(token=token).response
+
+    assert response.status_code == 403
+    assert response.json() == {"error": "WebSocket token already used."}
+    assert "taken by a concurrent connect" in caplog.records[-1].getMessage()
+    assert not WebSocketSession.objects.exists()

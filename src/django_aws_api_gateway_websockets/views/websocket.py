@@ -115,8 +115,7 @@ class WebSocketView(View):
         connection_id = self.connection_id(request)
         check_origin(request)
         source_ip = connecting.client_ip(request)
-        token = tokens.find_token(request.GET.get(wire.TOKEN_PARAM)) if self.USE_WS_TOKEN else None
-        user = token.user if token is not None else connecting.cookie_user(request)
+        token, user = self.connecting_user(request)
         self.check_rate_limit(source_ip, user)
         if self.USE_WS_TOKEN:
             token = tokens.check_token(token)
@@ -140,6 +139,17 @@ class WebSocketView(View):
         self.websocket_session = session
         self.send_after_commit(signals.connection_opened, session=session, request=request)
         return HttpResponse(status=200)
+
+    def connecting_user(self, request: HttpRequest) -> tuple[WebSocketToken | None, Any]:
+        """The token row (when USE_WS_TOKEN) and the user it or the cookies name, if any.
+
+        With tokens, cookies are ignored; an unknown token is refused only after
+        the attempt has been counted by the rate limit.
+        """
+        if not self.USE_WS_TOKEN:
+            return None, connecting.cookie_user(request)
+        token = tokens.find_token(request.GET.get(wire.TOKEN_PARAM))
+        return token, token.user if token is not None else None
 
     def check_rate_limit(self, source_ip: str, user: Any) -> None:
         if not self.RATE_LIMIT_ENABLED:
