@@ -44,6 +44,11 @@ DEFAULTS: dict[str, Any] = {
     "exception_mail_interval_seconds": 300,
     # A session older than this cannot still be connected (API Gateway's 2 h cap).
     "session_max_age_seconds": wire.MAX_CONNECTION_DURATION_SECONDS,
+    # aws_lambda.handler: the URL of the WebSocketView (before its <slug:route>)
+    # that Lambda events are sent to, and the Host they carry (None: the API's
+    # domain name from the event).
+    "lambda_path_prefix": "/ws/",
+    "lambda_host": None,
 }
 
 # Accepted types per key; ``None`` in a tuple means the key may be unset.
@@ -65,6 +70,8 @@ SETTING_TYPES: dict[str, tuple[type | None, ...]] = {
     "transport": (str,),
     "exception_mail_interval_seconds": (int, float),
     "session_max_age_seconds": (int,),
+    "lambda_path_prefix": (str,),
+    "lambda_host": (str, None),
 }
 
 
@@ -180,6 +187,15 @@ class Settings:
     @property
     def session_max_age_seconds(self) -> int:
         return int(self._get("session_max_age_seconds"))
+
+    @property
+    def lambda_path_prefix(self) -> str:
+        return str(self._get("lambda_path_prefix"))
+
+    @property
+    def lambda_host(self) -> str | None:
+        value = self._get("lambda_host")
+        return str(value) if value else None
 
 
 conf = Settings()

@@ -113,3 +113,20 @@ def test_verbose_logs_bodies(
     assert "body='xxx" in message_line
     assert message_line.endswith("...'")
     assert "body='pushed'" in caplog.text
+
+
+def test_tokens_in_the_query_string_are_not_logged(
+    backend: Backend, make_gateway: GatewayFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger=LOGGER)
+    gateway = make_gateway(verbose=True)
+    with ws_connect(f"{gateway.url}?channel=lobby&ws_token=abcdef0123456789"):
+        pass
+    backend.wait_for("disconnect")
+    connect_line = next(
+        r.getMessage() for r in caplog.records if r.getMessage().startswith("connect")
+    )
+    assert "query=channel=lobby&ws_token=%2A%2A%2A" in connect_line
+    assert "abcdef0123456789" not in caplog.text
+    # The backend itself still receives the token: only the log hides it.
+    assert "ws_token=abcdef0123456789" in backend.requests[0].query_string

@@ -14,7 +14,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from .. import wire
 from .config import GatewayConfig
 from .connections import Connection, ConnectionRegistry
-from .events import EventLog
+from .events import EventLog, redacted_query
 from .frames import FrameLimitedWebSocketResponse
 from .integration import IntegrationClient, IntegrationError, IntegrationResponse
 from .routing import RouteSelector
@@ -159,7 +159,7 @@ class ClientHandler:
             id=connection_id,
             status=response.status,
             ms=_elapsed_ms(started),
-            query=request.query_string,
+            query=redacted_query(request.query_string),
         )
         if response.ok:
             return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -13,6 +14,7 @@ from ...local_config import (
     config_for_gateway,
 )
 from ...local_gateway import LocalGateway, run
+from ...local_gateway.events import LOGGER_NAME
 
 
 class Command(BaseCommand):
@@ -36,6 +38,8 @@ class Command(BaseCommand):
         except LocalGatewayError as error:
             raise CommandError(str(error)) from error
 
+        show_event_lines()
+
         def ready(local: LocalGateway) -> None:
             self.stdout.write(
                 f"Local gateway for {gateway.api_name!r} (api id {gateway.api_id})\n"
@@ -47,3 +51,15 @@ class Command(BaseCommand):
             self.stdout.flush()
 
         run(config, options["host"], options["port"], on_ready=ready)
+
+
+def show_event_lines() -> None:
+    """Print the gateway's one line per event, unless LOGGING already routes them."""
+    logger = logging.getLogger(LOGGER_NAME)
+    if logger.hasHandlers():
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    logger.addHandler(handler)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)

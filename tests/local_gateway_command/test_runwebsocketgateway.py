@@ -1,0 +1,167 @@
+"""runwebsocketgateway: an ApiGateway record as a local gateway config."""
+
+from __future__ import annotations
+
+import logging
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from django_aws_api_gateway_websockets import local_config, wire
+from django_aws_api_gateway_websockets.local_gateway import GatewayConfig
+from django_aws_api_gateway_websockets.management.commands import runwebsocketgateway
+from django_aws_api_gateway_websockets.models import ApiGateway, ApiGatewayAdditionalRoute
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def record() -> ApiGateway:
+    gateway = ApiGateway.objects.create(
+        api_name="local", target_base_endpoint="http://127.0.0.1:8000/ws/", stage_name="dev"
+    )
+    ApiGatewayAdditionalRoute.objects.create(
+        api_gateway=gateway,
+        name="chat",
+        route_key="chat",
+        integration_url="http://127.0.0.1:8000/chat/x",
+    )
+    return gateway
+
+
+@override_settings(WEBSOCKETS={"gateway_secret": ["new-secret", "old-secret"]})
+def test_config_serves_what_provisioning_would_create(record: ApiGateway) -> None:
+    record.api_id = "abc123"
+    config = local_config.config_for_gateway(record, verbose=True)
+    assert dict(config.routes) == {
+        "$connect": "http://127.0.0.1:8000/ws/connect",
+        "$disconnect": "http://127.0.0.1:8000/ws/disconnect",
+        "$default": "http://127.0.0.1:8000/ws/default",
+        "chat": "http://127.0.0.1:8000/chat/x",
+    }
+    assert dict(config.static_headers) == {wire.GATEWAY_SECRET_HEADER: "new-secret"}
+    assert config.two_way_routes == frozenset({"$default"})
+    assert (config.api_id, config.stage, config.verbose) == ("abc123", "dev", True)
+    assert config.route_selection_expression == record.route_selection_expression
+
+
+def test_without_a_secret_no_static_header_is_sent(record: ApiGateway) -> None:
+    record.api_id = "abc123"
+    assert dict(local_config.config_for_gateway(record).static_headers) == {}
+
+
+def test_only_quoted_header_parameters_are_static() -> None:
+    assert local_config.static_headers(
+        {
+            "integration.request.header.Connectionid": "context.connectionId",
+            "integration.request.header.X-Static": "'value'",
+            "integration.request.querystring.q": "'not a header'",
+        }
+    ) == {"X-Static": "value"}
+
+
+def test_lambda_records_cannot_be_served_locally(record: ApiGateway) -> None:
+    record.api_id = "abc123"
+    record.integration_type = "lambda"
+    record.lambda_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:ws"
+    with pytest.raises(local_config.LocalGatewayError, match="HTTP endpoints only"):
+        local_config.config_for_gateway(record)
+
+
+@override_settings(WEBSOCKETS={"gateway_secret": "it's"})
+def test_a_record_provisioning_would_refuse_is_refused_here_too(record: ApiGateway) -> None:
+    record.api_id = "abc123"
+    with pytest.raises(local_config.LocalGatewayError, match="single quote"):
+        local_config.config_for_gateway(record)
+
+
+@pytest.mark.parametrize(
+    ("host", "endpoint"),
+    [
+        ("127.0.0.1", "ws://127.0.0.1:9001"),
+        ("0.0.0.0", "ws://127.0.0.1:9001"),
+        ("::1", "ws://[::1]:9001"),
+    ],
+)
+def test_attach_points_the_record_at_the_local_gateway(
+    record: ApiGateway, host: str, endpoint: str
+) -> None:
+    local_config.attach_local_endpoint(record, host, 9001)
+    record.refresh_from_db()
+    assert record.api_endpoint == endpoint
+    assert wire.is_valid_api_id(record.api_id) and len(record.api_id) == 10
+    assert record.management_endpoint_url == endpoint.replace("ws://", "http://") + "/dev"
+    kept = record.api_id
+    local_config.attach_local_endpoint(record, host, 9002)
+    assert record.api_id == kept
+
+
+def test_a_deployed_record_is_left_alone(record: ApiGateway) -> None:
+    record.api_created = True
+    record.api_endpoint = "wss://abc.execute-api.eu-west-1.amazonaws.com"
+    record.save()
+    with pytest.raises(local_config.LocalGatewayError, match="deployed in AWS"):
+        local_config.attach_local_endpoint(record, "127.0.0.1", 9001)
+    record.refresh_from_db()
+    assert record.api_endpoint == "wss://abc.execute-api.eu-west-1.amazonaws.com"
+
+
+def test_choosing_a_record() -> None:
+    with pytest.raises(local_config.LocalGatewayError, match="no ApiGateway record"):
+        local_config.choose_gateway(None)
+    first = ApiGateway.objects.create(api_name="a", target_base_endpoint="http://x/ws/")
+    assert local_config.choose_gateway(None) == first
+    second = ApiGateway.objects.create(api_name="b", target_base_endpoint="http://x/ws/")
+    with pytest.raises(local_config.LocalGatewayError, match="choose one with --api"):
+        local_config.choose_gateway(None)
+    assert local_config.choose_gateway(second.pk) == second
+    with pytest.raises(local_config.LocalGatewayError, match="no ApiGateway with pk=999"):
+        local_config.choose_gateway(999)
+
+
+class FakeRunningGateway:
+    url = "ws://127.0.0.1:9001/dev"
+
+
+def test_command_records_the_endpoint_and_serves(
+    record: ApiGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served: list[tuple[GatewayConfig, str, int]] = []
+
+    def fake_run(config: GatewayConfig, host: str, port: int, *, on_ready: Any) -> None:
+        # The real run() blocks until Ctrl-C; tests/e2e runs it for real.
+        served.append((config, host, port))
+        on_ready(FakeRunningGateway())
+
+    monkeypatch.setattr(runwebsocketgateway, "run", fake_run)
+    out = StringIO()
+    call_command("runwebsocketgateway", "--port", "9001", stdout=out)
+    record.refresh_from_db()
+    ((config, host, port),) = served
+    assert (host, port) == ("127.0.0.1", 9001)
+    assert config.api_id == record.api_id != ""
+    assert "clients connect to   ws://127.0.0.1:9001/dev" in out.getvalue()
+    assert "Management API at    http://127.0.0.1:9001/dev" in out.getvalue()
+
+
+def test_command_errors_are_command_errors() -> None:
+    with pytest.raises(CommandError, match="no ApiGateway record"):
+        call_command("runwebsocketgateway")
+
+
+def test_event_lines_are_shown_unless_logging_routes_them() -> None:
+    logger = logging.getLogger(runwebsocketgateway.LOGGER_NAME)
+    saved = (logger.handlers[:], logger.level, logger.propagate)
+    try:
+        logger.handlers.clear()
+        logger.propagate = False
+        logger.setLevel(logging.NOTSET)
+        runwebsocketgateway.show_event_lines()
+        assert len(logger.handlers) == 1 and logger.level == logging.INFO
+        runwebsocketgateway.show_event_lines()
+        assert len(logger.handlers) == 1, "a second call must not add a second handler"
+    finally:
+        logger.handlers[:], logger.level, logger.propagate = saved[0], saved[1], saved[2]
