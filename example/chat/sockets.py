@@ -25,7 +25,7 @@ def send_presence(channel_name: str) -> None:
 
 class ChatSocketView(WebSocketView):
     USE_WS_TOKEN = True
-    ALLOWED_HANDLERS = ("join", "chat", "ping")
+    ALLOWED_HANDLERS = ("join", "chat")
 
     def join(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         # $connect cannot send to the client (the connection does not exist yet),
@@ -45,9 +45,6 @@ class ChatSocketView(WebSocketView):
             {"type": "chat", "room": room, "user": request.user.get_username(), "text": text}
         )
         return None
-
-    def ping(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
-        """Keep-alive from the browser client; nothing to do."""
 
 
 @receiver(connection_closed, sender=ChatSocketView)

@@ -19,7 +19,7 @@ class RoomListView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        counts = {room: 0 for room in SUGGESTED_ROOMS}
+        counts = dict.fromkeys(SUGGESTED_ROOMS, 0)
         for channel in WebSocketSession.objects.connected().values_list("channel_name", flat=True):
             counts[channel] = counts.get(channel, 0) + 1
         context["rooms"] = sorted(counts.items())

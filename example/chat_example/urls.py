@@ -1,9 +1,9 @@
+from chat import views
+from chat.sockets import ChatSocketView
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from chat import views
-from chat.sockets import ChatSocketView
 from django_aws_api_gateway_websockets.views import WebSocketTokenView
 
 urlpatterns = [

@@ -211,14 +211,14 @@ def disconnect_request(
     forwarded_port: int = 443,
     static_headers: Mapping[str, str] | None = None,
 ) -> GatewayRequest:
-    """``$disconnect``: best effort, empty body."""
-    headers = _gateway_headers(
+    """``$disconnect``: best effort, empty body, otherwise shaped like a message."""
+    return message_request(
         connection_id=connection_id,
         api_id=api_id,
+        body=b"",
+        route_key=DISCONNECT_ROUTE,
         source_ip=source_ip,
         forwarded_proto=forwarded_proto,
         forwarded_port=forwarded_port,
         static_headers=static_headers,
     )
-    headers[USER_AGENT_HEADER] = gateway_user_agent(api_id)
-    return GatewayRequest(DISCONNECT_ROUTE, headers, b"")

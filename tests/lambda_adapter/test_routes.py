@@ -172,7 +172,7 @@ def test_a_failing_handler_answers_500_not_an_exception(
 def test_the_adapter_supplies_the_gateway_secret(
     gateway: ApiGateway, connection_id: str, client: Client
 ) -> None:
-    event = connect_event(connection_id=connection_id, headers={"X-Ws-Gateway-Secret": "forged"})
+    event = connect_event(connection_id=connection_id, headers={"x-ws-gateway-secret": "forged"})
 
     assert handler(event, None)["statusCode"] == 200
     # The same request straight over HTTP, without the secret, is refused.
@@ -238,3 +238,21 @@ def test_a_binary_response_is_returned_base64_encoded(
 
     assert response["isBase64Encoded"] is True
     assert response["body"] == "/wD+"
+
+
+def test_client_headers_cannot_pose_as_the_gateways(
+    gateway: ApiGateway, connection_id: str
+) -> None:
+    spoofed = {
+        "CONNECTIONID": "spoofedconnection",
+        "x-amzn-apigateway-api-id": "someoneelse",
+        "x-forwarded-for": "203.0.113.99",
+        # Dropped, as WSGI servers drop it: it would read as "X-Deny" to Django.
+        "X_Deny": "1",
+    }
+
+    response = handler(connect_event(connection_id=connection_id, headers=spoofed), None)
+
+    assert response["statusCode"] == 200
+    session = WebSocketSession.objects.get()
+    assert (session.connection_id, session.source_ip) == (connection_id, SOURCE_IP)

@@ -71,6 +71,19 @@ def test_allowed_handlers_list_never_admits_reserved_names(
         assert "echo" in reply(name), name
 
 
+@pytest.mark.parametrize("path", ["/ws/", "/listed-ws/", "/nodefault-ws/"])
+def test_keepalive_ping_is_always_allowed_and_silent(
+    ws_client: Callable[..., WebSocketTestClient], path: str
+) -> None:
+    # The shipped browser client sends {"handler": "ping"} before the idle
+    # timeout, whatever ALLOWED_HANDLERS a view lists.
+    ws = ws_client(path)
+    connection_id, _ = ws.connect()
+    response = ws.send(connection_id, {"handler": "ping"})
+    assert (response.status_code, response.content) == (200, b"")
+    assert session(connection_id).request_count == 1
+
+
 def test_without_a_default_handler_unrouted_messages_get_400(
     ws_client: Callable[..., WebSocketTestClient],
 ) -> None:

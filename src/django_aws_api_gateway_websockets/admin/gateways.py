@@ -6,11 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.db import models
+from django.forms import BaseFormSet, ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from .. import aws
 from ..models import ApiGateway, ApiGatewayAdditionalRoute
+from . import provisioning_actions
 
 # Written by provisioning (or runwebsocketgateway), never by hand.
 PROVISIONED_FIELDS = [
@@ -68,8 +70,7 @@ class ApiGatewayAdmin(_GatewayAdmin):
     search_fields = ["api_name", "api_id", "domain_name", "target_base_endpoint"]
     inlines = [ApiGatewayAdditionalRouteInline]
     formfield_overrides = URL_FIELDS
-    # Provisioning adds its actions here.
-    actions: list[Any] = []
+    actions: list[Any] = [*provisioning_actions.ACTIONS]
     fieldsets = [
         (
             None,
@@ -133,6 +134,18 @@ class ApiGatewayAdmin(_GatewayAdmin):
         if obj is not None and obj.api_created:
             readonly += ENDPOINT_FIELDS
         return readonly
+
+    def save_related(
+        self,
+        request: HttpRequest,
+        form: ModelForm[ApiGateway],
+        formsets: list[BaseFormSet[Any]],
+        change: bool,
+    ) -> None:
+        super().save_related(request, form, formsets, change)
+        # After the inline routes are saved, so that the sync sees them.
+        if change:
+            provisioning_actions.sync_after_edit(self, request, form, formsets)
 
     @admin.display(description=_("stage"))
     def stage(self, gateway: ApiGateway) -> str:

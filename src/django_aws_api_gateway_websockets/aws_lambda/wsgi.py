@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import base64
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 from io import BytesIO
-from typing import Any
+from typing import Any, Protocol
 
 from .. import wire
 from .events import LambdaRequest
 
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+class WSGIResult(Protocol):
+    def __iter__(self) -> Iterator[bytes]: ...
+
+    def close(self) -> None: ...
+
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], WSGIResult]
 
 _CONTENT_HEADERS = {"content-length": "CONTENT_LENGTH", "content-type": "CONTENT_TYPE"}
 _HTTPS_PORT = "443"
@@ -89,7 +96,5 @@ def run(app: WSGIApp, environ: dict[str, Any]) -> dict[str, Any]:
         body = b"".join(result)
     finally:
         # Sends request_finished: Django closes database connections past their age.
-        close = getattr(result, "close", None)
-        if close is not None:
-            close()
+        result.close()
     return lambda_response(started["status"], started["headers"], body)

@@ -8,6 +8,7 @@ import json
 import random
 import secrets
 import time
+from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
@@ -129,6 +130,17 @@ class ClientHandler:
         reason = _HANDSHAKE_REASONS.get(status)
         return web.Response(status=status, text=json.dumps({"message": reason}))
 
+    def _request_fields(self, connection_id: str, source_ip: str) -> dict[str, Any]:
+        """What every request of one connection carries (clients speak ws://, not wss://)."""
+        return {
+            "connection_id": connection_id,
+            "api_id": self._config.api_id,
+            "source_ip": source_ip,
+            "forwarded_proto": "http",
+            "forwarded_port": self.forwarded_port,
+            "static_headers": self._config.static_headers,
+        }
+
     async def _call_connect(
         self, request: web.Request, connection_id: str, source_ip: str
     ) -> web.Response | None:
@@ -136,14 +148,9 @@ class ClientHandler:
         if url is None:
             return None
         gateway_request = wire.connect_request(
-            connection_id=connection_id,
-            api_id=self._config.api_id,
+            **self._request_fields(connection_id, source_ip),
             client_headers=_flatten(request),
             query=request.query_string,
-            source_ip=source_ip,
-            forwarded_proto="http",
-            forwarded_port=self.forwarded_port,
-            static_headers=self._config.static_headers,
         )
         started = time.monotonic()
         try:
@@ -215,14 +222,9 @@ class ClientHandler:
             await self._send_error(connection, "Forbidden", request_id)
             return
         gateway_request = wire.message_request(
-            connection_id=connection_id,
-            api_id=self._config.api_id,
+            **self._request_fields(connection_id, connection.source_ip),
             body=text,
             route_key=route,
-            source_ip=connection.source_ip,
-            forwarded_proto="http",
-            forwarded_port=self.forwarded_port,
-            static_headers=self._config.static_headers,
         )
         started = time.monotonic()
         try:
@@ -267,12 +269,7 @@ class ClientHandler:
             self._log.info("disconnect dropped", id=connection_id)
             return
         gateway_request = wire.disconnect_request(
-            connection_id=connection_id,
-            api_id=self._config.api_id,
-            source_ip=connection.source_ip,
-            forwarded_proto="http",
-            forwarded_port=self.forwarded_port,
-            static_headers=self._config.static_headers,
+            **self._request_fields(connection_id, connection.source_ip)
         )
         started = time.monotonic()
         try:

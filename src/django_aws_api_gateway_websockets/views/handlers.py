@@ -8,8 +8,11 @@ from collections.abc import Mapping
 from typing import Any
 
 DEFAULT_HANDLER = "default"
+# The browser client's keep-alive (API Gateway closes idle connections after 10
+# minutes): allowed on every view, even one with an explicit ALLOWED_HANDLERS.
+KEEPALIVE_HANDLER = "ping"
 # Defined by WebSocketView itself but meant to be reached by messages.
-BUILTIN_HANDLERS = frozenset({DEFAULT_HANDLER, "change_channel"})
+BUILTIN_HANDLERS = frozenset({DEFAULT_HANDLER, "change_channel", KEEPALIVE_HANDLER})
 
 _allowed: weakref.WeakKeyDictionary[type, frozenset[str]] = weakref.WeakKeyDictionary()
 
@@ -40,6 +43,7 @@ def allowed_handlers(cls: type, base: type) -> frozenset[str]:
         set(BUILTIN_HANDLERS) | _own_public_methods(cls, base) if listed is None else set(listed)
     )
     names.update(getattr(cls, "ADDITIONAL_ALLOWED_HANDLERS", None) or ())
+    names.add(KEEPALIVE_HANDLER)
     reserved = reserved_names(base)
     allowed = frozenset(
         name

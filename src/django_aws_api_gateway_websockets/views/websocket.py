@@ -56,6 +56,7 @@ class WebSocketView(View):
     handler_selection_key = "handler"
     route_selection_key = "action"
     # None: "default", "change_channel" and the public methods of your subclasses.
+    # "ping" (keep-alive) is always allowed.
     ALLOWED_HANDLERS: Sequence[str] | None = None
     ADDITIONAL_ALLOWED_HANDLERS: Sequence[str] = ()
 
@@ -281,6 +282,10 @@ class WebSocketView(View):
     def default(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         """Runs for messages that name no allowed handler; override it."""
         raise Refused("No handler for this message.", reason="no handler and no default")
+
+    def ping(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        """Keep-alive: the message itself resets API Gateway's idle timer; no reply."""
+        return None
 
     def change_channel(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         channel = validate_channel_name(self.body.get("channel"))

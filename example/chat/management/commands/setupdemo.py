@@ -34,5 +34,7 @@ class Command(BaseCommand):
             },
         )
         # stdout carries only the pk, for scripts/demo; the summary goes to stderr.
-        self.stderr.write(f"users {', '.join(DEMO_USERS)} / {DEMO_PASSWORD}; gateway pk={gateway.pk}")
+        self.stderr.write(
+            f"users {', '.join(DEMO_USERS)} / {DEMO_PASSWORD}; gateway pk={gateway.pk}"
+        )
         self.stdout.write(str(gateway.pk))
