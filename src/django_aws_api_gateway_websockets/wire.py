@@ -157,22 +157,28 @@ def connect_request(
     forwarded_port: int = 443,
     static_headers: Mapping[str, str] | None = None,
 ) -> GatewayRequest:
-    """The ``$connect`` request: the client's handshake headers pass through."""
+    """The ``$connect`` request: the client's handshake headers pass through.
+
+    Headers the gateway sets itself replace a client's copy in any letter case:
+    otherwise a browser could put its own ``x-forwarded-for`` (or a guessed
+    secret) next to the gateway's, and a server that joins repeated headers
+    would hand Django both.
+    """
+    gateway_headers = _gateway_headers(
+        connection_id=connection_id,
+        api_id=api_id,
+        source_ip=source_ip,
+        forwarded_proto=forwarded_proto,
+        forwarded_port=forwarded_port,
+        static_headers=static_headers,
+    )
+    dropped = HOP_BY_HOP_HEADERS | {name.lower() for name in gateway_headers}
     headers = {
         name: value
         for name, value in (client_headers or {}).items()
-        if name.lower() not in HOP_BY_HOP_HEADERS
+        if name.lower() not in dropped
     }
-    headers.update(
-        _gateway_headers(
-            connection_id=connection_id,
-            api_id=api_id,
-            source_ip=source_ip,
-            forwarded_proto=forwarded_proto,
-            forwarded_port=forwarded_port,
-            static_headers=static_headers,
-        )
-    )
+    headers.update(gateway_headers)
     query_string = query if isinstance(query, str) else urlencode(query or {})
     return GatewayRequest(CONNECT_ROUTE, headers, b"", query_string)
 

@@ -52,3 +52,12 @@ def viewer_client(django_user_model: type[User]) -> Client:
     client = Client()
     client.force_login(viewer)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _aws_is_unreachable(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Saving a created gateway in the admin syncs it with AWS. These tests are
+    # about the admin pages, so any such call must fail fast on loopback
+    # instead of leaving the machine (tests/admin_provisioning covers the sync).
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")

@@ -27,22 +27,6 @@ _SLUG_RE = re.compile(r"[-a-zA-Z0-9_]+")
 _NOT_MESSAGE_PATHS = frozenset({wire.CONNECT_PATH, wire.DISCONNECT_PATH})
 
 
-# Headers the gateway sets itself. A client's copy, in any letter case, is
-# dropped: it would otherwise reach Django next to the gateway's own value.
-_GATEWAY_OWNED = frozenset(
-    name.lower()
-    for name in (
-        wire.CONNECTION_ID_HEADER,
-        wire.API_ID_HEADER,
-        wire.GATEWAY_SECRET_HEADER,
-        wire.FORWARDED_FOR_HEADER,
-        wire.FORWARDED_PROTO_HEADER,
-        wire.FORWARDED_PORT_HEADER,
-        wire.TRACE_ID_HEADER,
-    )
-)
-
-
 class BadEvent(Exception):
     """The event is not a WebSocket event this adapter understands."""
 
@@ -86,7 +70,8 @@ def client_headers(event: Mapping[str, Any]) -> dict[str, str]:
     headers = {str(name): _text(single, name) for name in single}
     for name, values in _mapping(event, "multiValueHeaders").items():
         headers[str(name)] = _joined(str(name), values)
-    return {name: value for name, value in headers.items() if name.lower() not in _GATEWAY_OWNED}
+    # wire.connect_request drops a client's copy of any header the gateway sets.
+    return headers
 
 
 def query_string(event: Mapping[str, Any]) -> str:

@@ -208,8 +208,7 @@ class WebSocketView(View):
 
     def check_session_gateway(self, session: WebSocketSession) -> None:
         api_id = self.gateway.api_id
-        gateway = session.api_gateway
-        if gateway is not None and constant_time_compare(gateway.api_id, api_id):
+        if self.gateway.pk is not None and session.api_gateway_id == self.gateway.pk:
             return
         if self.aws_api_gateway_id and constant_time_compare(self.aws_api_gateway_id, api_id):
             return
