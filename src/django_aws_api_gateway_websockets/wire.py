@@ -174,9 +174,7 @@ def connect_request(
     )
     dropped = HOP_BY_HOP_HEADERS | {name.lower() for name in gateway_headers}
     headers = {
-        name: value
-        for name, value in (client_headers or {}).items()
-        if name.lower() not in dropped
+        name: value for name, value in (client_headers or {}).items() if name.lower() not in dropped
     }
     headers.update(gateway_headers)
     query_string = query if isinstance(query, str) else urlencode(query or {})

@@ -1,0 +1,85 @@
+"""WebSocketSession rows: browse, count, and close connections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from ..models import WebSocketSession
+from .readonly import ReadOnlyAdmin
+from .users import user_search_field
+
+# The session hashes identify a Django login; they stay off the screen.
+SHOWN_FIELDS: tuple[str, ...] = (
+    "connection_id",
+    "channel_name",
+    "user",
+    "api_gateway",
+    "connected",
+    "request_count",
+    "source_ip",
+    "created_on",
+    "updated_on",
+)
+
+
+@admin.register(WebSocketSession)
+class WebSocketSessionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "connection_id",
+        "channel_name",
+        "user",
+        "api_gateway",
+        "connected",
+        "request_count",
+        "created_on",
+        "updated_on",
+    ]
+    list_filter = ["connected", "channel_name", "api_gateway"]
+    list_select_related = ["user", "api_gateway"]
+    search_fields = ["connection_id", "channel_name", user_search_field()]
+    date_hierarchy = "created_on"
+    ordering = ["-created_on"]
+    fields = SHOWN_FIELDS
+    readonly_fields = SHOWN_FIELDS
+    actions = ["disconnect_selected"]
+
+    def has_disconnect_permission(self, request: HttpRequest) -> bool:
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+
+    @admin.action(description=_("Disconnect selected sessions"), permissions=["disconnect"])
+    def disconnect_selected(
+        self, request: HttpRequest, queryset: QuerySet[WebSocketSession]
+    ) -> None:
+        from ..messaging import close_connections  # messaging imports the models too
+
+        result = close_connections(queryset.filter(connected=True).select_related("api_gateway"))
+        message = ngettext(
+            "Closed %(sent)d connection",
+            "Closed %(sent)d connections",
+            result.sent,
+        ) % {"sent": result.sent}
+        message += "; " + _("%(gone)d already gone; %(failed)d failed.") % {
+            "gone": result.gone,
+            "failed": result.failed,
+        }
+        self.message_user(request, message, messages.WARNING if result.failed else messages.SUCCESS)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        context = getattr(response, "context_data", None)
+        if isinstance(response, TemplateResponse) and context and "cl" in context:
+            # Counts of what the current search and filters select, in one query.
+            context["session_counts"] = context["cl"].queryset.aggregate(
+                total=Count("pk"), connected=Count("pk", filter=Q(connected=True))
+            )
+        return response

@@ -1,0 +1,147 @@
+"""boto3 clients for the app, and the Management API endpoint of a gateway.
+
+Credentials, region and timeouts come from ``conf``; everything else (retry
+mode, ``AWS_ENDPOINT_URL_<SERVICE>``, config files) is botocore's own business.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+from botocore.config import Config
+
+from .conf import conf
+
+MANAGEMENT_SERVICE = "apigatewaymanagementapi"
+DEFAULT_STAGE_NAME = "production"
+USER_AGENT_EXTRA = "django-aws-api-gateway-websockets"
+
+# Used only for endpoints outside AWS (the local gateway, LocalStack-style
+# stand-ins), which need a signature but check none.
+LOCAL_PLACEHOLDER_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+LOCAL_PLACEHOLDER_REGION = "us-east-1"
+
+_SCHEME_FOR_MANAGEMENT = {"wss": "https", "ws": "http", "https": "https", "http": "http"}
+_clients: dict[tuple[Any, ...], Any] = {}
+_clients_lock = threading.Lock()
+
+
+class ConfigurationError(Exception):
+    """A gateway record or setting does not say enough to reach AWS."""
+
+
+def stage_or_default(stage_name: str | None) -> str:
+    return stage_name or DEFAULT_STAGE_NAME
+
+
+def management_endpoint_url(
+    *, api_endpoint: str | None, api_id: str | None, stage_name: str | None, region: str | None
+) -> str:
+    """Where ``@connections`` calls for one gateway go (see DESIGN.md).
+
+    ``ws://127.0.0.1:8001`` -> ``http://127.0.0.1:8001/production``;
+    no endpoint -> ``https://<api_id>.execute-api.<region>.amazonaws.com/<stage>``.
+    """
+    stage = stage_or_default(stage_name)
+    if api_endpoint:
+        parts = urlsplit(api_endpoint)
+        scheme = _SCHEME_FOR_MANAGEMENT.get(parts.scheme)
+        if scheme is None or not parts.netloc:
+            raise ConfigurationError(
+                f"api_endpoint {api_endpoint!r} is not a ws://, wss://, http:// or https:// URL"
+            )
+        return f"{scheme}://{parts.netloc}/{stage}"
+    if not api_id:
+        raise ConfigurationError("the gateway has neither api_endpoint nor api_id")
+    if not region:
+        raise ConfigurationError(
+            "set AWS_GATEWAY_REGION_NAME (or AWS_REGION_NAME) to reach a gateway by its api_id"
+        )
+    return f"https://{api_id}.execute-api.{region}.amazonaws.com/{stage}"
+
+
+def has_configured_endpoint(service: str) -> bool:
+    """True when botocore's standard settings name an endpoint for ``service``."""
+    if os.environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() == "true":
+        return False
+    env_name = f"AWS_ENDPOINT_URL_{service.upper().replace('-', '_')}"
+    return bool(os.environ.get(env_name) or os.environ.get("AWS_ENDPOINT_URL"))
+
+
+def is_aws_hosted(endpoint_url: str) -> bool:
+    host = urlsplit(endpoint_url).hostname or ""
+    return host.endswith(".amazonaws.com")
+
+
+def boto3_session() -> boto3.Session:
+    kwargs: dict[str, Any] = {"region_name": conf.AWS_GATEWAY_REGION_NAME}
+    if conf.AWS_IAM_PROFILE:
+        kwargs["profile_name"] = conf.AWS_IAM_PROFILE
+    elif conf.AWS_ACCESS_KEY_ID and conf.AWS_SECRET_ACCESS_KEY:
+        kwargs["aws_access_key_id"] = conf.AWS_ACCESS_KEY_ID
+        kwargs["aws_secret_access_key"] = conf.AWS_SECRET_ACCESS_KEY
+    return boto3.Session(**kwargs)
+
+
+def _client_config() -> Config:
+    return Config(
+        user_agent_extra=USER_AGENT_EXTRA,
+        connect_timeout=conf.send_connect_timeout_seconds,
+        read_timeout=conf.send_read_timeout_seconds,
+        retries={"mode": "standard", "max_attempts": conf.send_max_attempts},
+        max_pool_connections=max(10, conf.send_concurrency),
+    )
+
+
+def client(service: str, endpoint_url: str | None = None) -> Any:
+    """A shared boto3 client; one per service, endpoint and credentials."""
+    local = endpoint_url is not None and not is_aws_hosted(endpoint_url)
+    key = (
+        service,
+        endpoint_url,
+        conf.AWS_GATEWAY_REGION_NAME,
+        conf.AWS_IAM_PROFILE,
+        conf.AWS_ACCESS_KEY_ID,
+        conf.send_concurrency,
+        conf.send_connect_timeout_seconds,
+        conf.send_read_timeout_seconds,
+        conf.send_max_attempts,
+    )
+    with _clients_lock:
+        existing = _clients.get(key)
+        if existing is None:
+            session = boto3_session()
+            kwargs: dict[str, Any] = {"endpoint_url": endpoint_url, "config": _client_config()}
+            if local and session.get_credentials() is None:
+                # The local gateway accepts any SigV4 signature; a developer
+                # without AWS credentials must still be able to send to it.
+                kwargs.update(LOCAL_PLACEHOLDER_CREDENTIALS)
+            # boto3's stubs type region_name as str, but it is None when unset.
+            region: str | None = session.region_name
+            if local and not region:
+                kwargs["region_name"] = LOCAL_PLACEHOLDER_REGION
+            # boto3's stubs overload client() per service literal; ours is dynamic.
+            new_client: Any = session.client(service, **kwargs)  # type: ignore[call-overload]
+            existing = _clients[key] = new_client
+        return existing
+
+
+def management_client(endpoint_url: str) -> Any:
+    """Management API client for one gateway endpoint.
+
+    A derived AWS endpoint gives way to ``AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI``
+    (botocore's standard setting) so that LocalStack-style setups work; an
+    explicit non-AWS endpoint (the local gateway) is always used as it is.
+    """
+    if is_aws_hosted(endpoint_url) and has_configured_endpoint(MANAGEMENT_SERVICE):
+        return client(MANAGEMENT_SERVICE)
+    return client(MANAGEMENT_SERVICE, endpoint_url)
+
+
+def clear_client_cache() -> None:
+    with _clients_lock:
+        _clients.clear()

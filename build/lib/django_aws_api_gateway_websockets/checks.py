@@ -1,0 +1,283 @@
+"""System checks: a bad ``WEBSOCKETS`` value fails ``manage.py check``.
+
+Ids are stable; docs/settings.md lists them all.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from numbers import Real
+from typing import Any
+
+from django.apps import AppConfig, apps
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils.module_loading import import_string
+
+from .conf import DEFAULTS, SETTING_TYPES, conf
+
+# The view matches origins with this same function, so a value it accepts works.
+from .origins import normalize_origin
+
+APP_LABEL = "django_aws_api_gateway_websockets"
+
+# Keys whose value must be > 0, and keys where 0 is allowed (0 disables them).
+_POSITIVE = frozenset(
+    {
+        "token_expiry_seconds",
+        "token_rate_limit_per_minute",
+        "rate_limit_max_attempts",
+        "rate_limit_window_minutes",
+        "max_channel_name_length",
+        "max_body_size",
+        "send_concurrency",
+        "send_max_attempts",
+        "send_connect_timeout_seconds",
+        "send_read_timeout_seconds",
+        "session_max_age_seconds",
+    }
+)
+_NON_NEGATIVE = frozenset({"gateway_cache_seconds", "exception_mail_interval_seconds"})
+
+_AWS_REGION_SETTINGS = ("AWS_GATEWAY_REGION_NAME", "AWS_REGION_NAME")
+_AWS_CREDENTIAL_SETTINGS = ("AWS_IAM_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+
+
+def _setting_error(key: str, message: str, hint: str, id: str) -> Error:
+    return Error(f"WEBSOCKETS[{key!r}] {message}", hint=hint, id=id)
+
+
+@register()
+def check_settings(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
+    errors.extend(_check_aws_settings())
+    value = getattr(settings, "WEBSOCKETS", {})
+    if not isinstance(value, Mapping):
+        errors.append(
+            Error(
+                f"WEBSOCKETS must be a dict, not {type(value).__name__}.",
+                hint='Set WEBSOCKETS = {"gateway_secret": "..."}, or remove it to use defaults.',
+                id="dagw.E001",
+            )
+        )
+        return errors
+    for key, item in value.items():
+        if key not in DEFAULTS:
+            errors.append(_unknown_key(key))
+        else:
+            errors.extend(_check_value(key, item))
+    return errors
+
+
+def _unknown_key(key: object) -> Warning:
+    close = difflib.get_close_matches(str(key), list(DEFAULTS), n=1)
+    hint = (
+        f"Did you mean {close[0]!r}?"
+        if close
+        else "Remove it; docs/settings.md lists the keys WEBSOCKETS accepts."
+    )
+    return Warning(f"WEBSOCKETS has an unknown key {key!r}.", hint=hint, id="dagw.W001")
+
+
+def _type_matches(value: object, accepted: tuple[type | None, ...]) -> bool:
+    if value is None:
+        return None in accepted
+    # bool is an int subclass, but True is never a sensible number of seconds.
+    if isinstance(value, bool) and bool not in accepted:
+        return False
+    return any(kind is not None and isinstance(value, kind) for kind in accepted)
+
+
+def _type_names(accepted: tuple[type | None, ...]) -> str:
+    return " or ".join("None" if kind is None else kind.__name__ for kind in accepted)
+
+
+def _check_value(key: str, value: object) -> list[CheckMessage]:
+    accepted = SETTING_TYPES.get(key)
+    if accepted is not None and not _type_matches(value, accepted):
+        return [
+            _setting_error(
+                key,
+                f"must be {_type_names(accepted)}, not {type(value).__name__}.",
+                f"The default is {DEFAULTS[key]!r}.",
+                "dagw.E002",
+            )
+        ]
+    validator = _VALIDATORS.get(key)
+    return list(validator(key, value)) if validator is not None else []
+
+
+def _check_number(key: str, value: object) -> Iterator[CheckMessage]:
+    if not isinstance(value, Real):
+        return
+    if key in _POSITIVE and value <= 0:
+        yield _setting_error(
+            key,
+            f"must be greater than 0, not {value!r}.",
+            f"The default is {DEFAULTS[key]!r}.",
+            "dagw.E003",
+        )
+    elif key in _NON_NEGATIVE and value < 0:
+        yield _setting_error(
+            key,
+            f"must be 0 or more, not {value!r}.",
+            f"The default is {DEFAULTS[key]!r}; 0 turns it off.",
+            "dagw.E003",
+        )
+
+
+def _check_channel_length(key: str, value: object) -> Iterator[CheckMessage]:
+    yield from _check_number(key, value)
+    column = apps.get_model(APP_LABEL, "WebSocketSession")._meta.get_field("channel_name")
+    limit = getattr(column, "max_length", None)
+    if isinstance(value, int) and limit is not None and value > limit:
+        yield _setting_error(
+            key,
+            f"is {value}, but WebSocketSession.channel_name holds at most {limit} characters.",
+            f"Use a value between 1 and {limit}.",
+            "dagw.E003",
+        )
+
+
+def _check_gateway_secret(key: str, value: object) -> Iterator[CheckMessage]:
+    hint = "Use a long random string, or a list of them while rotating; None turns it off."
+    if isinstance(value, str):
+        if not value:
+            yield _setting_error(key, "is an empty string.", hint, "dagw.E004")
+        return
+    if isinstance(value, list | tuple):
+        if not value:
+            yield _setting_error(key, "is an empty list.", hint, "dagw.E004")
+        for index, secret in enumerate(value):
+            if not isinstance(secret, str) or not secret:
+                yield _setting_error(
+                    key, f"item {index} is {secret!r}, not a non-empty string.", hint, "dagw.E004"
+                )
+
+
+def _origin_problem(origin: object) -> str | None:
+    if not isinstance(origin, str):
+        return f"is {type(origin).__name__}, not a string"
+    if normalize_origin(origin) is None:
+        return "is not an http(s)://host[:port] origin without path, query or credentials"
+    return None
+
+
+def _check_allowed_origins(key: str, value: object) -> Iterator[CheckMessage]:
+    if not isinstance(value, list | tuple):
+        return
+    for origin in value:
+        problem = _origin_problem(origin)
+        if problem is not None:
+            yield _setting_error(
+                key,
+                f"entry {origin!r} {problem}.",
+                'Write each origin as the browser sends it, e.g. "https://app.example.com" '
+                'or "http://localhost:8000".',
+                "dagw.E005",
+            )
+
+
+def _check_transport(key: str, value: object) -> Iterator[CheckMessage]:
+    if not isinstance(value, str):
+        return
+    try:
+        import_string(value)
+    except ImportError as exc:
+        yield _setting_error(
+            key,
+            f"{value!r} cannot be imported: {exc}",
+            f"Give the dotted path of a class; the default is {DEFAULTS[key]!r}.",
+            "dagw.E006",
+        )
+
+
+_VALIDATORS: dict[str, Callable[[str, object], Iterator[CheckMessage]]] = {
+    **dict.fromkeys(_POSITIVE | _NON_NEGATIVE, _check_number),
+    "max_channel_name_length": _check_channel_length,
+    "gateway_secret": _check_gateway_secret,
+    "allowed_origins": _check_allowed_origins,
+    "transport": _check_transport,
+}
+
+
+def _check_aws_settings() -> Iterator[CheckMessage]:
+    for name in _AWS_REGION_SETTINGS:
+        value = getattr(settings, name, None)
+        if value is not None and not isinstance(value, str):
+            yield Error(
+                f"{name} must be a string, not {type(value).__name__}.",
+                hint='Name an AWS region, e.g. "eu-west-1".',
+                id="dagw.E007",
+            )
+    for name in _AWS_CREDENTIAL_SETTINGS:
+        value = getattr(settings, name, None)
+        if value is not None and not isinstance(value, str):
+            yield Error(
+                f"{name} must be a string, not {type(value).__name__}.",
+                hint="Read it from the environment, e.g. os.environ.get(...).",
+                id="dagw.E008",
+            )
+    key_id = getattr(settings, "AWS_ACCESS_KEY_ID", None)
+    secret = getattr(settings, "AWS_SECRET_ACCESS_KEY", None)
+    if bool(key_id) != bool(secret):
+        yield Warning(
+            "Only one of AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY is set, so both are ignored.",
+            hint="Set both, or neither to use boto3's default credential chain.",
+            id="dagw.W002",
+        )
+
+
+@register(Tags.security, deploy=True)
+def check_deploy(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    warnings: list[CheckMessage] = []
+    if not conf.gateway_secrets:
+        warnings.append(
+            Warning(
+                'WEBSOCKETS["gateway_secret"] is not set: anyone who can reach the '
+                "WebSocket view's URL can pose as API Gateway.",
+                hint="Set a long random secret; provisioning adds it to every integration as "
+                "the X-Ws-Gateway-Secret header.",
+                id="dagw.W003",
+            )
+        )
+    warnings.extend(_check_allowed_handlers())
+    return warnings
+
+
+def _check_allowed_handlers() -> Iterator[CheckMessage]:
+    # Imported here: views import models, which are not ready when checks load.
+    from .views import WebSocketView
+
+    if not getattr(settings, "ROOT_URLCONF", None):
+        return
+    seen: set[type] = set()
+    for view_class in _routed_view_classes(get_resolver().url_patterns):
+        if view_class in seen or not issubclass(view_class, WebSocketView):
+            continue
+        seen.add(view_class)
+        if view_class.ALLOWED_HANDLERS is None:
+            yield Warning(
+                f"{view_class.__module__}.{view_class.__qualname__} does not set ALLOWED_HANDLERS, "
+                "so every public method it defines can be called by a client.",
+                hint="List the handlers clients may call, e.g. "
+                'ALLOWED_HANDLERS = ["default", "chat"].',
+                obj=view_class,
+                id="dagw.W004",
+            )
+
+
+def _routed_view_classes(patterns: Sequence[URLPattern | URLResolver]) -> Iterator[type]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _routed_view_classes(pattern.url_patterns)
+            continue
+        view_class = getattr(pattern.callback, "view_class", None)
+        if isinstance(view_class, type):
+            yield view_class

@@ -1,0 +1,78 @@
+"""Is this request from our own API Gateway?
+
+First the shared secret that our integrations add as a static header (the only
+proof that cannot be forged by someone who can reach Django directly), checked
+before anything touches the database; then the headers every gateway request
+carries; then the api id, which must name a registered gateway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.utils.crypto import constant_time_compare
+
+from . import wire
+from .conf import conf
+from .exceptions import Refused
+from .models import ApiGateway
+from .models.gateway import cached_gateway
+
+FALLBACK_CHANNEL_NAME = str(ApiGateway._meta.get_field("default_channel_name").default)
+
+
+@dataclass(frozen=True)
+class Gateway:
+    """The gateway a request came through, as far as it matters to a view."""
+
+    api_id: str
+    # None when the request was admitted by the view's ``aws_api_gateway_id``
+    # alone, with no ApiGateway record for it.
+    pk: int | None
+    default_channel_name: str
+
+
+def check_secret(request: HttpRequest) -> None:
+    secrets = conf.gateway_secrets
+    if not secrets:
+        return
+    given = request.headers.get(wire.GATEWAY_SECRET_HEADER)
+    if given is None:
+        raise Refused("Forbidden.", 403, reason="no gateway secret header")
+    # Compare with every secret, not stopping at a match, so timing says nothing
+    # about which one matched during a rotation.
+    matches = [constant_time_compare(given, secret) for secret in secrets]
+    if not any(matches):
+        raise Refused("Forbidden.", 403, reason="wrong gateway secret")
+
+
+def check_headers(request: HttpRequest, names: Iterable[str]) -> None:
+    missing = [name for name in names if not request.headers.get(name)]
+    if missing:
+        raise Refused(
+            f"Missing header(s): {', '.join(missing)}.",
+            reason=f"missing header(s) {missing}",
+        )
+
+
+def identify(request: HttpRequest, *, aws_api_gateway_id: str | None) -> Gateway:
+    api_id = request.headers.get(wire.API_ID_HEADER, "")
+    if not wire.is_valid_api_id(api_id):
+        raise Refused("Unknown API Gateway.", 403, reason=f"malformed api id {api_id[:80]!r}")
+    found = cached_gateway(api_id)
+    if found is not None:
+        return Gateway(api_id, found[0], found[1] or FALLBACK_CHANNEL_NAME)
+    if aws_api_gateway_id and constant_time_compare(api_id, aws_api_gateway_id):
+        return Gateway(api_id, None, FALLBACK_CHANNEL_NAME)
+    raise Refused("Unknown API Gateway.", 403, reason=f"api id {api_id!r} not registered")
+
+
+def authenticate(
+    request: HttpRequest, *, required_headers: Iterable[str], aws_api_gateway_id: str | None
+) -> Gateway:
+    """The gateway of ``request``, or a refusal (403 wrong secret / gateway, 400 headers)."""
+    check_secret(request)
+    check_headers(request, required_headers)
+    return identify(request, aws_api_gateway_id=aws_api_gateway_id)

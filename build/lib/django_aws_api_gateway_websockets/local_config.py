@@ -1,0 +1,97 @@
+"""An ``ApiGateway`` record as a local gateway: the routes provisioning would create.
+
+The config is built from the same ``GatewayPlan`` that provisioning sends to AWS
+and exports as code, so the local gateway serves exactly what would be deployed.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+
+from .local_gateway import GatewayConfig
+from .models import ApiGateway
+from .provisioning.errors import ProvisioningError
+from .provisioning.plan import HTTP_PROXY, build_plan
+
+STATIC_HEADER_PREFIX = "integration.request.header."
+LOCAL_API_ID_LENGTH = 10  # AWS api ids are 10 lowercase letters and digits
+
+
+class LocalGatewayError(Exception):
+    """The record cannot be served by the local gateway."""
+
+
+def static_headers(request_parameters: dict[str, str]) -> dict[str, str]:
+    """Constant header parameters (``'value'``) of an integration, unquoted."""
+    headers = {}
+    for name, value in request_parameters.items():
+        if (
+            name.startswith(STATIC_HEADER_PREFIX)
+            and len(value) >= 2
+            and value[0] == value[-1] == "'"
+        ):
+            headers[name.removeprefix(STATIC_HEADER_PREFIX)] = value[1:-1]
+    return headers
+
+
+def config_for_gateway(gateway: ApiGateway, *, verbose: bool = False) -> GatewayConfig:
+    try:
+        plan = build_plan(gateway)
+    except ProvisioningError as error:
+        raise LocalGatewayError(str(error)) from error
+    if any(route.integration.integration_type != HTTP_PROXY for route in plan.routes):
+        raise LocalGatewayError(
+            f"{gateway.api_name!r} uses Lambda integrations; the local gateway forwards to "
+            "HTTP endpoints only (set its integration type to HTTP to serve it locally)"
+        )
+    # Every HTTP integration of a plan carries the same static headers.
+    headers = static_headers(dict(plan.routes[0].integration.request_parameters))
+    return GatewayConfig(
+        routes={route.route_key: route.integration.uri for route in plan.routes},
+        route_selection_expression=plan.api.route_selection_expression,
+        api_id=gateway.api_id,
+        stage=plan.stage_name,
+        static_headers=headers,
+        two_way_routes=frozenset(route.route_key for route in plan.routes if route.two_way),
+        verbose=verbose,
+    )
+
+
+def new_local_api_id() -> str:
+    alphabet = string.ascii_lowercase + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(LOCAL_API_ID_LENGTH))
+
+
+def attach_local_endpoint(gateway: ApiGateway, host: str, port: int) -> None:
+    """Point the record at the local gateway so that ``send_message`` reaches it."""
+    if gateway.api_created:
+        raise LocalGatewayError(
+            f"{gateway.api_name!r} is deployed in AWS (api_created); serving it locally would "
+            "redirect its messages. Create a separate record for local development."
+        )
+    reachable_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    if ":" in reachable_host:  # IPv6 literal
+        reachable_host = f"[{reachable_host}]"
+    gateway.api_endpoint = f"ws://{reachable_host}:{port}"
+    if not gateway.api_id:
+        gateway.api_id = new_local_api_id()
+    gateway.save(update_fields=["api_endpoint", "api_id", "updated_on"])
+
+
+def choose_gateway(pk: int | None) -> ApiGateway:
+    if pk is not None:
+        gateway = ApiGateway.objects.filter(pk=pk).first()
+        if gateway is None:
+            raise LocalGatewayError(f"no ApiGateway with pk={pk}")
+        return gateway
+    gateways = list(ApiGateway.objects.order_by("pk")[:2])
+    if not gateways:
+        raise LocalGatewayError(
+            "no ApiGateway record: create one (admin, or ApiGateway.objects.create("
+            "api_name=..., target_base_endpoint='http://127.0.0.1:8000/ws/'))"
+        )
+    if len(gateways) > 1:
+        names = ", ".join(f"{g.pk}: {g.api_name}" for g in ApiGateway.objects.order_by("pk"))
+        raise LocalGatewayError(f"several ApiGateway records ({names}): choose one with --api PK")
+    return gateways[0]

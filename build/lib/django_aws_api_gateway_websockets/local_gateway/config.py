@@ -1,0 +1,122 @@
+"""What a local gateway serves: its routes, its identity and its limits."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit
+
+from .. import wire
+from .routing import RouteSelector
+
+DEFAULT_API_ID = "localgw"
+DEFAULT_STAGE = "production"
+DEFAULT_ROUTE_SELECTION_EXPRESSION = "$request.body.action"
+# API Gateway's default account quota for new connections (raisable on AWS).
+NEW_CONNECTIONS_PER_SECOND = 500
+# Routes that have a route response, so the integration's answer reaches the
+# client. Our provisioning creates one for $default.
+DEFAULT_TWO_WAY_ROUTES = frozenset({wire.DEFAULT_ROUTE})
+
+
+@dataclass(frozen=True)
+class Limits:
+    """API Gateway's quotas, enforced by default; tests shrink them."""
+
+    # A message (all of its frames) larger than this closes the connection with 1009.
+    max_message_bytes: int = wire.MAX_PAYLOAD_BYTES
+    # A single frame larger than this is refused: the connection closes with 1009.
+    max_frame_bytes: int = wire.MAX_FRAME_BYTES
+    # Seconds without a message from the client before the connection is closed.
+    idle_timeout_seconds: float = wire.IDLE_TIMEOUT_SECONDS
+    # Seconds after which a connection is closed however busy it is.
+    max_connection_duration_seconds: float = wire.MAX_CONNECTION_DURATION_SECONDS
+    # Seconds an integration may take before the gateway gives up on it.
+    integration_timeout_seconds: float = wire.INTEGRATION_TIMEOUT_MAX_MS / 1000
+    # Handshakes accepted per second (a token bucket); beyond it: HTTP 429.
+    new_connections_per_second: float = NEW_CONNECTIONS_PER_SECOND
+
+    def __post_init__(self) -> None:
+        for name in (
+            "max_message_bytes",
+            "max_frame_bytes",
+            "idle_timeout_seconds",
+            "max_connection_duration_seconds",
+            "new_connections_per_second",
+        ):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive")
+        low = wire.INTEGRATION_TIMEOUT_MIN_MS / 1000
+        high = wire.INTEGRATION_TIMEOUT_MAX_MS / 1000
+        if not low <= self.integration_timeout_seconds <= high:
+            raise ValueError(
+                f"integration_timeout_seconds must be between {low} and {high}, as on AWS"
+            )
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    """One WebSocket API with HTTP_PROXY integrations.
+
+    ``routes`` maps route keys (``$connect``, ``$disconnect``, ``$default`` and
+    custom keys) to integration URLs. Without a ``$connect`` route every
+    handshake is accepted; without ``$default`` an unmatched message gets an
+    error frame, as on AWS.
+    """
+
+    routes: Mapping[str, str]
+    route_selection_expression: str = DEFAULT_ROUTE_SELECTION_EXPRESSION
+    api_id: str = DEFAULT_API_ID
+    stage: str = DEFAULT_STAGE
+    # Constant request parameters, e.g. {"X-Ws-Gateway-Secret": "..."}.
+    static_headers: Mapping[str, str] = field(default_factory=dict)
+    two_way_routes: frozenset[str] = DEFAULT_TWO_WAY_ROUTES
+    limits: Limits = field(default_factory=Limits)
+    # Fraction of $disconnect calls silently skipped: AWS does not guarantee them.
+    disconnect_drop_rate: float = 0.0
+    # Log request and message bodies too.
+    verbose: bool = False
+
+    def __post_init__(self) -> None:
+        # Frozen all the way down: a config may be shared between threads.
+        object.__setattr__(self, "routes", MappingProxyType(dict(self.routes)))
+        object.__setattr__(self, "static_headers", MappingProxyType(dict(self.static_headers)))
+        object.__setattr__(self, "two_way_routes", frozenset(self.two_way_routes))
+        for key, url in self.routes.items():
+            if not key:
+                raise ValueError("route keys must not be empty")
+            if key.startswith("$") and key not in _SPECIAL_ROUTES:
+                raise ValueError(f"unknown special route key {key!r}")
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValueError(f"integration URL of {key!r} must be http(s)://..., got {url!r}")
+        if not wire.is_valid_api_id(self.api_id):
+            raise ValueError(f"invalid api id {self.api_id!r}")
+        if not self.stage or "/" in self.stage or self.stage.startswith("@"):
+            raise ValueError(f"invalid stage {self.stage!r}")
+        if not 0.0 <= self.disconnect_drop_rate <= 1.0:
+            raise ValueError("disconnect_drop_rate must be between 0 and 1")
+        RouteSelector(self.route_selection_expression)  # raises on a bad expression
+
+    @classmethod
+    def for_target(
+        cls, target: str, *, extra_routes: Mapping[str, str] | None = None, **options: Any
+    ) -> GatewayConfig:
+        """Routes as the app provisions them: ``<target>connect``, ``disconnect``, ``default``."""
+        base = target if target.endswith("/") else target + "/"
+        routes = {
+            key: base + wire.integration_path(key)
+            for key in (wire.CONNECT_ROUTE, wire.DISCONNECT_ROUTE, wire.DEFAULT_ROUTE)
+        }
+        routes.update(extra_routes or {})
+        return cls(routes=routes, **options)
+
+    @property
+    def custom_route_keys(self) -> frozenset[str]:
+        """The keys a message can select by its content (not ``$connect`` and the like)."""
+        return frozenset(key for key in self.routes if not key.startswith("$"))
+
+
+_SPECIAL_ROUTES = frozenset({wire.CONNECT_ROUTE, wire.DISCONNECT_ROUTE, wire.DEFAULT_ROUTE})

@@ -1,0 +1,54 @@
+"""One log line per gateway event; bodies only in verbose mode."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import parse_qsl, urlencode
+
+from .. import wire
+
+LOGGER_NAME = "django_aws_api_gateway_websockets.local_gateway"
+# Verbose lines show at most this much of a body, so a 128 KB message stays readable.
+MAX_LOGGED_BODY_CHARS = 2000
+# Query parameters whose values are credentials: logged as "***" even in verbose mode.
+SECRET_QUERY_PARAMS = frozenset({wire.TOKEN_PARAM})
+
+logger = logging.getLogger(LOGGER_NAME)
+
+
+class EventLog:
+    def __init__(self, *, verbose: bool) -> None:
+        self.verbose = verbose
+
+    def info(self, event: str, body: bytes | str | None = None, **fields: object) -> None:
+        self._log(logging.INFO, event, body, fields)
+
+    def warning(self, event: str, body: bytes | str | None = None, **fields: object) -> None:
+        self._log(logging.WARNING, event, body, fields)
+
+    def _log(
+        self, level: int, event: str, body: bytes | str | None, fields: dict[str, object]
+    ) -> None:
+        if not logger.isEnabledFor(level):
+            return
+        parts = [event, *(f"{name}={value}" for name, value in fields.items() if value != "")]
+        if self.verbose and body is not None:
+            parts.append(f"body={_shorten(body)!r}")
+        logger.log(level, " ".join(parts))
+
+
+def _shorten(body: bytes | str) -> str:
+    text = body.decode(errors="backslashreplace") if isinstance(body, bytes) else body
+    if len(text) <= MAX_LOGGED_BODY_CHARS:
+        return text
+    return text[:MAX_LOGGED_BODY_CHARS] + "..."
+
+
+def redacted_query(query_string: str) -> str:
+    """``query_string`` with credential values replaced, for log lines."""
+    pairs = parse_qsl(query_string, keep_blank_values=True)
+    if not any(name in SECRET_QUERY_PARAMS for name, _ in pairs):
+        return query_string
+    return urlencode(
+        [(name, "***" if name in SECRET_QUERY_PARAMS else value) for name, value in pairs]
+    )

@@ -1,0 +1,127 @@
+"""The 32 KB frame quota, which aiohttp cannot express on its own.
+
+aiohttp limits whole messages (``max_msg_size``) but reassembles fragmented
+messages before anyone sees a frame. So the raw byte stream from the client is
+read once more here, headers only, before aiohttp's own parser gets it; payload
+bytes are skipped, not copied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import WSCloseCode, web
+from aiohttp.http import WebSocketWriter
+from aiohttp.web_request import BaseRequest
+
+logger = logging.getLogger(__name__.rpartition(".")[0])
+
+_MASK_BIT = 0x80
+_LENGTH_MASK = 0x7F
+_LENGTH_16 = 126
+_LENGTH_64 = 127
+
+
+def _header_size(header: bytes | bytearray) -> int:
+    """Bytes of a frame header, known once its first two bytes are."""
+    length_code = header[1] & _LENGTH_MASK
+    extended = {_LENGTH_16: 2, _LENGTH_64: 8}.get(length_code, 0)
+    mask = 4 if header[1] & _MASK_BIT else 0
+    return 2 + extended + mask
+
+
+def _payload_length(header: bytes | bytearray) -> int:
+    length_code = header[1] & _LENGTH_MASK
+    if length_code == _LENGTH_16:
+        return int.from_bytes(header[2:4], "big")
+    if length_code == _LENGTH_64:
+        return int.from_bytes(header[2:10], "big")
+    return length_code
+
+
+class FrameSizeWatcher:
+    """Reads frame headers in a byte stream and reports the first frame over a limit."""
+
+    def __init__(self, max_frame_bytes: int, on_oversized: Callable[[int], None]) -> None:
+        self._max = max_frame_bytes
+        self._on_oversized = on_oversized
+        self._header = bytearray()
+        self._skip = 0
+        self._tripped = False
+
+    def feed(self, data: bytes | bytearray | memoryview) -> None:
+        position, end = 0, len(data)
+        while position < end and not self._tripped:
+            if self._skip:
+                step = min(self._skip, end - position)
+                self._skip -= step
+                position += step
+                continue
+            wanted = (_header_size(self._header) if len(self._header) >= 2 else 2) - len(
+                self._header
+            )
+            self._header += data[position : position + wanted]
+            position += wanted
+            if len(self._header) < 2 or len(self._header) < _header_size(self._header):
+                continue
+            length = _payload_length(self._header)
+            self._header.clear()
+            self._skip = length
+            if length > self._max:
+                self._tripped = True
+                self._on_oversized(length)
+
+
+class _ParserWithWatcher:
+    """Stands in for aiohttp's parser: shows each chunk to the watcher, then passes it on."""
+
+    def __init__(self, parser: Any, watcher: FrameSizeWatcher) -> None:
+        self._parser = parser
+        self._watcher = watcher
+
+    def feed_data(self, data: bytes) -> Any:
+        self._watcher.feed(data)
+        return self._parser.feed_data(data)
+
+    def feed_eof(self) -> Any:
+        return self._parser.feed_eof()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._parser, name)
+
+
+class FrameLimitedWebSocketResponse(web.WebSocketResponse):
+    """A WebSocketResponse that closes with 1009 on a frame over the limit.
+
+    ``oversized_frame`` then holds that frame's length: the caller must drop the
+    message it belongs to, should it arrive. The bytes still reach aiohttp so
+    that the close handshake can complete.
+    """
+
+    def __init__(self, *, max_frame_bytes: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.oversized_frame = 0
+        self._max_frame_bytes = max_frame_bytes
+        self._closing_task: asyncio.Task[bool] | None = None
+
+    def _note_oversized(self, length: int) -> None:
+        self.oversized_frame = length
+        # Close at once rather than when (if ever) the rest of the message arrives.
+        self._closing_task = asyncio.get_running_loop().create_task(
+            self.close(code=WSCloseCode.MESSAGE_TOO_BIG, message=b"Frame too big")
+        )
+
+    def _post_start(
+        self, request: BaseRequest, protocol: str | None, writer: WebSocketWriter
+    ) -> None:
+        super()._post_start(request, protocol, writer)
+        handler = request.protocol
+        parser = getattr(handler, "_payload_parser", None)
+        if parser is None:  # pragma: no cover - only if aiohttp's internals change
+            logger.warning("frame size limit not enforced: unsupported aiohttp version")
+            return
+        watcher = FrameSizeWatcher(self._max_frame_bytes, self._note_oversized)
+        handler._payload_parser = _ParserWithWatcher(parser, watcher)

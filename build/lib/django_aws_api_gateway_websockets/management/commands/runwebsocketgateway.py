@@ -1,0 +1,65 @@
+"""Serve an ApiGateway record through the local gateway until interrupted."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from ...local_config import (
+    LocalGatewayError,
+    attach_local_endpoint,
+    choose_gateway,
+    config_for_gateway,
+)
+from ...local_gateway import LocalGateway, run
+from ...local_gateway.events import LOGGER_NAME
+
+
+class Command(BaseCommand):
+    help = (
+        "Run a local API Gateway (WebSocket + Management API) for an ApiGateway record, "
+        "forwarding to its target_base_endpoint. Stops on Ctrl-C."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8001)
+        parser.add_argument("--api", type=int, help="pk of the ApiGateway record")
+        parser.add_argument("--verbose", action="store_true", help="log message bodies too")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            gateway = choose_gateway(options["api"])
+            # First, so that the config carries the api id a blank record is given.
+            attach_local_endpoint(gateway, options["host"], options["port"])
+            config = config_for_gateway(gateway, verbose=options["verbose"])
+        except LocalGatewayError as error:
+            raise CommandError(str(error)) from error
+
+        show_event_lines()
+
+        def ready(local: LocalGateway) -> None:
+            self.stdout.write(
+                f"Local gateway for {gateway.api_name!r} (api id {gateway.api_id})\n"
+                f"  clients connect to   {gateway.client_url}\n"
+                f"  integrations post to {gateway.target_base_endpoint}\n"
+                f"  Management API at    {gateway.management_endpoint_url}\n"
+                "Quit with CONTROL-C."
+            )
+            self.stdout.flush()
+
+        run(config, options["host"], options["port"], on_ready=ready)
+
+
+def show_event_lines() -> None:
+    """Print the gateway's one line per event, unless LOGGING already routes them."""
+    logger = logging.getLogger(LOGGER_NAME)
+    if logger.hasHandlers():
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    logger.addHandler(handler)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)

@@ -1,0 +1,281 @@
+"""Sending JSON to connections (unicast, multicast, broadcast) and closing them.
+
+Every database query and update happens here, in the caller's thread; the
+transport only sees endpoint URLs, connection ids and bytes. Rows are grouped
+by their own gateway: a row is never sent through another row's gateway.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connections, router
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from . import aws, wire
+from .models import ApiGateway, WebSocketSession
+from .transport import Delivery, Outcome, Target, get_transport
+
+logger = logging.getLogger(__name__)
+
+Sessions = QuerySet[WebSocketSession] | Iterable[WebSocketSession]
+
+# Failed ids named in one log line; the rest are counted.
+_LOGGED_IDS = 5
+_NO_GATEWAY = "the session has no api_gateway"
+
+
+def encode_message(data: Any) -> bytes:
+    """``data`` as compact JSON (dates, decimals, UUIDs allowed), within API Gateway's limit."""
+    payload = json.dumps(data, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
+    if len(payload) > wire.MAX_PAYLOAD_BYTES:
+        raise ValueError(
+            f"message is {len(payload)} bytes of JSON; API Gateway accepts at most "
+            f"{wire.MAX_PAYLOAD_BYTES}"
+        )
+    return payload
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What happened to each connection of one send (or close)."""
+
+    sent_ids: tuple[str, ...] = ()
+    gone_ids: tuple[str, ...] = ()
+    failed_ids: tuple[str, ...] = ()
+    # connection id -> why it failed
+    errors: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    @property
+    def sent(self) -> int:
+        return len(self.sent_ids)
+
+    @property
+    def gone(self) -> int:
+        return len(self.gone_ids)
+
+    @property
+    def failed(self) -> int:
+        return len(self.failed_ids)
+
+    @property
+    def total(self) -> int:
+        return self.sent + self.gone + self.failed
+
+    def __add__(self, other: SendResult) -> SendResult:
+        if not isinstance(other, SendResult):
+            return NotImplemented
+        return SendResult(
+            sent_ids=self.sent_ids + other.sent_ids,
+            gone_ids=self.gone_ids + other.gone_ids,
+            failed_ids=self.failed_ids + other.failed_ids,
+            errors={**self.errors, **other.errors},
+        )
+
+
+def send_to_sessions(sessions: Sessions, data: Any) -> SendResult:
+    """Send ``data`` to every connected session; rows found gone are marked closed."""
+    payload = encode_message(data)  # before any query, so a bad message costs nothing
+    transport = get_transport()
+    recipients = _load(sessions)
+    result = _deliver(recipients, lambda targets: transport.post_to_connections(targets, payload))
+    _mark_disconnected(result.gone_ids, recipients.instances)
+    _log(result, "send")
+    return result
+
+
+def close_connections(sessions: Sessions) -> SendResult:
+    """Close every connected session (DELETE @connections) and mark them all closed.
+
+    Rows are marked ``connected=False`` whatever AWS answered: a caller closing a
+    connection (a logout, an admin) must not keep sending to it.
+    """
+    transport = get_transport()
+    recipients = _load(sessions)
+    result = _deliver(recipients, transport.delete_connections)
+    _mark_disconnected(result.sent_ids + result.gone_ids + result.failed_ids, recipients.instances)
+    _log(result, "close")
+    return result
+
+
+def send_to_channel(channel_name: str, data: Any) -> SendResult:
+    return send_to_sessions(WebSocketSession.objects.in_channel(channel_name), data)
+
+
+def send_to_user(user: AbstractBaseUser, data: Any) -> SendResult:
+    return send_to_sessions(WebSocketSession.objects.filter(user_id=user.pk), data)
+
+
+def broadcast(data: Any) -> SendResult:
+    return send_to_sessions(WebSocketSession.objects.all(), data)
+
+
+@dataclass(frozen=True, slots=True)
+class _Recipients:
+    # gateway pk (None: the row has none) -> connection ids
+    by_gateway: dict[int | None, list[str]]
+    gateways: dict[int, ApiGateway]
+    # Sessions passed as instances, updated in memory along with their rows.
+    instances: list[WebSocketSession] = field(default_factory=list)
+
+
+def _load(sessions: Sessions) -> _Recipients:
+    if isinstance(sessions, QuerySet):
+        return _load_queryset(sessions)
+    return _load_instances(sessions)
+
+
+def _load_queryset(queryset: QuerySet[WebSocketSession]) -> _Recipients:
+    if queryset.query.is_sliced or queryset.query.combinator:
+        # Such querysets cannot be filtered further; narrow by primary key instead.
+        pks = list(queryset.values_list("pk", flat=True))
+        queryset = WebSocketSession.objects.using(queryset.db).filter(pk__in=pks)
+    rows = (
+        queryset.filter(connected=True)
+        .order_by()
+        .values_list(
+            "connection_id",
+            "api_gateway_id",
+            "api_gateway__api_name",
+            "api_gateway__api_endpoint",
+            "api_gateway__api_id",
+            "api_gateway__stage_name",
+        )
+    )
+    recipients = _Recipients(defaultdict(list), {})
+    seen: set[str] = set()
+    for connection_id, gateway_id, name, endpoint, api_id, stage in rows:
+        if connection_id in seen:
+            continue
+        seen.add(connection_id)
+        recipients.by_gateway[gateway_id].append(connection_id)
+        if gateway_id is not None and gateway_id not in recipients.gateways:
+            # Unsaved copy carrying only what the endpoint derivation reads.
+            recipients.gateways[gateway_id] = ApiGateway(
+                pk=gateway_id, api_name=name, api_endpoint=endpoint, api_id=api_id, stage_name=stage
+            )
+    return recipients
+
+
+def _load_instances(sessions: Iterable[WebSocketSession]) -> _Recipients:
+    recipients = _Recipients(defaultdict(list), {})
+    seen: set[str] = set()
+    for session in sessions:
+        if not session.connected:
+            continue
+        recipients.instances.append(session)
+        if session.connection_id in seen:
+            continue
+        seen.add(session.connection_id)
+        gateway_id = session.api_gateway_id
+        recipients.by_gateway[gateway_id].append(session.connection_id)
+        # A gateway already loaded with the session (select_related) saves a query.
+        cached = WebSocketSession.api_gateway.is_cached(session) and session.api_gateway
+        if gateway_id is not None and cached:
+            recipients.gateways[gateway_id] = cached
+    missing = [
+        pk for pk in recipients.by_gateway if pk is not None and pk not in recipients.gateways
+    ]
+    if missing:
+        recipients.gateways.update(ApiGateway.objects.in_bulk(missing))
+    return recipients
+
+
+def _deliver(
+    recipients: _Recipients, call: Callable[[Sequence[Target]], list[Delivery]]
+) -> SendResult:
+    targets: list[Target] = []
+    failed: dict[str, str] = {}
+    for gateway_id, connection_ids in recipients.by_gateway.items():
+        endpoint, reason = _endpoint(gateway_id, recipients.gateways)
+        if endpoint is None:
+            failed.update(dict.fromkeys(connection_ids, reason))
+        else:
+            targets.extend(Target(endpoint, cid) for cid in connection_ids)
+
+    sent: list[str] = []
+    gone: list[str] = []
+    for target, delivery in zip(targets, _call_transport(call, targets), strict=True):
+        if delivery.outcome is Outcome.SENT:
+            sent.append(target.connection_id)
+        elif delivery.outcome is Outcome.GONE:
+            gone.append(target.connection_id)
+        else:
+            failed[target.connection_id] = delivery.error or "unknown error"
+    return SendResult(tuple(sent), tuple(gone), tuple(failed), failed)
+
+
+def _endpoint(gateway_id: int | None, gateways: dict[int, ApiGateway]) -> tuple[str | None, str]:
+    if gateway_id is None:
+        return None, _NO_GATEWAY
+    gateway = gateways.get(gateway_id)
+    if gateway is None:
+        return None, f"api_gateway pk={gateway_id} does not exist"
+    try:
+        return gateway.management_endpoint_url, ""
+    except aws.ConfigurationError as exc:
+        return None, f"gateway {gateway.api_name!r} (pk={gateway_id}) has no endpoint: {exc}"
+
+
+def _call_transport(
+    call: Callable[[Sequence[Target]], list[Delivery]], targets: list[Target]
+) -> list[Delivery]:
+    if not targets:
+        return []
+    # A custom transport that breaks must cost a failed send, not lost bookkeeping.
+    try:
+        deliveries = list(call(targets))
+    except Exception as exc:
+        logger.exception("The WebSocket transport raised for %d connection(s)", len(targets))
+        return [Delivery(Outcome.FAILED, f"transport error: {type(exc).__name__}: {exc}")] * len(
+            targets
+        )
+    if len(deliveries) != len(targets):
+        logger.error(
+            "The WebSocket transport answered %d deliveries for %d connections",
+            len(deliveries),
+            len(targets),
+        )
+        return [Delivery(Outcome.FAILED, "transport answered the wrong number of deliveries")] * (
+            len(targets)
+        )
+    return deliveries
+
+
+def _mark_disconnected(
+    connection_ids: Sequence[str], instances: Sequence[WebSocketSession]
+) -> None:
+    if not connection_ids:
+        return
+    closed = set(connection_ids)
+    for session in instances:
+        if session.connection_id in closed:
+            session.connected = False
+    db = router.db_for_write(WebSocketSession)
+    # SQLite caps bound parameters; two are taken by the SET clause.
+    limit = connections[db].features.max_query_params
+    step = limit - 2 if limit else len(connection_ids)
+    now = timezone.now()
+    for start in range(0, len(connection_ids), step):
+        WebSocketSession.objects.using(db).filter(
+            connection_id__in=connection_ids[start : start + step]
+        ).update(connected=False, updated_on=now)
+
+
+def _log(result: SendResult, action: str) -> None:
+    if result.gone:
+        logger.info("%s: %d connection(s) were gone and are marked closed", action, result.gone)
+    by_reason: dict[str, list[str]] = defaultdict(list)
+    for connection_id, reason in result.errors.items():
+        by_reason[reason].append(connection_id)
+    for reason, ids in by_reason.items():
+        named = ", ".join(ids[:_LOGGED_IDS]) + (", ..." if len(ids) > _LOGGED_IDS else "")
+        logger.warning("%s failed for %d connection(s) [%s]: %s", action, len(ids), named, reason)

@@ -1,0 +1,236 @@
+"""Records of the API Gateway WebSocket APIs this project serves."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
+
+from .. import aws, wire
+from ..conf import conf
+
+if TYPE_CHECKING:
+    from ..provisioning import Change, Progress
+
+
+class IntegrationType(models.TextChoices):
+    HTTP = "http", _("HTTP (HTTP_PROXY to a Django URL)")
+    LAMBDA = "lambda", _("Lambda function (AWS_PROXY)")
+
+
+class ProvisioningStatus(models.TextChoices):
+    NOT_CREATED = "not_created", _("not created")
+    IN_PROGRESS = "in_progress", _("in progress")
+    READY = "ready", _("ready")
+    FAILED = "failed", _("failed")
+
+
+class ApiGateway(models.Model):
+    api_name = models.CharField(_("API name"), max_length=128, unique=True)
+    api_description = models.TextField(_("API description"), blank=True)
+    default_channel_name = models.CharField(
+        _("default channel name"),
+        max_length=100,
+        default="default",
+        help_text=_("Channel a connection joins when it names none (?channel=...)."),
+    )
+    domain_name = models.CharField(
+        _("custom domain name"), max_length=253, blank=True, help_text=_("e.g. ws.example.com")
+    )
+    target_base_endpoint = models.URLField(
+        _("target base endpoint"),
+        max_length=500,
+        help_text=_(
+            "URL of the WebSocketView, ending in a slash: API Gateway posts to "
+            "<endpoint>connect, <endpoint>disconnect and <endpoint>default."
+        ),
+    )
+    certificate_arn = models.CharField(_("ACM certificate ARN"), max_length=2048, blank=True)
+    hosted_zone_id = models.CharField(_("Route 53 hosted zone id"), max_length=32, blank=True)
+    api_key_selection_expression = models.CharField(
+        max_length=255, default="$request.header.x-api-key"
+    )
+    route_selection_expression = models.CharField(max_length=255, default="$request.body.action")
+    route_key = models.CharField(
+        max_length=128,
+        default="action",
+        help_text=_("Body key that names the route, as in the route selection expression."),
+    )
+    stage_name = models.CharField(
+        max_length=128, blank=True, help_text=_("Blank means 'production'.")
+    )
+    stage_description = models.CharField(max_length=1024, blank=True)
+    tags = models.JSONField(default=dict, blank=True)
+
+    # Filled in by provisioning (or by runwebsocketgateway for the local gateway).
+    api_id = models.CharField(_("API id"), max_length=64, blank=True, db_index=True)
+    api_endpoint = models.CharField(
+        _("API endpoint"),
+        max_length=500,
+        blank=True,
+        help_text=_("wss://<api_id>.execute-api.<region>.amazonaws.com, or ws://host:port"),
+    )
+    api_gateway_domain_name = models.CharField(max_length=253, blank=True)
+    api_mapping_id = models.CharField(max_length=64, blank=True)
+    api_created = models.BooleanField(default=False)
+    custom_domain_created = models.BooleanField(default=False)
+
+    # How API Gateway reaches the application.
+    integration_type = models.CharField(
+        _("integration type"),
+        max_length=16,
+        choices=IntegrationType.choices,
+        default=IntegrationType.HTTP,
+    )
+    lambda_function_arn = models.CharField(
+        _("Lambda function ARN"),
+        max_length=2048,
+        blank=True,
+        help_text=_("Required when the integration type is Lambda."),
+    )
+    integration_timeout_ms = models.PositiveIntegerField(
+        _("integration timeout (ms)"),
+        default=wire.INTEGRATION_TIMEOUT_MAX_MS,
+        validators=[
+            MinValueValidator(wire.INTEGRATION_TIMEOUT_MIN_MS),
+            MaxValueValidator(wire.INTEGRATION_TIMEOUT_MAX_MS),
+        ],
+    )
+    # Written by provisioning; shown in the admin.
+    deployment_id = models.CharField(_("deployment id"), max_length=64, blank=True)
+    provisioning_status = models.CharField(
+        _("provisioning status"),
+        max_length=16,
+        choices=ProvisioningStatus.choices,
+        default=ProvisioningStatus.NOT_CREATED,
+        editable=False,
+    )
+    provisioning_error = models.TextField(_("last provisioning error"), blank=True, editable=False)
+    provisioned_on = models.DateTimeField(
+        _("last provisioned"), null=True, blank=True, editable=False
+    )
+
+    created_on = models.DateTimeField(auto_now_add=True)
+    updated_on = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("API Gateway")
+        verbose_name_plural = _("API Gateways")
+
+    def __str__(self) -> str:
+        return self.api_name
+
+    @property
+    def effective_stage_name(self) -> str:
+        return aws.stage_or_default(self.stage_name)
+
+    @property
+    def client_url(self) -> str:
+        """The URL browsers connect to: custom domain, else endpoint plus stage."""
+        if self.domain_name and self.custom_domain_created:
+            return f"wss://{self.domain_name}"
+        if not self.api_endpoint:
+            return ""
+        return f"{self.api_endpoint.rstrip('/')}/{self.effective_stage_name}"
+
+    @property
+    def management_endpoint_url(self) -> str:
+        """Where this gateway's ``@connections`` calls go (see DESIGN.md)."""
+        return aws.management_endpoint_url(
+            api_endpoint=self.api_endpoint,
+            api_id=self.api_id,
+            stage_name=self.stage_name,
+            region=conf.AWS_GATEWAY_REGION_NAME,
+        )
+
+    def clean(self) -> None:
+        super().clean()
+        if self.integration_type == IntegrationType.LAMBDA and not self.lambda_function_arn:
+            raise ValidationError(
+                {"lambda_function_arn": _("A Lambda integration needs the function's ARN.")}
+            )
+
+    # AWS is only ever called through these explicit methods (admin actions,
+    # management commands): saving a record never provisions anything.
+
+    def create_gateway(self, progress: Progress | None = None) -> list[Change]:
+        from ..provisioning import create_gateway  # provisioning imports models
+
+        return create_gateway(self, progress=progress)
+
+    def create_custom_domain(self, progress: Progress | None = None) -> list[Change]:
+        from ..provisioning import create_custom_domain
+
+        return create_custom_domain(self, progress=progress)
+
+    def sync_gateway(
+        self, *, dry_run: bool = False, progress: Progress | None = None
+    ) -> list[Change]:
+        from ..provisioning import sync_gateway
+
+        return sync_gateway(self, dry_run=dry_run, progress=progress)
+
+    def delete_gateway(self, progress: Progress | None = None) -> list[Change]:
+        from ..provisioning import delete_gateway
+
+        return delete_gateway(self, progress=progress)
+
+
+class ApiGatewayAdditionalRoute(models.Model):
+    api_gateway = models.ForeignKey(
+        ApiGateway, on_delete=models.CASCADE, related_name="additional_routes"
+    )
+    name = models.CharField(max_length=128)
+    route_key = models.CharField(
+        max_length=128, help_text=_("Value of the route key in the message body, e.g. 'chat'.")
+    )
+    integration_url = models.URLField(max_length=500)
+
+    class Meta:
+        verbose_name = _("additional route")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["api_gateway", "route_key"], name="dagw_unique_route_key_per_gateway"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.api_gateway}: {self.route_key}"
+
+
+# Registered api ids, cached per process so that a message or connect does not
+# pay a query to learn that its gateway exists (see conf.gateway_cache_seconds).
+_gateway_ids: dict[str, tuple[float, tuple[int, str] | None]] = {}
+
+
+def cached_gateway(api_id: str) -> tuple[int, str] | None:
+    """(primary key, default channel name) of the gateway registered under ``api_id``."""
+    now = time.monotonic()
+    cached = _gateway_ids.get(api_id)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    row = ApiGateway.objects.filter(api_id=api_id).values_list("pk", "default_channel_name").first()
+    _gateway_ids[api_id] = (now + conf.gateway_cache_seconds, row)
+    return row
+
+
+def gateway_pk_for_api_id(api_id: str) -> int | None:
+    """Primary key of the gateway registered under ``api_id``, else None."""
+    row = cached_gateway(api_id)
+    return None if row is None else row[0]
+
+
+def clear_gateway_cache() -> None:
+    _gateway_ids.clear()
+
+
+@receiver(post_save, sender=ApiGateway)
+@receiver(post_delete, sender=ApiGateway)
+def _forget_cached_gateways(**kwargs: object) -> None:
+    clear_gateway_cache()

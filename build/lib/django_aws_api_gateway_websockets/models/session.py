@@ -1,0 +1,77 @@
+"""One row per WebSocket connection that API Gateway holds for us."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .gateway import ApiGateway
+
+if TYPE_CHECKING:
+    from ..messaging import SendResult
+
+
+class WebSocketSessionQuerySet(models.QuerySet["WebSocketSession"]):
+    def connected(self) -> WebSocketSessionQuerySet:
+        return self.filter(connected=True)
+
+    def in_channel(self, channel_name: str) -> WebSocketSessionQuerySet:
+        return self.filter(channel_name=channel_name)
+
+    def send_message(self, data: Any) -> SendResult:
+        """Send ``data`` (JSON-encoded) to every connected row of this queryset."""
+        from ..messaging import send_to_sessions  # messaging imports models
+
+        return send_to_sessions(self, data)
+
+
+class WebSocketSession(models.Model):
+    connection_id = models.CharField(_("connection id"), max_length=128, unique=True)
+    channel_name = models.CharField(_("channel"), max_length=100)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="websocket_sessions",
+    )
+    api_gateway = models.ForeignKey(
+        ApiGateway,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="websocket_sessions",
+    )
+    connected = models.BooleanField(default=True)
+    request_count = models.PositiveIntegerField(default=0)
+    source_ip = models.GenericIPAddressField(_("source IP"), null=True, blank=True)
+    # What is needed to notice, on a later message, that the user logged out
+    # (hash of the Django session key) or changed password (session auth hash).
+    django_session_hash = models.CharField(max_length=64, blank=True, editable=False)
+    session_auth_hash = models.CharField(max_length=128, blank=True, editable=False)
+    created_on = models.DateTimeField(auto_now_add=True)
+    updated_on = models.DateTimeField(auto_now=True)
+
+    objects = WebSocketSessionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("WebSocket session")
+        indexes = [
+            models.Index(fields=["channel_name", "connected"], name="dagw_session_channel"),
+            models.Index(fields=["api_gateway", "connected"], name="dagw_session_gateway"),
+            models.Index(fields=["user", "connected"], name="dagw_session_user"),
+            models.Index(fields=["django_session_hash"], name="dagw_session_django_session"),
+            models.Index(fields=["connected", "updated_on"], name="dagw_session_activity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.connection_id} ({self.channel_name})"
+
+    def send_message(self, data: Any) -> SendResult:
+        """Send ``data`` (JSON-encoded) to this one connection."""
+        from ..messaging import send_to_sessions  # messaging imports models
+
+        return send_to_sessions([self], data)

@@ -1,0 +1,33 @@
+"""What the provisioning management commands share: argument, errors, summary."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from django.core.management.base import CommandError, CommandParser
+
+from .changes import Change
+from .errors import ProvisioningError
+
+
+def add_pk_argument(parser: CommandParser) -> None:
+    parser.add_argument(
+        "--pk", type=int, required=True, metavar="N", help="Primary key of the ApiGateway record."
+    )
+
+
+@contextmanager
+def command_errors() -> Iterator[None]:
+    """An expected failure is a one-line CommandError, not a traceback."""
+    try:
+        yield
+    except ProvisioningError as exc:
+        raise CommandError(str(exc)) from exc
+
+
+def summary(changes: Sequence[Change], *, dry_run: bool = False) -> str:
+    if not changes:
+        return "No changes: AWS matches the record."
+    verb = "would be made" if dry_run else "made"
+    return f"{len(changes)} change(s) {verb}."

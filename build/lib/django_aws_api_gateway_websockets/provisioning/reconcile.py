@@ -1,0 +1,302 @@
+"""Make one API in AWS match its plan: the engine behind create and sync.
+
+Every step compares, records a ``Change`` and (unless dry-running) applies it.
+Resources are found by what they are (route key, the integration description
+that names its route), never by what this process remembers, so a run that
+failed halfway is finished by the next one.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
+
+from .changes import Change, ChangeLog
+from .errors import MASK, error_code
+from .plan import (
+    INTEGRATION_DESCRIPTION_PREFIX,
+    SECRET_PARAMETER,
+    TWO_WAY_RESPONSE_KEY,
+    TWO_WAY_SELECTION_EXPRESSION,
+    GatewayPlan,
+    IntegrationSpec,
+    RouteSpec,
+)
+from .state import TARGET_PREFIX, ActualApi, ActualIntegration, ActualRoute
+
+if TYPE_CHECKING:
+    from mypy_boto3_apigatewayv2 import ApiGatewayV2Client
+
+
+def reconcile(
+    client: ApiGatewayV2Client, plan: GatewayPlan, actual: ActualApi, log: ChangeLog
+) -> None:
+    _Reconciler(client, plan, actual, log).run()
+
+
+def _show_parameter(key: str, value: str | None) -> str:
+    if value is None:
+        return "(none)"
+    return MASK if key == SECRET_PARAMETER else value
+
+
+def integration_differences(spec: IntegrationSpec, actual: ActualIntegration) -> list[str]:
+    """Human-readable differences; the secret's value is never shown."""
+    found = []
+    if spec.integration_type != actual.integration_type:
+        found.append(f"type {actual.integration_type} -> {spec.integration_type}")
+    if spec.method != actual.method:
+        found.append(f"method {actual.method} -> {spec.method}")
+    if spec.uri != actual.uri:
+        found.append(f"uri {actual.uri} -> {spec.uri}")
+    if spec.timeout_ms != actual.timeout_ms:
+        found.append(f"timeout {actual.timeout_ms} -> {spec.timeout_ms} ms")
+    for key in sorted(set(spec.request_parameters) | set(actual.request_parameters)):
+        want, have = spec.request_parameters.get(key), actual.request_parameters.get(key)
+        if want != have:
+            label = "gateway secret" if key == SECRET_PARAMETER else key
+            found.append(
+                f"request parameter {label} {_show_parameter(key, have)} -> "
+                f"{_show_parameter(key, want)}"
+            )
+    return found
+
+
+class _Reconciler:
+    def __init__(
+        self, client: ApiGatewayV2Client, plan: GatewayPlan, actual: ActualApi, log: ChangeLog
+    ) -> None:
+        self.client = client
+        self.plan = plan
+        self.actual = actual
+        self.api_id = actual.api_id
+        self.log = log
+        # Integrations still targeted once routes are reconciled; the rest go.
+        self.kept: set[str] = set()
+
+    def run(self) -> None:
+        self._api()
+        self._tags()
+        wanted = {route.route_key for route in self.plan.routes}
+        for key, route in sorted(self.actual.routes.items()):
+            if key not in wanted:
+                self._delete_route(route)
+        for spec in self.plan.routes:
+            self._route(spec)
+        for integration_id, integration in sorted(self.actual.integrations.items()):
+            if integration_id not in self.kept:
+                self._delete_integration(integration)
+        self._stage()
+
+    # API
+
+    def _api(self) -> None:
+        spec, actual = self.plan.api, self.actual
+        pairs = {
+            "name": (actual.name, spec.name),
+            "description": (actual.description, spec.description),
+            "route selection expression": (
+                actual.route_selection_expression,
+                spec.route_selection_expression,
+            ),
+            "API key selection expression": (
+                actual.api_key_selection_expression,
+                spec.api_key_selection_expression,
+            ),
+        }
+        differences = [
+            f"{label} {have!r} -> {want!r}" for label, (have, want) in pairs.items() if have != want
+        ]
+        if differences:
+            self.log(
+                Change("update", "api", self.api_id, "; ".join(differences)),
+                lambda: self.client.update_api(
+                    ApiId=self.api_id,
+                    Name=spec.name,
+                    Description=spec.description,
+                    RouteSelectionExpression=spec.route_selection_expression,
+                    ApiKeySelectionExpression=spec.api_key_selection_expression,
+                ),
+            )
+
+    def _tags(self) -> None:
+        want, have = dict(self.plan.api.tags), self.actual.tags
+        arn = self._api_arn()
+        changed = {key: value for key, value in want.items() if have.get(key) != value}
+        removed = sorted(set(have) - set(want))
+        if changed:
+            self.log(
+                Change("update", "tags", self.api_id, ", ".join(sorted(changed))),
+                lambda: self.client.tag_resource(ResourceArn=arn, Tags=changed),
+            )
+        if removed:
+            self.log(
+                Change("delete", "tags", self.api_id, ", ".join(removed)),
+                lambda: self.client.untag_resource(ResourceArn=arn, TagKeys=removed),
+            )
+
+    def _api_arn(self) -> str:
+        region = self.client.meta.region_name
+        partition = self.client.meta.partition
+        return f"arn:{partition}:apigateway:{region}::/apis/{self.api_id}"
+
+    # Routes and their integrations
+
+    def _route(self, spec: RouteSpec) -> None:
+        route = self.actual.routes.get(spec.route_key)
+        if route is None:
+            reusable = self._reusable_integration(spec)
+            self.log(
+                Change("create", "route", spec.route_key, spec.integration.uri),
+                lambda: self._create_route(spec, reusable),
+            )
+            return
+        integration = self.actual.integrations.get(route.integration_id or "")
+        if integration is None:
+            reusable = self._reusable_integration(spec)
+            self.log(
+                Change("update", "route", spec.route_key, "integration missing; recreating it"),
+                lambda: self._retarget(spec, route, reusable),
+            )
+        else:
+            self._integration(spec, route, integration)
+        if spec.two_way and (
+            route.route_response_selection_expression != TWO_WAY_SELECTION_EXPRESSION
+        ):
+            self.log(
+                Change("update", "route", spec.route_key, "add the $default route response"),
+                lambda: self._make_two_way(route.route_id),
+            )
+
+    def _integration(
+        self, spec: RouteSpec, route: ActualRoute, integration: ActualIntegration
+    ) -> None:
+        differences = integration_differences(spec.integration, integration)
+        if integration.description != spec.integration_description:
+            differences.append("description")
+        if not differences:
+            self.kept.add(integration.integration_id)
+            return
+        # Whether UpdateIntegration merges or replaces request parameters is not
+        # something to bet a stale secret on: drop a parameter by replacing.
+        if set(integration.request_parameters) - set(spec.integration.request_parameters):
+            reusable = self._reusable_integration(spec)
+            self.log(
+                Change("update", "integration", spec.route_key, "; ".join(differences)),
+                lambda: self._retarget(spec, route, reusable),
+            )
+            return
+        self.kept.add(integration.integration_id)
+        self.log(
+            Change("update", "integration", spec.route_key, "; ".join(differences)),
+            lambda: self._update_integration(integration.integration_id, spec),
+        )
+
+    def _create_integration(self, spec: RouteSpec) -> str:
+        integration = spec.integration
+        created = self.client.create_integration(
+            ApiId=self.api_id,
+            IntegrationType=integration.integration_type,  # type: ignore[arg-type]
+            IntegrationMethod=integration.method,
+            IntegrationUri=integration.uri,
+            TimeoutInMillis=integration.timeout_ms,
+            Description=spec.integration_description,
+            RequestParameters=dict(integration.request_parameters),
+        )
+        integration_id = created["IntegrationId"]
+        self.kept.add(integration_id)
+        return integration_id
+
+    def _update_integration(self, integration_id: str, spec: RouteSpec) -> None:
+        integration = spec.integration
+        self.client.update_integration(
+            ApiId=self.api_id,
+            IntegrationId=integration_id,
+            IntegrationType=integration.integration_type,  # type: ignore[arg-type]
+            IntegrationMethod=integration.method,
+            IntegrationUri=integration.uri,
+            TimeoutInMillis=integration.timeout_ms,
+            Description=spec.integration_description,
+            RequestParameters=dict(integration.request_parameters),
+        )
+
+    def _reusable_integration(self, spec: RouteSpec) -> str | None:
+        """An integration an interrupted run created for this route but never attached."""
+        targeted = {route.integration_id for route in self.actual.routes.values()}
+        for integration_id, integration in sorted(self.actual.integrations.items()):
+            if (
+                integration.description == spec.integration_description
+                and integration_id not in targeted
+                and not integration_differences(spec.integration, integration)
+            ):
+                self.kept.add(integration_id)
+                return integration_id
+        return None
+
+    def _create_route(self, spec: RouteSpec, reusable: str | None) -> None:
+        integration_id = reusable or self._create_integration(spec)
+        created = self.client.create_route(
+            ApiId=self.api_id,
+            RouteKey=spec.route_key,
+            Target=f"{TARGET_PREFIX}{integration_id}",
+        )
+        if spec.two_way:
+            self._make_two_way(created["RouteId"])
+
+    def _retarget(self, spec: RouteSpec, route: ActualRoute, reusable: str | None) -> None:
+        integration_id = reusable or self._create_integration(spec)
+        self.client.update_route(
+            ApiId=self.api_id,
+            RouteId=route.route_id,
+            Target=f"{TARGET_PREFIX}{integration_id}",
+        )
+        # The integration it pointed at is now unused: the sweep removes it.
+
+    def _make_two_way(self, route_id: str) -> None:
+        # The route response first, the selection expression last: the
+        # expression is what marks the route done for a later run.
+        try:
+            self.client.create_route_response(
+                ApiId=self.api_id, RouteId=route_id, RouteResponseKey=TWO_WAY_RESPONSE_KEY
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConflictException":
+                raise
+        self.client.update_route(
+            ApiId=self.api_id,
+            RouteId=route_id,
+            RouteResponseSelectionExpression=TWO_WAY_SELECTION_EXPRESSION,
+        )
+
+    def _delete_route(self, route: ActualRoute) -> None:
+        self.log(
+            Change("delete", "route", route.route_key),
+            lambda: self.client.delete_route(ApiId=self.api_id, RouteId=route.route_id),
+        )
+
+    def _delete_integration(self, integration: ActualIntegration) -> None:
+        name = integration.description.removeprefix(INTEGRATION_DESCRIPTION_PREFIX)
+        self.log(
+            Change("delete", "integration", name or integration.integration_id, "unused"),
+            lambda: self.client.delete_integration(
+                ApiId=self.api_id, IntegrationId=integration.integration_id
+            ),
+        )
+
+    # Stage
+
+    def _stage(self) -> None:
+        if self.actual.stage_exists:
+            return
+        self.log(Change("create", "stage", self.plan.stage_name), self._create_stage)
+
+    def _create_stage(self) -> None:
+        if self.plan.stage_description:
+            self.client.create_stage(
+                ApiId=self.api_id,
+                StageName=self.plan.stage_name,
+                Description=self.plan.stage_description,
+            )
+        else:
+            self.client.create_stage(ApiId=self.api_id, StageName=self.plan.stage_name)

@@ -1,0 +1,137 @@
+"""Capture what would be sent to connections, for your own tests. No AWS, no network.
+
+    from django_aws_api_gateway_websockets.testing import capture_messages
+
+    with capture_messages() as outbox:
+        outbox.mark_gone("gone-id")  # that connection answers 410
+        result = WebSocketSession.objects.in_channel("chat").send_message({"x": 1})
+    assert outbox.data_for("other-id") == [{"x": 1}]
+
+With pytest, import the ``ws_outbox`` fixture into your ``conftest.py``:
+``from django_aws_api_gateway_websockets.testing.capture import ws_outbox``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from ..transport import GONE, SENT, Delivery, Outcome, Target, override_transport
+
+SIMULATED_FAILURE = "LimitExceededException (HTTP 429): simulated failure"
+
+
+@dataclass(frozen=True)
+class CapturedMessage:
+    connection_id: str
+    endpoint_url: str
+    data: Any  # the JSON, decoded
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class ClosedConnection:
+    connection_id: str
+    endpoint_url: str
+
+
+class Outbox:
+    """An in-memory transport that records deliveries and closes.
+
+    Thread-safe, so that sends from a live server's threads are captured too.
+    A connection marked gone, or closed through it, answers GONE from then on,
+    as API Gateway does.
+    """
+
+    def __init__(self) -> None:
+        self.messages: list[CapturedMessage] = []
+        self.closed: list[ClosedConnection] = []
+        self._gone: set[str] = set()
+        self._failures: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def mark_gone(self, *connection_ids: str) -> None:
+        with self._lock:
+            self._gone.update(connection_ids)
+
+    def mark_failed(self, *connection_ids: str, reason: str = SIMULATED_FAILURE) -> None:
+        with self._lock:
+            self._failures.update(dict.fromkeys(connection_ids, reason))
+
+    def data_for(self, connection_id: str) -> list[Any]:
+        """Decoded messages delivered to one connection, oldest first."""
+        with self._lock:
+            return [m.data for m in self.messages if m.connection_id == connection_id]
+
+    @property
+    def connection_ids(self) -> list[str]:
+        """Connections that received something, in first-delivery order."""
+        with self._lock:
+            return list(dict.fromkeys(m.connection_id for m in self.messages))
+
+    @property
+    def closed_ids(self) -> list[str]:
+        with self._lock:
+            return [c.connection_id for c in self.closed]
+
+    def clear(self) -> None:
+        """Forget what was recorded; gone and failing connections stay so."""
+        with self._lock:
+            self.messages.clear()
+            self.closed.clear()
+
+    # The transport interface (see ..transport.Transport)
+
+    def post_to_connections(self, targets: Sequence[Target], data: bytes) -> list[Delivery]:
+        decoded = json.loads(data)
+        deliveries = []
+        with self._lock:
+            for target in targets:
+                delivery = self._answer(target.connection_id)
+                if delivery is SENT:
+                    self.messages.append(
+                        CapturedMessage(target.connection_id, target.endpoint_url, decoded, data)
+                    )
+                deliveries.append(delivery)
+        return deliveries
+
+    def delete_connections(self, targets: Sequence[Target]) -> list[Delivery]:
+        deliveries = []
+        with self._lock:
+            for target in targets:
+                delivery = self._answer(target.connection_id)
+                if delivery is SENT:
+                    self.closed.append(ClosedConnection(target.connection_id, target.endpoint_url))
+                    self._gone.add(target.connection_id)
+                deliveries.append(delivery)
+        return deliveries
+
+    def _answer(self, connection_id: str) -> Delivery:
+        if connection_id in self._gone:
+            return GONE
+        reason = self._failures.get(connection_id)
+        return SENT if reason is None else Delivery(Outcome.FAILED, reason)
+
+
+@contextmanager
+def capture_messages() -> Iterator[Outbox]:
+    """Send nothing anywhere while the block runs; record it in the outbox instead."""
+    with override_transport(Outbox()) as outbox:
+        yield outbox
+
+
+try:
+    import pytest
+except ImportError:  # pragma: no cover  (pytest is only needed for the fixture)
+    pass
+else:
+
+    @pytest.fixture
+    def ws_outbox() -> Iterator[Outbox]:
+        """pytest fixture: every send during the test lands in this outbox."""
+        with capture_messages() as outbox:
+            yield outbox

@@ -1,0 +1,143 @@
+"""Drive a ``WebSocketView`` the way API Gateway does, through Django's test client.
+
+    ws = WebSocketTestClient("/ws/", api_id=gateway.api_id)
+    connection_id, response = ws.connect(channel="lobby")
+    response = ws.send(connection_id, {"action": "chat", "text": "hi"})
+    ws.disconnect(connection_id)
+
+Requests are built by ``wire`` (the one definition of what the gateway sends),
+so a view that passes these tests sees the same headers behind API Gateway.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from django.test import Client
+
+from .. import wire
+from ..conf import conf
+
+DEFAULT_ORIGIN = "http://testserver"
+_DEFAULT_NAMES = frozenset({wire.DEFAULT_PATH, wire.DEFAULT_ROUTE})
+
+
+def with_headers(
+    request: wire.GatewayRequest, headers: Mapping[str, str] | None
+) -> wire.GatewayRequest:
+    """``request`` with ``headers`` added or replaced (to test what the gateway would not send)."""
+    if not headers:
+        return request
+    return dataclasses.replace(request, headers={**request.headers, **headers})
+
+
+class Connection(NamedTuple):
+    connection_id: str
+    response: Any
+
+
+class WebSocketTestClient:
+    """One simulated API Gateway in front of the view routed at ``path``.
+
+    ``path`` is the view's base URL (``<slug:route>`` is appended).
+    ``gateway_secret``: None sends the first secret of ``WEBSOCKETS["gateway_secret"]``
+    (read at each request), ``""`` sends none, any other string is sent as is.
+    ``client``: a ``django.test.Client`` to reuse, e.g. one that is logged in, so
+    that its cookies reach $connect like a browser's do.
+    """
+
+    def __init__(
+        self,
+        path: str = "/ws/",
+        *,
+        api_id: str,
+        gateway_secret: str | None = None,
+        client: Client | None = None,
+        origin: str | None = DEFAULT_ORIGIN,
+        source_ip: str = "127.0.0.1",
+    ) -> None:
+        self.path = path if path.endswith("/") else f"{path}/"
+        self.api_id = api_id
+        self.gateway_secret = gateway_secret
+        self.client = client if client is not None else Client()
+        self.origin = origin
+        self.source_ip = source_ip
+
+    def static_headers(self) -> dict[str, str]:
+        secret = self.gateway_secret
+        if secret is None:
+            secret = conf.current_gateway_secret
+        return {wire.GATEWAY_SECRET_HEADER: secret} if secret else {}
+
+    def connect(
+        self,
+        connection_id: str | None = None,
+        *,
+        channel: str | None = None,
+        token: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        query: Mapping[str, str] | None = None,
+    ) -> Connection:
+        """$connect; returns the connection id (new unless given) and the response."""
+        connection_id = connection_id or wire.new_connection_id()
+        params = dict(query or {})
+        if channel is not None:
+            params[wire.CHANNEL_PARAM] = channel
+        if token is not None:
+            params[wire.TOKEN_PARAM] = token
+        client_headers = {wire.ORIGIN_HEADER: self.origin} if self.origin else {}
+        client_headers.update(headers or {})
+        request = wire.connect_request(
+            connection_id=connection_id,
+            api_id=self.api_id,
+            client_headers=client_headers,
+            query=params,
+            source_ip=self.source_ip,
+            static_headers=self.static_headers(),
+        )
+        return Connection(connection_id, self.perform(request, cookies=True))
+
+    def send(
+        self,
+        connection_id: str,
+        body: Mapping[str, Any] | str | bytes,
+        *,
+        route: str = wire.DEFAULT_PATH,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """A message on ``route`` (``default`` or a custom route key); dicts go as JSON."""
+        data = json.dumps(body) if isinstance(body, Mapping) else body
+        request = wire.message_request(
+            connection_id=connection_id,
+            api_id=self.api_id,
+            body=data,
+            route_key=wire.DEFAULT_ROUTE if route in _DEFAULT_NAMES else route,
+            source_ip=self.source_ip,
+            static_headers=self.static_headers(),
+        )
+        return self.perform(with_headers(request, headers))
+
+    def disconnect(self, connection_id: str, *, headers: Mapping[str, str] | None = None) -> Any:
+        request = wire.disconnect_request(
+            connection_id=connection_id,
+            api_id=self.api_id,
+            source_ip=self.source_ip,
+            static_headers=self.static_headers(),
+        )
+        return self.perform(with_headers(request, headers))
+
+    def perform(self, request: wire.GatewayRequest, *, cookies: bool = False) -> Any:
+        """Send one ``wire.GatewayRequest`` to the view; cookies only on $connect."""
+        url = request.url(self.path + wire.integration_path(request.route_key))
+        extra: dict[str, Any] = {} if cookies else {"HTTP_COOKIE": ""}
+        return self.client.generic(
+            request.method,
+            url,
+            data=request.body,
+            content_type="application/json",
+            headers=request.headers,
+            **extra,
+        )

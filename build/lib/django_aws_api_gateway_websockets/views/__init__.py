@@ -1,0 +1,4 @@
+from .token import WebSocketTokenView
+from .websocket import WebSocketView
+
+__all__ = ["WebSocketTokenView", "WebSocketView"]

@@ -1,0 +1,92 @@
+"""The pieces of $connect that are not decisions: who, from where, and the row."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest
+from django.utils import timezone
+
+from .. import wire
+from ..exceptions import Refused
+from ..gateway_auth import Gateway
+from ..hashing import sha256_hex
+from ..models import WebSocketSession
+
+# Columns a repeated $connect for the same connection id overwrites.
+_UPSERT_FIELDS = [
+    "channel_name",
+    "user",
+    "api_gateway",
+    "source_ip",
+    "django_session_hash",
+    "session_auth_hash",
+    "connected",
+    "updated_on",
+]
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The browser's address: the first entry of X-Forwarded-For, as API Gateway sets it."""
+    forwarded = request.headers.get(wire.FORWARDED_FOR_HEADER, "")
+    first = forwarded.split(",", 1)[0].strip()
+    try:
+        address = ipaddress.ip_address(first)
+    except ValueError:
+        raise Refused(
+            "Invalid X-Forwarded-For header.", reason=f"X-Forwarded-For {forwarded[:80]!r}"
+        ) from None
+    # A zone index ("fe80::1%eth0") is meaningless here and not storable as inet.
+    if isinstance(address, ipaddress.IPv6Address) and address.scope_id:
+        raise Refused("Invalid X-Forwarded-For header.", reason="scoped IPv6 address")
+    return str(address)
+
+
+def cookie_user(request: HttpRequest) -> Any:
+    """The user Django's auth middleware found from the handshake's cookies, if any."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    return user
+
+
+def cookie_session_hash(request: HttpRequest) -> str:
+    session = getattr(request, "session", None)
+    key = getattr(session, "session_key", None)
+    return sha256_hex(key) if key else ""
+
+
+def anonymous_or(user: Any) -> Any:
+    return user if user is not None else AnonymousUser()
+
+
+def open_session(
+    *,
+    connection_id: str,
+    channel: str,
+    user: Any,
+    gateway: Gateway,
+    source_ip: str,
+    django_session_hash: str,
+) -> WebSocketSession:
+    """Insert the connection's row, or refresh it if this $connect is a repeat."""
+    session = WebSocketSession(
+        connection_id=connection_id,
+        channel_name=channel,
+        user_id=user.pk if user is not None else None,
+        api_gateway_id=gateway.pk,
+        source_ip=source_ip,
+        django_session_hash=django_session_hash,
+        session_auth_hash=user.get_session_auth_hash() if user is not None else "",
+        connected=True,
+        updated_on=timezone.now(),
+    )
+    WebSocketSession.objects.bulk_create(
+        [session],
+        update_conflicts=True,
+        unique_fields=["connection_id"],
+        update_fields=_UPSERT_FIELDS,
+    )
+    return session

@@ -1,0 +1,70 @@
+"""``WebSocketTokenView``: a logged-in page asks for a token to put in ``?ws_token=``.
+
+Browsers cannot set headers on a WebSocket handshake and a cookie may not reach
+Django through API Gateway's domain, so the page fetches a short-lived token
+with an ordinary CSRF-protected POST and connects with it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_protect
+
+from .. import rate_limit, tokens
+from ..conf import conf
+from ..exceptions import Refused
+from .responses import json_error, logger, refusal_response
+
+TOKEN_WINDOW_MINUTES = 1
+
+
+# Protected even where CsrfViewMiddleware is not installed: the token is as good
+# as the session for one connect, so a cross-site POST must not obtain one.
+@method_decorator(csrf_protect, name="dispatch")
+class WebSocketTokenView(View):
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            user = self.authenticated_user(request)
+            self.check_rate_limit(user)
+            token = tokens.issue_token(user, self.session_key(request))
+        except Refused as refusal:
+            return refusal_response(request, refusal)
+        response = JsonResponse({"token": token, "expires_in": conf.token_expiry_seconds})
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def http_method_not_allowed(
+        self, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        logger.warning("Refused %s 405: method %s", request.path, request.method)
+        return json_error("Method not allowed.", 405, {"Allow": "POST"})
+
+    def authenticated_user(self, request: HttpRequest) -> Any:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            raise Refused("Authentication required.", 401, reason="token for anonymous user")
+        return user
+
+    def check_rate_limit(self, user: Any) -> None:
+        per_minute = conf.token_rate_limit_per_minute
+        if per_minute > 0:
+            rate_limit.enforce(
+                [f"token:user:{user.pk}"],
+                max_attempts=per_minute,
+                window_minutes=TOKEN_WINDOW_MINUTES,
+            )
+
+    def session_key(self, request: HttpRequest) -> str:
+        """The Django session the token is bound to, created if there is none yet."""
+        session = getattr(request, "session", None)
+        if session is None:
+            return ""
+        if session.session_key is None:
+            session.save()
+        return str(session.session_key)

@@ -1,0 +1,351 @@
+"""``WebSocketView``: API Gateway's $connect, messages and $disconnect as one view.
+
+Every request goes through the same steps, top to bottom: is it our gateway,
+which route, then the route's own checks, each of which either passes or raises
+``Refused`` (answered with its 4xx and one log line by ``dispatch``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connections, transaction
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+
+from .. import gateway_auth, messaging, rate_limit, signals, tokens, wire
+from ..channels import validate_channel_name
+from ..conf import conf
+from ..exception_mail import mail_exception
+from ..exceptions import Refused
+from ..gateway_auth import Gateway
+from ..models import WebSocketSession, WebSocketToken
+from ..origins import check_origin
+from . import connect as connecting
+from .handlers import choose_handler
+from .messages import load_session, parse_body
+from .responses import handler_response, json_error, logger, refusal_response
+
+
+def roll_back_atomic_requests() -> None:
+    """Undo a failed handler's writes under ATOMIC_REQUESTS, as an uncaught error would.
+
+    The view answers the 500 itself instead of raising, so Django's request
+    transaction would otherwise commit whatever the handler wrote before failing.
+    """
+    for alias in connections:
+        connection = connections[alias]
+        if connection.settings_dict.get("ATOMIC_REQUESTS") and connection.in_atomic_block:
+            transaction.set_rollback(True, using=alias)
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class WebSocketView(View):
+    """Subclass it, add handler methods, and route ``ws/<slug:route>`` to it."""
+
+    http_method_names = ["post"]
+
+    # Message routing: the body's "handler" key, else its "action" key.
+    handler_selection_key = "handler"
+    route_selection_key = "action"
+    # None: "default", "change_channel" and the public methods of your subclasses.
+    # "ping" (keep-alive) is always allowed.
+    ALLOWED_HANDLERS: Sequence[str] | None = None
+    ADDITIONAL_ALLOWED_HANDLERS: Sequence[str] = ()
+
+    # $connect
+    USE_WS_TOKEN = False
+    RATE_LIMIT_ENABLED = True
+    RATE_LIMIT_MAX_ATTEMPTS: int | None = None
+    RATE_LIMIT_WINDOW_MINUTES: int | None = None
+    CHECK_PERMISSIONS_ON_CONNECT = False
+    required_connection_headers: Sequence[str] = ()
+
+    # Every message (and $connect when CHECK_PERMISSIONS_ON_CONNECT).
+    permissions_required: Sequence[str] = ()
+    all_permissions_required: Sequence[str] = ()
+    MAX_BODY_SIZE: int | None = None
+    SEND_EXCEPTION_MAIL = True
+
+    # Every route.
+    aws_api_gateway_id: str | None = None
+    required_headers: Sequence[str] = wire.GATEWAY_HEADERS
+    # Messages and $disconnect only ($connect carries the browser's User-Agent).
+    expected_useragent_prefix: str | None = None
+
+    # Set while a request is handled.
+    gateway: Gateway
+    body: dict[str, Any]
+    websocket_session: WebSocketSession | None = None
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if (request.method or "").lower() not in self.http_method_names:
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        route = str(kwargs.get("route", ""))
+        try:
+            self.gateway = gateway_auth.authenticate(
+                request,
+                required_headers=self.required_headers,
+                aws_api_gateway_id=self.aws_api_gateway_id,
+            )
+            if route == wire.CONNECT_PATH:
+                return self.connect(request, *args, **kwargs)
+            if route == wire.DISCONNECT_PATH:
+                return self.disconnect(request, *args, **kwargs)
+            return self.receive(request, *args, **kwargs)
+        except Refused as refusal:
+            return refusal_response(request, refusal)
+
+    def http_method_not_allowed(
+        self, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        logger.warning("Refused %s 405: method %s", request.path, request.method)
+        return json_error("Method not allowed.", 405, {"Allow": "POST"})
+
+    # $connect
+
+    def connect(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        gateway_auth.check_headers(request, self.required_connection_headers)
+        connection_id = self.connection_id(request)
+        check_origin(request)
+        source_ip = connecting.client_ip(request)
+        token, user = self.connecting_user(request)
+        self.check_rate_limit(source_ip, user)
+        if self.USE_WS_TOKEN:
+            token = tokens.check_token(token)
+        request.user = connecting.anonymous_or(user)
+        channel = self.connect_channel(request)
+        self.check_can_join(request, channel)
+        if self.CHECK_PERMISSIONS_ON_CONNECT:
+            self.check_permissions(request)
+        self.check_connect(request)
+        # Last, so that a connect refused for another reason leaves the token usable.
+        if token is not None:
+            tokens.consume_token(token)
+        session = connecting.open_session(
+            connection_id=connection_id,
+            channel=channel,
+            user=user,
+            gateway=self.gateway,
+            source_ip=source_ip,
+            django_session_hash=self.connect_session_hash(request, token),
+        )
+        self.websocket_session = session
+        self.send_after_commit(signals.connection_opened, session=session, request=request)
+        return HttpResponse(status=200)
+
+    def connecting_user(self, request: HttpRequest) -> tuple[WebSocketToken | None, Any]:
+        """The token row (when USE_WS_TOKEN) and the user it or the cookies name, if any.
+
+        With tokens, cookies are ignored; an unknown token is refused only after
+        the attempt has been counted by the rate limit.
+        """
+        if not self.USE_WS_TOKEN:
+            return None, connecting.cookie_user(request)
+        token = tokens.find_token(request.GET.get(wire.TOKEN_PARAM))
+        return token, token.user if token is not None else None
+
+    def check_rate_limit(self, source_ip: str, user: Any) -> None:
+        if not self.RATE_LIMIT_ENABLED:
+            return
+        keys = [f"connect:ip:{source_ip}"]
+        if user is not None:
+            keys.append(f"connect:user:{user.pk}")
+        rate_limit.enforce(
+            keys,
+            max_attempts=self._setting(self.RATE_LIMIT_MAX_ATTEMPTS, conf.rate_limit_max_attempts),
+            window_minutes=self._setting(
+                self.RATE_LIMIT_WINDOW_MINUTES, conf.rate_limit_window_minutes
+            ),
+        )
+
+    def connect_channel(self, request: HttpRequest) -> str:
+        requested = request.GET.get(wire.CHANNEL_PARAM)
+        if requested is None:
+            return self.gateway.default_channel_name
+        return validate_channel_name(requested)
+
+    def connect_session_hash(self, request: HttpRequest, token: WebSocketToken | None) -> str:
+        if token is not None:
+            return token.django_session_hash
+        return connecting.cookie_session_hash(request) if request.user.is_authenticated else ""
+
+    def can_join_channel(self, request: HttpRequest, channel: str) -> bool:
+        """Hook: may ``request.user`` join ``channel``? At $connect and ``change_channel``."""
+        return True
+
+    def check_connect(self, request: HttpRequest) -> None:
+        """Hook: raise ``DenyConnection`` to refuse a $connect that passed every other check."""
+
+    # Messages
+
+    def receive(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        self.check_user_agent(request)
+        connection_id = self.connection_id(request)
+        self.body = parse_body(request, self._setting(self.MAX_BODY_SIZE, conf.max_body_size))
+        session = load_session(connection_id)
+        self.check_session_gateway(session)
+        self.check_session_user(session)
+        self.websocket_session = session
+        request.user = connecting.anonymous_or(session.user)
+        handler_name = choose_handler(
+            type(self),
+            WebSocketView,
+            self.body,
+            self.handler_selection_key,
+            self.route_selection_key,
+        )
+        self.check_permissions(request)
+        self.count_request(session)
+        return self.run_handler(handler_name, request, *args, **kwargs)
+
+    def check_session_gateway(self, session: WebSocketSession) -> None:
+        api_id = self.gateway.api_id
+        if self.gateway.pk is not None and session.api_gateway_id == self.gateway.pk:
+            return
+        if self.aws_api_gateway_id and constant_time_compare(self.aws_api_gateway_id, api_id):
+            return
+        raise Refused(
+            "Connection belongs to another gateway.",
+            403,
+            reason=f"api id {api_id!r} is not the session's gateway",
+        )
+
+    def check_session_user(self, session: WebSocketSession) -> None:
+        """Close the connection if its user was deactivated or changed password."""
+        user = session.user
+        if user is None:
+            return
+        if not user.is_active:
+            reason = f"user {user.pk} is inactive"
+        elif session.session_auth_hash and not constant_time_compare(
+            session.session_auth_hash, user.get_session_auth_hash()
+        ):
+            reason = f"user {user.pk} changed password"
+        else:
+            return
+        messaging.close_connections([session])
+        raise Refused("Session ended; connect again.", 401, reason=f"{reason}: session closed")
+
+    def check_permissions(self, request: HttpRequest) -> None:
+        user = request.user
+        any_of, all_of = self.permissions_required, self.all_permissions_required
+        if any_of and not any(user.has_perm(perm) for perm in any_of):
+            raise Refused("Permission denied.", 403, reason=f"user lacks any of {list(any_of)}")
+        if all_of and not user.has_perms(all_of):
+            raise Refused("Permission denied.", 403, reason=f"user lacks one of {list(all_of)}")
+
+    def count_request(self, session: WebSocketSession) -> None:
+        WebSocketSession.objects.filter(pk=session.pk).update(
+            request_count=F("request_count") + 1, updated_on=timezone.now()
+        )
+
+    def run_handler(
+        self, name: str, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        try:
+            response = handler_response(getattr(self, name)(request, *args, **kwargs))
+        except Refused:
+            raise
+        except Exception as exc:
+            return self.handler_failed(name, request, exc)
+        self.send_after_commit(
+            signals.message_handled,
+            session=self.websocket_session,
+            request=request,
+            handler_name=name,
+        )
+        return response
+
+    def handler_failed(self, name: str, request: HttpRequest, exc: Exception) -> HttpResponse:
+        """A bug in the handler: the one case that answers 500."""
+        logger.exception("Handler %s.%s failed", type(self).__qualname__, name)
+        if self.SEND_EXCEPTION_MAIL:
+            mail_exception(type(self), exc, request)
+        roll_back_atomic_requests()
+        response = json_error("Internal error.", 500)
+        # Logged above with the traceback; Django's own 500 log line would also
+        # reach AdminEmailHandler and defeat the mail throttle.
+        response._has_been_logged = True  # type: ignore[attr-defined]
+        return response
+
+    # Built-in handlers
+
+    def default(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        """Runs for messages that name no allowed handler; override it."""
+        raise Refused("No handler for this message.", reason="no handler and no default")
+
+    def ping(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        """Keep-alive: the message itself resets API Gateway's idle timer; no reply."""
+        return None
+
+    def change_channel(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        channel = validate_channel_name(self.body.get("channel"))
+        self.check_can_join(request, channel)
+        session = self.websocket_session
+        assert session is not None  # receive() set it before any handler runs
+        WebSocketSession.objects.filter(pk=session.pk).update(
+            channel_name=channel, updated_on=timezone.now()
+        )
+        previous, session.channel_name = session.channel_name, channel
+        return {"type": "channel_changed", "channel": channel, "previous_channel": previous}
+
+    # $disconnect
+
+    def disconnect(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        self.check_user_agent(request)
+        connection_id = self.connection_id(request)
+        session = (
+            WebSocketSession.objects.select_related("api_gateway")
+            .filter(connection_id=connection_id)
+            .first()
+        )
+        if session is None:
+            # $disconnect may be repeated or arrive for a refused $connect: not an error.
+            logger.info("Disconnect for unknown connection %s", connection_id)
+            return HttpResponse(status=200)
+        self.check_session_gateway(session)
+        WebSocketSession.objects.filter(pk=session.pk).update(
+            connected=False, updated_on=timezone.now()
+        )
+        session.connected = False
+        self.websocket_session = session
+        self.send_after_commit(signals.connection_closed, session=session, request=request)
+        return HttpResponse(status=200)
+
+    # Shared steps
+
+    def connection_id(self, request: HttpRequest) -> str:
+        value = request.headers.get(wire.CONNECTION_ID_HEADER, "")
+        if not wire.is_valid_connection_id(value):
+            raise Refused("Invalid connection id.", reason=f"connection id {value[:80]!r}")
+        return value
+
+    def check_user_agent(self, request: HttpRequest) -> None:
+        prefix = self.expected_useragent_prefix
+        agent = request.headers.get(wire.USER_AGENT_HEADER, "")
+        if prefix is not None and not agent.startswith(prefix):
+            raise Refused("Forbidden.", 403, reason=f"User-Agent {agent[:80]!r}")
+
+    def check_can_join(self, request: HttpRequest, channel: str) -> None:
+        if not self.can_join_channel(request, channel):
+            raise Refused(
+                "Not allowed to join this channel.",
+                403,
+                reason=f"can_join_channel refused {channel!r}",
+            )
+
+    def send_after_commit(self, signal: Any, **kwargs: Any) -> None:
+        sender = type(self)
+        transaction.on_commit(lambda: signal.send_robust(sender=sender, **kwargs))
+
+    @staticmethod
+    def _setting(value: int | None, default: int) -> int:
+        return default if value is None else value
