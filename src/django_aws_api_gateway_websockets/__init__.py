@@ -1,3 +1,3 @@
 """Serve WebSockets from plain Django views through AWS API Gateway."""
 
-__version__ = "0.1.0.dev0"
+__version__ = "5.0.0.dev0"

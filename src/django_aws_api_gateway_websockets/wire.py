@@ -29,6 +29,10 @@ TRACE_ID_HEADER = "X-Amzn-Trace-Id"
 FORWARDED_FOR_HEADER = "X-Forwarded-For"
 FORWARDED_PROTO_HEADER = "X-Forwarded-Proto"
 FORWARDED_PORT_HEADER = "X-Forwarded-Port"
+# Our integrations map context.identity.sourceIp here. Unlike X-Forwarded-For,
+# which a client's own handshake header may precede, a mapped parameter is
+# set by the gateway alone.
+SOURCE_IP_HEADER = "X-Ws-Source-Ip"
 USER_AGENT_HEADER = "User-Agent"
 ORIGIN_HEADER = "Origin"
 
@@ -78,6 +82,11 @@ INTEGRATION_TIMEOUT_MAX_MS = 29_000
 
 _CONNECTION_ID_RE = re.compile(r"[A-Za-z0-9_=+/-]{1,128}")
 _API_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def join_header_values(name: str, values: list[str]) -> str:
+    """One header line from repeated values: ``Cookie`` joins with "; ", others with ", "."""
+    return ("; " if name.lower() == "cookie" else ", ").join(values)
 
 
 def integration_path(route_key: str) -> str:
@@ -140,6 +149,7 @@ def _gateway_headers(
         FORWARDED_FOR_HEADER: source_ip,
         FORWARDED_PROTO_HEADER: forwarded_proto,
         FORWARDED_PORT_HEADER: str(forwarded_port),
+        SOURCE_IP_HEADER: source_ip,
         TRACE_ID_HEADER: new_trace_id(),
     }
     headers.update(static_headers or {})
