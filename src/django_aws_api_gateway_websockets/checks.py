@@ -274,10 +274,45 @@ def _check_allowed_handlers() -> Iterator[CheckMessage]:
 
 
 def _routed_view_classes(patterns: Sequence[URLPattern | URLResolver]) -> Iterator[type]:
+    for view_class, _, _ in _routed_views(patterns):
+        yield view_class
+
+
+def _routed_views(
+    patterns: Sequence[URLPattern | URLResolver],
+    captured: frozenset[str] = frozenset(),
+    prefix: str = "",
+) -> Iterator[tuple[type, frozenset[str], str]]:
+    """(view class, names its URL captures, the URL pattern) of each class-based view."""
     for pattern in patterns:
+        names = captured | set(pattern.pattern.regex.groupindex)
+        route = prefix + str(pattern.pattern)
         if isinstance(pattern, URLResolver):
-            yield from _routed_view_classes(pattern.url_patterns)
+            yield from _routed_views(pattern.url_patterns, names, route)
             continue
         view_class = getattr(pattern.callback, "view_class", None)
         if isinstance(view_class, type):
-            yield view_class
+            yield view_class, names, route
+
+
+@register(Tags.urls)
+def check_url_patterns(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """A WebSocketView's URL must capture ``route``: it says connect, disconnect or a message."""
+    from .views import WebSocketView  # views import models, not ready when checks load
+
+    if not getattr(settings, "ROOT_URLCONF", None):
+        return []
+    return [
+        Error(
+            f"The URL pattern {route!r} of {view_class.__module__}.{view_class.__qualname__} "
+            "does not capture 'route', so the view cannot tell $connect and $disconnect "
+            "from messages.",
+            hint='Route it as path("ws/<slug:route>", MyView.as_view()).',
+            obj=view_class,
+            id="dagw.E009",
+        )
+        for view_class, names, route in _routed_views(get_resolver().url_patterns)
+        if issubclass(view_class, WebSocketView) and "route" not in names
+    ]

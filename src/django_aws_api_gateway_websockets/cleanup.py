@@ -9,11 +9,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from . import rate_limit
 from .conf import conf
 from .models import ConnectionRateLimit, WebSocketSession, WebSocketToken
 
 # The token view's rate limit counts per minute; a younger window may still be counting.
-_TOKEN_WINDOW = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,10 @@ def cleanup_tokens(
         Q(used_on__isnull=False) | Q(created_on__lt=expired_before),
         created_on__lt=now - token_age,
     )
-    longest_window = max(timedelta(minutes=conf.rate_limit_window_minutes), _TOKEN_WINDOW)
+    longest_window = max(
+        timedelta(minutes=conf.rate_limit_window_minutes),
+        timedelta(minutes=rate_limit.TOKEN_WINDOW_MINUTES),
+    )
     windows = ConnectionRateLimit.objects.filter(
         window_start__lt=now - max(rate_limit_age, longest_window)
     )

@@ -40,6 +40,10 @@ DEFAULTS: dict[str, Any] = {
     "send_read_timeout_seconds": 5.0,
     "send_max_attempts": 3,
     "transport": "django_aws_api_gateway_websockets.transport.BotoTransport",
+    # A 410 for a session created less than this many seconds ago (and that has
+    # carried no message) may mean its $connect has not completed: the row stays
+    # connected. Just above API Gateway's 29 s integration timeout.
+    "connect_grace_seconds": 30,
     # Minimum seconds between two exception mails for the same view and error.
     "exception_mail_interval_seconds": 300,
     # A session older than this cannot still be connected (API Gateway's 2 h cap).
@@ -68,6 +72,7 @@ SETTING_TYPES: dict[str, tuple[type | None, ...]] = {
     "send_read_timeout_seconds": (int, float),
     "send_max_attempts": (int,),
     "transport": (str,),
+    "connect_grace_seconds": (int, float),
     "exception_mail_interval_seconds": (int, float),
     "session_max_age_seconds": (int,),
     "lambda_path_prefix": (str,),
@@ -179,6 +184,10 @@ class Settings:
     @property
     def transport(self) -> str:
         return str(self._get("transport"))
+
+    @property
+    def connect_grace_seconds(self) -> float:
+        return float(self._get("connect_grace_seconds"))
 
     @property
     def exception_mail_interval_seconds(self) -> float:

@@ -40,7 +40,9 @@ def check_secret(request: HttpRequest) -> None:
         return
     given = request.headers.get(wire.GATEWAY_SECRET_HEADER)
     if given is None:
-        raise Refused("Forbidden.", 403, reason="no gateway secret header")
+        raise Refused(
+            "Forbidden.", 403, reason=f"no {wire.GATEWAY_SECRET_HEADER} header (the gateway secret)"
+        )
     # Compare with every secret, not stopping at a match, so timing says nothing
     # about which one matched during a rotation.
     matches = [constant_time_compare(given, secret) for secret in secrets]
@@ -58,13 +60,22 @@ def check_headers(request: HttpRequest, names: Iterable[str]) -> None:
 
 
 def identify(request: HttpRequest, *, aws_api_gateway_id: str | None) -> Gateway:
+    """The registered gateway named by the api id header.
+
+    A view pinned to ``aws_api_gateway_id`` accepts that api id only, whether or
+    not a record is registered for it: pinning restricts, it never widens.
+    """
     api_id = request.headers.get(wire.API_ID_HEADER, "")
     if not wire.is_valid_api_id(api_id):
         raise Refused("Unknown API Gateway.", 403, reason=f"malformed api id {api_id[:80]!r}")
+    if aws_api_gateway_id and not constant_time_compare(api_id, aws_api_gateway_id):
+        raise Refused(
+            "Unknown API Gateway.", 403, reason=f"api id {api_id!r} is not this view's gateway"
+        )
     found = cached_gateway(api_id)
     if found is not None:
         return Gateway(api_id, found[0], found[1] or FALLBACK_CHANNEL_NAME)
-    if aws_api_gateway_id and constant_time_compare(api_id, aws_api_gateway_id):
+    if aws_api_gateway_id:
         return Gateway(api_id, None, FALLBACK_CHANNEL_NAME)
     raise Refused("Unknown API Gateway.", 403, reason=f"api id {api_id!r} not registered")
 

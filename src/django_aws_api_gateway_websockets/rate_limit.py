@@ -8,8 +8,9 @@ round trip, hence the raw SQL.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connections, router
@@ -18,12 +19,29 @@ from django.utils import timezone
 from .exceptions import Refused
 from .models import ConnectionRateLimit
 
+# WebSocketTokenView counts token requests per user per minute.
+TOKEN_WINDOW_MINUTES = 1
+# Every IPv6 address of one /64 (what one customer line usually gets) shares a
+# counter; otherwise each of its 2**64 addresses would get its own allowance.
+IPV6_PREFIX_LENGTH = 64
+
 
 def window_start(now: datetime, window_minutes: int) -> datetime:
-    """Start of the fixed window that ``now`` falls in, aligned to the epoch."""
+    """Start of the fixed window that ``now`` falls in, aligned to the epoch.
+
+    Keeps ``now``'s form: aware with ``USE_TZ = True``, naive without.
+    """
     width = max(1, window_minutes) * 60
-    seconds = int(now.timestamp())
-    return datetime.fromtimestamp(seconds - seconds % width, tz=UTC)
+    into_window = int(now.timestamp()) % width
+    return now - timedelta(seconds=into_window, microseconds=now.microsecond)
+
+
+def address_key(ip: str) -> str:
+    """The rate-limit subject for a client address: itself, or its IPv6 /64."""
+    address = ipaddress.ip_address(ip)
+    if isinstance(address, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network(f"{address}/{IPV6_PREFIX_LENGTH}", strict=False))
+    return str(address)
 
 
 def _upsert_sql(table: str, key: str, start: str, attempts: str, rows: int) -> str:
@@ -36,8 +54,13 @@ def _upsert_sql(table: str, key: str, start: str, attempts: str, rows: int) -> s
 
 
 def count_attempt(keys: Sequence[str], *, window_minutes: int) -> dict[str, int]:
-    """Count one attempt for each key in the current window; return the totals."""
-    unique_keys = list(dict.fromkeys(keys))
+    """Count one attempt for each key in the current window; return the totals.
+
+    The window's length is part of the stored key, so views with different
+    windows never share (and never reset) each other's counters.
+    """
+    stored_keys = {f"{key}:{max(1, window_minutes)}m": key for key in keys}
+    unique_keys = list(stored_keys)
     if not unique_keys:
         return {}
     connection = connections[router.db_for_write(ConnectionRateLimit)]
@@ -59,7 +82,7 @@ def count_attempt(keys: Sequence[str], *, window_minutes: int) -> dict[str, int]
         params.extend((key, start))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {str(key): int(total) for key, total in cursor.fetchall()}
+        return {stored_keys[str(key)]: int(total) for key, total in cursor.fetchall()}
 
 
 def enforce(keys: Sequence[str], *, max_attempts: int, window_minutes: int) -> None:

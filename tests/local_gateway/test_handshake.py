@@ -139,3 +139,23 @@ def test_a_plain_http_get_is_not_a_handshake(gateway: GatewayThread, backend: Ba
         urllib.request.urlopen(f"http://127.0.0.1:{gateway.port}/production", timeout=5)
     assert refused.value.code == 426
     assert backend.received("connect") == []
+
+
+def test_repeated_cookie_headers_reach_the_backend_joined_as_one_cookie_header(
+    backend: Backend, make_gateway: GatewayFactory
+) -> None:
+    gateway = make_gateway()
+    with ws_connect(
+        gateway.url,
+        additional_headers=[
+            ("Cookie", "a=1"),
+            ("Cookie", "b=2"),
+            ("Accept-Language", "fr"),
+            ("accept-language", "en"),
+        ],
+    ):
+        (request,) = backend.wait_for("connect")
+
+    assert request.headers.getall("Cookie") == ["a=1; b=2"]
+    # Any other repeated header is joined with a comma, whatever its letter case.
+    assert request.headers.getall("Accept-Language") == ["fr, en"]

@@ -254,3 +254,19 @@ def test_a_client_vanishing_mid_message_still_gets_one_disconnect(
         (disconnect,) = backend.wait_for("disconnect")
     assert disconnect.headers["Connectionid"] == connection_id_of(backend)
     assert gateway.gateway.connection_ids() == []
+
+
+def test_a_deeply_nested_body_goes_to_default_and_the_connection_stays_open(
+    backend: Backend, make_gateway: GatewayFactory
+) -> None:
+    # Deeper than Python's JSON parser can go: AWS still routes it to $default.
+    nested = "[" * 20_000
+    gateway = make_gateway(
+        extra_routes={"hello": backend.url + "hello"}, two_way_routes={"$default", "hello"}
+    )
+    with ws_connect(gateway.url) as client:
+        client.send(nested)
+        assert client.recv(timeout=5) == f"default got {nested}"
+        client.send('{"action": "hello"}')
+        assert client.recv(timeout=5) == 'hello got {"action": "hello"}'
+    assert len(backend.wait_for("disconnect")) == 1

@@ -165,3 +165,14 @@ def test_event_lines_are_shown_unless_logging_routes_them() -> None:
         assert len(logger.handlers) == 1, "a second call must not add a second handler"
     finally:
         logger.handlers[:], logger.level, logger.propagate = saved[0], saved[1], saved[2]
+
+
+def test_the_source_ip_mapping_is_not_a_static_header(record: ApiGateway) -> None:
+    record.api_id = "abc123"
+    parameters = {
+        f"integration.request.header.{wire.SOURCE_IP_HEADER}": "context.identity.sourceIp",
+        f"integration.request.header.{wire.GATEWAY_SECRET_HEADER}": "'s'",
+    }
+    assert local_config.static_headers(parameters) == {wire.GATEWAY_SECRET_HEADER: "s"}
+    # The local gateway sets the source IP header itself, from the client's address.
+    assert wire.SOURCE_IP_HEADER not in local_config.config_for_gateway(record).static_headers

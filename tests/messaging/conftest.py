@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from django_aws_api_gateway_websockets.models import ApiGateway, WebSocketSession
 from django_aws_api_gateway_websockets.transport import clear_transport_cache
@@ -54,13 +56,29 @@ def make_gateway(db: None, management_api: ManagementApiStandIn) -> MakeGateway:
     return make
 
 
+# Older than WEBSOCKETS["connect_grace_seconds"]: a 410 for it means the connection is gone.
+OPEN_FOR_A_WHILE = 60.0
+
+
 @pytest.fixture
 def make_session(db: None) -> MakeSession:
-    def make(connection_id: str, gateway: ApiGateway | None, **fields: Any) -> WebSocketSession:
+    """A session row; ``opened_seconds_ago`` backdates its ``created_on``."""
+
+    def make(
+        connection_id: str,
+        gateway: ApiGateway | None,
+        *,
+        opened_seconds_ago: float | None = None,
+        **fields: Any,
+    ) -> WebSocketSession:
         fields.setdefault("channel_name", "chat")
-        return WebSocketSession.objects.create(
+        session = WebSocketSession.objects.create(
             connection_id=connection_id, api_gateway=gateway, **fields
         )
+        if opened_seconds_ago is not None:
+            session.created_on = timezone.now() - timedelta(seconds=opened_seconds_ago)
+            WebSocketSession.objects.filter(pk=session.pk).update(created_on=session.created_on)
+        return session
 
     return make
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from django_aws_api_gateway_websockets.messaging import close_connections
@@ -9,7 +11,7 @@ from django_aws_api_gateway_websockets.models import ApiGateway, WebSocketSessio
 from django_aws_api_gateway_websockets.testing import Outbox, capture_messages
 from django_aws_api_gateway_websockets.testing.capture import CapturedMessage, ClosedConnection
 
-from .conftest import MakeSession
+from .conftest import OPEN_FOR_A_WHILE, MakeSession
 from .management_api import ManagementApiStandIn
 
 
@@ -35,8 +37,8 @@ def test_capture_records_what_would_be_sent_without_any_request(
 def test_gone_connections_in_the_outbox_are_marked_closed(
     gateway: ApiGateway, make_session: MakeSession, ws_outbox: Outbox
 ) -> None:
-    make_session("a", gateway)
-    make_session("b", gateway)
+    make_session("a", gateway, opened_seconds_ago=OPEN_FOR_A_WHILE)
+    make_session("b", gateway, opened_seconds_ago=OPEN_FOR_A_WHILE)
     ws_outbox.mark_gone("b")
 
     result = WebSocketSession.objects.all().send_message({"n": 1})
@@ -68,7 +70,7 @@ def test_failures_can_be_simulated(
 def test_closing_is_recorded_and_a_closed_connection_is_gone_afterwards(
     gateway: ApiGateway, make_session: MakeSession, ws_outbox: Outbox
 ) -> None:
-    session = make_session("a", gateway)
+    session = make_session("a", gateway, opened_seconds_ago=OPEN_FOR_A_WHILE)
 
     closed = close_connections([session])
     again = close_connections([session])
@@ -99,7 +101,7 @@ def test_clear_forgets_records_but_not_gone_connections(
     gateway: ApiGateway, make_session: MakeSession, ws_outbox: Outbox
 ) -> None:
     make_session("a", gateway)
-    make_session("b", gateway)
+    make_session("b", gateway, opened_seconds_ago=OPEN_FOR_A_WHILE)
     WebSocketSession.objects.all().send_message({"n": 1})
     ws_outbox.mark_gone("b")
 
@@ -128,3 +130,18 @@ def test_captures_end_with_their_block(gateway: ApiGateway, make_session: MakeSe
 def test_the_message_limit_still_applies_under_capture(ws_outbox: Outbox) -> None:
     with pytest.raises(ValueError, match="API Gateway accepts at most"):
         WebSocketSession.objects.none().send_message("x" * 200_000)
+
+
+def test_a_just_opened_connection_marked_gone_counts_pending_unless_the_grace_is_off(
+    settings: Any, gateway: ApiGateway, make_session: MakeSession, ws_outbox: Outbox
+) -> None:
+    make_session("a", gateway)
+    ws_outbox.mark_gone("a")
+
+    within_grace = WebSocketSession.objects.all().send_message({"n": 1})
+    settings.WEBSOCKETS = {**settings.WEBSOCKETS, "connect_grace_seconds": 0}
+    without_grace = WebSocketSession.objects.all().send_message({"n": 2})
+
+    assert (within_grace.pending_ids, within_grace.gone_ids) == (("a",), ())
+    assert (without_grace.pending_ids, without_grace.gone_ids) == ((), ("a",))
+    assert not WebSocketSession.objects.get(connection_id="a").connected

@@ -22,3 +22,14 @@ def test_a_result_only_adds_to_a_result() -> None:
 
 def test_messages_are_compact_json() -> None:
     assert encode_message({"a": [1, 2], "b": None}) == b'{"a":[1,2],"b":null}'
+
+
+def test_pending_connections_add_up_and_count_in_the_total() -> None:
+    # Built positionally as before pending existed: the old fields keep their places.
+    first = SendResult(("a",), (), (), {}, ("b",))
+    second = SendResult(pending_ids=("c",))
+
+    total = first + second
+
+    assert total.pending_ids == ("b", "c")
+    assert (total.sent, total.pending, total.total) == (1, 2, 3)

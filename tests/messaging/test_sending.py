@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django_aws_api_gateway_websockets import messaging, wire
 from django_aws_api_gateway_websockets.models import ApiGateway, WebSocketSession, WebSocketToken
 
-from .conftest import MakeGateway, MakeSession
+from .conftest import OPEN_FOR_A_WHILE, MakeGateway, MakeSession
 from .management_api import ManagementApiStandIn
 
 
@@ -113,7 +113,7 @@ def test_gone_connections_are_marked_closed_in_one_update(
 ) -> None:
     gateway = make_gateway()
     for i in range(5):
-        make_session(f"c{i}", gateway)
+        make_session(f"c{i}", gateway, opened_seconds_ago=OPEN_FOR_A_WHILE)
     management_api.gone.update({"c1", "c3"})
 
     with caplog.at_level(logging.INFO), CaptureQueriesContext(connection) as queries:
@@ -330,7 +330,9 @@ def test_a_gone_session_instance_is_marked_closed_in_memory_too(
     management_api: ManagementApiStandIn, make_gateway: MakeGateway, make_session: MakeSession
 ) -> None:
     gateway = make_gateway()
-    sessions = [make_session("a", gateway), make_session("b", gateway)]
+    sessions = [
+        make_session(name, gateway, opened_seconds_ago=OPEN_FOR_A_WHILE) for name in ("a", "b")
+    ]
     management_api.gone.add("a")
 
     result = messaging.send_to_sessions(sessions, {"x": 1})

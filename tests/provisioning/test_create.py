@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 
 CONNECTION_ID = "integration.request.header.Connectionid"
 SECRET_HEADER = "integration.request.header.X-Ws-Gateway-Secret"
+SOURCE_IP = "integration.request.header.X-Ws-Source-Ip"
 
 
 @override_settings(WEBSOCKETS={"gateway_secret": [SECRET, "older-secret"]})
@@ -39,7 +40,7 @@ def test_create_builds_the_api_described_by_the_record(
     assert api["Description"] == "Chat for the shop"
     assert api["RouteSelectionExpression"] == "$request.body.action"
     assert api["ApiKeySelectionExpression"] == "$request.header.x-api-key"
-    assert api["Tags"] == {"team": "web"}
+    assert api["Tags"] == {"team": "web", "managed-by": "django-aws-api-gateway-websockets"}
 
     by_route = integration_by_route(apigw, record.api_id)
     assert sorted(by_route) == ["$connect", "$default", "$disconnect", "chat"]
@@ -56,6 +57,7 @@ def test_create_builds_the_api_described_by_the_record(
         # Only the current (first) secret is given to integrations.
         assert item["RequestParameters"] == {
             CONNECTION_ID: "context.connectionId",
+            SOURCE_IP: "context.identity.sourceIp",
             SECRET_HEADER: f"'{SECRET}'",
         }
     api_routes = routes(apigw, record.api_id)
@@ -82,7 +84,10 @@ def test_no_secret_configured_means_no_secret_header(record: ApiGateway, apigw: 
     record.create_gateway()
 
     for item in integrations(apigw, record.api_id).values():
-        assert item["RequestParameters"] == {CONNECTION_ID: "context.connectionId"}
+        assert item["RequestParameters"] == {
+            CONNECTION_ID: "context.connectionId",
+            SOURCE_IP: "context.identity.sourceIp",
+        }
     stage = apigw.get_stage(ApiId=record.api_id, StageName="live")
     assert stage["Description"] == "Live traffic"
 

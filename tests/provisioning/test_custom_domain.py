@@ -155,3 +155,86 @@ def test_preconditions(with_domain: ApiGateway, changes: dict[str, Any], message
     ApiGateway.objects.filter(pk=with_domain.pk).update(**changes)
     with pytest.raises(CommandError, match=message):
         call_command("createCustomDomain", f"--pk={with_domain.pk}", stdout=StringIO())
+
+
+def put_record(zone_id: str, record_set: dict[str, Any]) -> None:
+    plain_client("route53").change_resource_record_sets(
+        HostedZoneId=zone_id,
+        ChangeBatch={"Changes": [{"Action": "CREATE", "ResourceRecordSet": record_set}]},
+    )
+
+
+def dns_records(zone_id: str) -> list[dict[str, Any]]:
+    listed = plain_client("route53").list_resource_record_sets(HostedZoneId=zone_id)
+    return [item for item in listed["ResourceRecordSets"] if item["Type"] not in ("NS", "SOA")]
+
+
+ADDRESS = {
+    "Name": "ws.example.com.",
+    "Type": "A",
+    "TTL": 300,
+    "ResourceRecords": [{"Value": "192.0.2.7"}],
+}
+
+
+@pytest.mark.parametrize(
+    ("existing", "kind"),
+    [
+        (ADDRESS, "A"),
+        (
+            {**ADDRESS, "Type": "AAAA", "ResourceRecords": [{"Value": "2001:db8::7"}]},
+            "AAAA",
+        ),
+        (
+            {
+                "Name": "ws.example.com.",
+                "Type": "A",
+                "AliasTarget": {
+                    "HostedZoneId": "ZOTHER",
+                    "DNSName": "elb.elsewhere.example.",
+                    "EvaluateTargetHealth": False,
+                },
+            },
+            "A",
+        ),
+    ],
+)
+def test_a_dns_record_it_did_not_make_is_not_overwritten(
+    with_domain: ApiGateway, zone_id: str, apigw: Any, existing: dict[str, Any], kind: str
+) -> None:
+    put_record(zone_id, existing)
+    before = dns_records(zone_id)
+
+    with pytest.raises(ProvisioningError) as raised:
+        with_domain.create_custom_domain()
+
+    assert f"already has a {kind} record for ws.example.com" in str(raised.value)
+    assert dns_records(zone_id) == before
+    # Refused before anything was created.
+    assert apigw.get_domain_names()["Items"] == []
+    with_domain.refresh_from_db()
+    assert with_domain.custom_domain_created is False
+
+
+def test_the_domain_created_is_tagged_as_managed(with_domain: ApiGateway, apigw: Any) -> None:
+    with_domain.create_custom_domain()
+
+    tags = apigw.get_domain_name(DomainName="ws.example.com")["Tags"]
+    assert tags == {"team": "web", "managed-by": "django-aws-api-gateway-websockets"}
+
+
+def test_an_existing_domain_is_used_but_not_claimed(with_domain: ApiGateway, apigw: Any) -> None:
+    apigw.create_domain_name(
+        DomainName="ws.example.com",
+        DomainNameConfigurations=[{"CertificateArn": CERTIFICATE, "EndpointType": "REGIONAL"}],
+        Tags={"owner": "platform"},
+    )
+    lines: list[str] = []
+
+    with_domain.create_custom_domain(progress=lines.append)
+
+    assert (
+        "domain name ws.example.com was not created by this app: using it, "
+        "teardown will leave it" in lines
+    )
+    assert apigw.get_domain_name(DomainName="ws.example.com")["Tags"] == {"owner": "platform"}

@@ -99,6 +99,7 @@ def test_cloudformation_passes_cfn_lint(
     assert connect["TimeoutInMillis"] == 10_000
     assert connect["RequestParameters"] == {
         "integration.request.header.Connectionid": "context.connectionId",
+        "integration.request.header.X-Ws-Source-Ip": "context.identity.sourceIp",
         "integration.request.header.X-Ws-Gateway-Secret": {"Fn::Sub": "'${GatewaySecret}'"},
     }
     assert template["Parameters"]["GatewaySecret"]["NoEcho"] is True
@@ -183,6 +184,7 @@ def test_terraform_parses_with_the_expected_resources(everything: ApiGateway) ->
     assert connect["timeout_milliseconds"] == 10_000
     assert connect["request_parameters"] == {
         "integration.request.header.Connectionid": "context.connectionId",
+        "integration.request.header.X-Ws-Source-Ip": "context.identity.sourceIp",
         "integration.request.header.X-Ws-Gateway-Secret": "'${var.gateway_secret}'",
     }
     route = resources["aws_apigatewayv2_route.default"]
@@ -249,3 +251,15 @@ def test_hcl_values() -> None:
     assert value("100%{x}") == '"100%%{x}"'
     with pytest.raises(TypeError, match="cannot write object as HCL"):
         value(object())
+
+
+def test_both_exports_tag_the_api_and_domain_as_managed(everything: ApiGateway) -> None:
+    tags = {"team": "web", "managed-by": "django-aws-api-gateway-websockets"}
+
+    template = json.loads(export_cloudformation(everything))
+    resources = resources_of(export_terraform(everything))
+
+    assert template["Resources"]["WebSocketApi"]["Properties"]["Tags"] == tags
+    assert template["Resources"]["DomainName"]["Properties"]["Tags"] == tags
+    assert resources["aws_apigatewayv2_api.websocket"]["tags"] == tags
+    assert resources["aws_apigatewayv2_domain_name.this"]["tags"] == tags

@@ -152,7 +152,13 @@ def test_api_fields_and_tags_follow_the_record(created: ApiGateway, apigw: Any) 
     api = apigw.get_api(ApiId=created.api_id)
     assert api["Name"] == "Chat v2"
     assert api["RouteSelectionExpression"] == "$request.body.handler"
-    assert api["Tags"] == {"team": "core", "env": "prod"}
+    # The tag set by hand is kept (see test_ownership: --adopt removes it).
+    assert api["Tags"] == {
+        "team": "core",
+        "env": "prod",
+        "by-hand": "yes",
+        "managed-by": "django-aws-api-gateway-websockets",
+    }
 
 
 def test_routes_integrations_and_stage_removed_by_hand_come_back(
@@ -177,7 +183,9 @@ def test_routes_integrations_and_stage_removed_by_hand_come_back(
     assert "update route $default: integration missing; recreating it" in changes
     assert "create stage production" in changes
     assert sorted(routes(apigw, created.api_id)) == ["$connect", "$default", "$disconnect"]
-    assert len(integrations(apigw, created.api_id)) == 3
+    # The integration made by hand (no description of the app's) is never deleted.
+    assert len(integrations(apigw, created.api_id)) == 4
+    assert extra["IntegrationId"] in integrations(apigw, created.api_id)
     assert integration_for(apigw, created.api_id, "$default")["IntegrationUri"] == (
         "https://app.example.com/ws/default"
     )
@@ -227,3 +235,30 @@ def test_a_description_edited_by_hand_and_a_stale_endpoint_are_restored(
     assert integration_for(apigw, created.api_id, "$connect")["Description"] == (
         "django-aws-api-gateway-websockets route $connect"
     )
+
+
+def test_sync_adds_the_source_ip_mapping_to_an_older_gateway(
+    record: ApiGateway, apigw: Any
+) -> None:
+    from .helpers import OLD_PARAMETERS, build_by_hand
+
+    record.api_id = build_by_hand(
+        apigw,
+        tags={"team": "web", "managed-by": "django-aws-api-gateway-websockets"},
+        base="https://app.example.com/ws/",
+    )
+    record.api_created = True
+    record.save()
+
+    changes = [str(change) for change in sync_gateway(record)]
+
+    assert (
+        "update integration $connect: request parameter integration.request.header."
+        "X-Ws-Source-Ip (none) -> context.identity.sourceIp"
+    ) in changes
+    for item in integrations(apigw, record.api_id).values():
+        assert item["RequestParameters"] == {
+            **OLD_PARAMETERS,
+            "integration.request.header.X-Ws-Source-Ip": "context.identity.sourceIp",
+        }
+    assert sync_gateway(record) == []

@@ -131,3 +131,47 @@ def test_an_unexpected_error_is_recorded_and_propagates(
     full.refresh_from_db()
     assert full.provisioning_status == "failed"
     assert "RuntimeError('bug')" in full.provisioning_error
+
+
+def test_a_dns_record_no_longer_pointing_at_the_domain_is_kept(
+    full: ApiGateway, apigw: Any
+) -> None:
+    (alias,) = alias_records(full.hosted_zone_id)
+    elsewhere = {**alias, "AliasTarget": {**alias["AliasTarget"], "DNSName": "lb.other.example."}}
+    plain_client("route53").change_resource_record_sets(
+        HostedZoneId=full.hosted_zone_id,
+        ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": elsewhere}]},
+    )
+    lines: list[str] = []
+
+    changes = delete_gateway(full, progress=lines.append)
+
+    (kept,) = alias_records(full.hosted_zone_id)
+    assert kept["AliasTarget"]["DNSName"] == "lb.other.example."
+    assert "DNS alias" not in [change.resource for change in changes]
+    assert "the A record ws.example.com does not point at this gateway's domain: kept" in lines
+    with pytest.raises(ClientError, match="NotFound"):  # the domain was the app's
+        apigw.get_domain_name(DomainName="ws.example.com")
+
+
+def test_a_domain_it_did_not_create_is_kept(record: ApiGateway, apigw: Any) -> None:
+    zone = plain_client("route53").create_hosted_zone(Name="example.com", CallerReference="t")
+    apigw.create_domain_name(
+        DomainName="ws.example.com",
+        DomainNameConfigurations=[{"CertificateArn": CERTIFICATE, "EndpointType": "REGIONAL"}],
+    )
+    record.domain_name = "ws.example.com"
+    record.certificate_arn = CERTIFICATE
+    record.hosted_zone_id = str(zone["HostedZone"]["Id"]).split("/")[-1]
+    record.save()
+    record.create_gateway()
+    record.create_custom_domain()
+    lines: list[str] = []
+
+    changes = [str(change) for change in delete_gateway(record, progress=lines.append)]
+
+    assert apigw.get_domain_name(DomainName="ws.example.com")["DomainName"] == "ws.example.com"
+    assert apigw.get_api_mappings(DomainName="ws.example.com")["Items"] == []
+    assert alias_records(record.hosted_zone_id) == []  # the alias was the app's
+    assert not any(change.startswith("delete domain name") for change in changes)
+    assert "domain name ws.example.com was not created by this app: kept" in lines

@@ -47,3 +47,24 @@ def test_arguments_override_the_context_and_are_escaped() -> None:
 def test_without_a_url_the_error_says_what_to_do() -> None:
     with pytest.raises(ImproperlyConfigured, match="AddWebSocketRouteToContextMixin"):
         render("{% websocket_config %}")
+
+
+def test_with_a_token_url_the_pages_csrf_token_is_included() -> None:
+    from django.middleware.csrf import CSRF_TOKEN_LENGTH
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/room/")
+    html = render(
+        "{% websocket_config %}",
+        request=request,
+        websocket_url="wss://ws.example.com",
+        websocket_token_url="/api/ws-token/",
+    )
+    config = parse_script(html)
+    assert len(str(config["csrfToken"])) == CSRF_TOKEN_LENGTH
+    # The middleware will set the cookie on this response.
+    assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True
+    without_token_url = parse_script(
+        render("{% websocket_config %}", request=request, websocket_url="wss://ws.example.com")
+    )
+    assert "csrfToken" not in without_token_url

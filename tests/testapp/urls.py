@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("quiet-broken-ws/<slug:route>", views.QuietBrokenView.as_view()),
     path("writing-broken-ws/<slug:route>", views.WritingBrokenView.as_view()),
     path("pinned-ws/<slug:route>", views.PinnedView.as_view()),
+    path("writing-refusing-ws/<slug:route>", views.WritingRefusingView.as_view()),
     path("strict-ws/<slug:route>", views.StrictView.as_view()),
     path("open-ws/<slug:route>", views.NoRateLimitView.as_view()),
     path("ws-token/", WebSocketTokenView.as_view()),

@@ -121,6 +121,14 @@ class WritingBrokenView(QuietBrokenView):
         raise RuntimeError("fails after a write")
 
 
+class WritingRefusingView(ChatView):
+    def default(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        session = self.websocket_session
+        assert session is not None
+        WebSocketSession.objects.filter(pk=session.pk).update(channel_name="written")
+        raise DenyConnection("refused after a write", status=409)
+
+
 class PinnedView(ChatView):
     aws_api_gateway_id = PINNED_API_ID
 

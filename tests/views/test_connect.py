@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -10,7 +11,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.test import Client
 
-from django_aws_api_gateway_websockets import signals
+from django_aws_api_gateway_websockets import signals, wire
 from django_aws_api_gateway_websockets.hashing import sha256_hex
 from django_aws_api_gateway_websockets.models import (
     ApiGateway,
@@ -18,6 +19,7 @@ from django_aws_api_gateway_websockets.models import (
     WebSocketSession,
 )
 from django_aws_api_gateway_websockets.testing import WebSocketTestClient
+from django_aws_api_gateway_websockets.testing.client import with_headers
 
 VIEWS_LOGGER = "django_aws_api_gateway_websockets.views"
 
@@ -245,28 +247,65 @@ def test_default_port_in_the_host_header_matches_the_origin(
 
 
 @pytest.mark.parametrize(
-    ("forwarded", "status", "stored"),
+    ("source_ip", "status", "stored"),
     [
-        ("198.51.100.7, 10.0.0.1", 200, "198.51.100.7"),
+        ("198.51.100.7", 200, "198.51.100.7"),
         ("2001:db8::1", 200, "2001:db8::1"),
+        ("::ffff:192.0.2.9", 200, "192.0.2.9"),
+        ("198.51.100.7, 10.0.0.1", 400, None),
         ("not-an-ip", 400, None),
         ("fe80::1%eth0", 400, None),
         ("", 400, None),
     ],
 )
-def test_source_ip_is_the_first_forwarded_address(
+def test_source_ip_is_the_address_the_gateway_saw(
     ws_client: Callable[..., WebSocketTestClient],
-    forwarded: str,
+    source_ip: str,
     status: int,
     stored: str | None,
 ) -> None:
-    connection_id, response = ws_client(source_ip=forwarded).connect()
+    connection_id, response = ws_client(source_ip=source_ip).connect()
 
     assert response.status_code == status
     ips = WebSocketSession.objects.filter(connection_id=connection_id).values_list(
         "source_ip", flat=True
     )
     assert list(ips) == ([stored] if stored else [])
+
+
+def test_a_forged_forwarded_for_does_not_change_the_source_ip(
+    ws_client: Callable[..., WebSocketTestClient],
+) -> None:
+    # If API Gateway appended to a client's own X-Forwarded-For, its first
+    # entry would be the client's choice; the mapped source IP header is not.
+    ws = ws_client(source_ip="203.0.113.5")
+    request = wire.connect_request(
+        connection_id=wire.new_connection_id(),
+        api_id=ws.api_id,
+        client_headers={"Origin": "http://testserver"},
+        source_ip="203.0.113.5",
+    )
+    forged = with_headers(request, {wire.FORWARDED_FOR_HEADER: "198.51.100.1, 203.0.113.5"})
+    assert ws.perform(forged).status_code == 200
+    session = WebSocketSession.objects.get(connection_id=request.headers[wire.CONNECTION_ID_HEADER])
+    assert session.source_ip == "203.0.113.5"
+
+
+def test_without_the_source_ip_header_the_first_forwarded_address_counts(
+    ws_client: Callable[..., WebSocketTestClient],
+) -> None:
+    # A gateway provisioned before the X-Ws-Source-Ip mapping existed.
+    ws = ws_client()
+    request = wire.connect_request(
+        connection_id=wire.new_connection_id(),
+        api_id=ws.api_id,
+        client_headers={"Origin": "http://testserver"},
+        source_ip="198.51.100.7, 10.0.0.1",
+    )
+    headers = {k: v for k, v in request.headers.items() if k != wire.SOURCE_IP_HEADER}
+    assert ws.perform(dataclasses.replace(request, headers=headers)).status_code == 200
+    session = WebSocketSession.objects.get(connection_id=request.headers[wire.CONNECTION_ID_HEADER])
+    assert session.source_ip == "198.51.100.7"
 
 
 # Rate limit
@@ -284,7 +323,7 @@ def test_rate_limit_per_ip(ws_client: Callable[..., WebSocketTestClient]) -> Non
     limited = ws.connect(headers=headers).response
     assert limited.json() == {"error": "Too many attempts, try again later."}
     assert 0 < int(limited["Retry-After"]) <= 300
-    row = ConnectionRateLimit.objects.get(key="connect:ip:192.0.2.1")
+    row = ConnectionRateLimit.objects.get(key="connect:ip:192.0.2.1:5m")
     assert row.attempts == 4
     assert row.window_start.minute % 5 == 0
 

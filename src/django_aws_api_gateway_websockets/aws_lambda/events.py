@@ -60,8 +60,7 @@ def _text(data: Mapping[str, Any], key: str) -> str:
 def _joined(name: str, values: Any) -> str:
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
         raise BadEvent(f"multiValueHeaders[{name!r}] is not a list of strings")
-    # Cookie is the one header whose repeated values RFC 6265 joins with "; ".
-    return ("; " if name.lower() == "cookie" else ", ").join(values)
+    return wire.join_header_values(name, values)
 
 
 def client_headers(event: Mapping[str, Any]) -> dict[str, str]:

@@ -40,11 +40,11 @@ def new_request_id() -> str:
 
 
 def _flatten(request: web.Request) -> dict[str, str]:
-    # A repeated header becomes one comma-joined value, as HTTP allows.
-    flat: dict[str, str] = {}
+    """One value per header name (in any letter case), joined as ``wire`` joins them."""
+    grouped: dict[str, tuple[str, list[str]]] = {}
     for name, value in request.headers.items():
-        flat[name] = f"{flat[name]}, {value}" if name in flat else value
-    return flat
+        grouped.setdefault(name.lower(), (name, []))[1].append(value)
+    return {name: wire.join_header_values(name, values) for name, values in grouped.values()}
 
 
 class ClientHandler:

@@ -39,9 +39,14 @@ class RouteSelector:
 
     def evaluate(self, body: str | bytes) -> str | None:
         try:
-            document = json.loads(body)
-        except ValueError:
+            return self._evaluate(body)
+        except (ValueError, RecursionError):
+            # Not JSON, or nested deeper than Python's parser goes: AWS picks
+            # $default for both, and the connection must survive either.
             return None
+
+    def _evaluate(self, body: str | bytes) -> str | None:
+        document = json.loads(body)
         pieces = []
         for part in self._parts:
             if isinstance(part, str):

@@ -206,17 +206,24 @@ class ApiGatewayAdditionalRoute(models.Model):
 
 # Registered api ids, cached per process so that a message or connect does not
 # pay a query to learn that its gateway exists (see conf.gateway_cache_seconds).
-_gateway_ids: dict[str, tuple[float, tuple[int, str] | None]] = {}
+_gateway_ids: dict[str, tuple[float, tuple[int, str]]] = {}
 
 
 def cached_gateway(api_id: str) -> tuple[int, str] | None:
-    """(primary key, default channel name) of the gateway registered under ``api_id``."""
+    """(primary key, default channel name) of the gateway registered under ``api_id``.
+
+    Only hits are cached: a gateway registered by another process is accepted at
+    once. Saving or deleting a record clears this process's cache; other
+    processes notice a deletion within ``gateway_cache_seconds`` (and a $connect
+    for a deleted gateway is refused by the database anyway).
+    """
     now = time.monotonic()
     cached = _gateway_ids.get(api_id)
     if cached is not None and cached[0] > now:
         return cached[1]
     row = ApiGateway.objects.filter(api_id=api_id).values_list("pk", "default_channel_name").first()
-    _gateway_ids[api_id] = (now + conf.gateway_cache_seconds, row)
+    if row is not None:
+        _gateway_ids[api_id] = (now + conf.gateway_cache_seconds, row)
     return row
 
 

@@ -6,6 +6,7 @@ import ipaddress
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import IntegrityError
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -14,6 +15,7 @@ from ..exceptions import Refused
 from ..gateway_auth import Gateway
 from ..hashing import sha256_hex
 from ..models import WebSocketSession
+from ..models.gateway import clear_gateway_cache
 
 # Columns a repeated $connect for the same connection id overwrites.
 _UPSERT_FIELDS = [
@@ -29,18 +31,24 @@ _UPSERT_FIELDS = [
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The browser's address: the first entry of X-Forwarded-For, as API Gateway sets it."""
-    forwarded = request.headers.get(wire.FORWARDED_FOR_HEADER, "")
-    first = forwarded.split(",", 1)[0].strip()
+    """The client's address, as the gateway saw it.
+
+    Our integrations map ``context.identity.sourceIp`` into ``X-Ws-Source-Ip``,
+    which only the gateway can set. Without it (a gateway provisioned before
+    that mapping existed), the first ``X-Forwarded-For`` entry.
+    """
+    value = request.headers.get(wire.SOURCE_IP_HEADER)
+    if value is None:
+        value = request.headers.get(wire.FORWARDED_FOR_HEADER, "").split(",", 1)[0]
     try:
-        address = ipaddress.ip_address(first)
+        address = ipaddress.ip_address(value.strip())
     except ValueError:
-        raise Refused(
-            "Invalid X-Forwarded-For header.", reason=f"X-Forwarded-For {forwarded[:80]!r}"
-        ) from None
+        raise Refused("Invalid client address.", reason=f"client address {value[:80]!r}") from None
     # A zone index ("fe80::1%eth0") is meaningless here and not storable as inet.
     if isinstance(address, ipaddress.IPv6Address) and address.scope_id:
-        raise Refused("Invalid X-Forwarded-For header.", reason="scoped IPv6 address")
+        raise Refused("Invalid client address.", reason="scoped IPv6 address")
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
     return str(address)
 
 
@@ -83,10 +91,18 @@ def open_session(
         connected=True,
         updated_on=timezone.now(),
     )
-    WebSocketSession.objects.bulk_create(
-        [session],
-        update_conflicts=True,
-        unique_fields=["connection_id"],
-        update_fields=_UPSERT_FIELDS,
-    )
+    try:
+        WebSocketSession.objects.bulk_create(
+            [session],
+            update_conflicts=True,
+            unique_fields=["connection_id"],
+            update_fields=_UPSERT_FIELDS,
+        )
+    except IntegrityError:
+        # The gateway (or user) was deleted by another process after this one
+        # cached it: the foreign key refuses the row.
+        clear_gateway_cache()
+        raise Refused(
+            "Unknown API Gateway.", 403, reason="gateway or user deleted during $connect"
+        ) from None
     return session

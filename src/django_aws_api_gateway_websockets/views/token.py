@@ -19,8 +19,6 @@ from ..conf import conf
 from ..exceptions import Refused
 from .responses import json_error, logger, refusal_response
 
-TOKEN_WINDOW_MINUTES = 1
-
 
 # Protected even where CsrfViewMiddleware is not installed: the token is as good
 # as the session for one connect, so a cross-site POST must not obtain one.
@@ -57,7 +55,7 @@ class WebSocketTokenView(View):
             rate_limit.enforce(
                 [f"token:user:{user.pk}"],
                 max_attempts=per_minute,
-                window_minutes=TOKEN_WINDOW_MINUTES,
+                window_minutes=rate_limit.TOKEN_WINDOW_MINUTES,
             )
 
     def session_key(self, request: HttpRequest) -> str:

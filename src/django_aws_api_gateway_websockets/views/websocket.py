@@ -155,7 +155,7 @@ class WebSocketView(View):
     def check_rate_limit(self, source_ip: str, user: Any) -> None:
         if not self.RATE_LIMIT_ENABLED:
             return
-        keys = [f"connect:ip:{source_ip}"]
+        keys = [f"connect:ip:{rate_limit.address_key(source_ip)}"]
         if user is not None:
             keys.append(f"connect:user:{user.pk}")
         rate_limit.enforce(
@@ -253,6 +253,9 @@ class WebSocketView(View):
         try:
             response = handler_response(getattr(self, name)(request, *args, **kwargs))
         except Refused:
+            # A handler that refuses after writing must not half-commit under
+            # ATOMIC_REQUESTS, any more than one that fails.
+            roll_back_atomic_requests()
             raise
         except Exception as exc:
             return self.handler_failed(name, request, exc)

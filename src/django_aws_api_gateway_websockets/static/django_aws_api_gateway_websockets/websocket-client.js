@@ -18,6 +18,8 @@
   const DEFAULTS = {
     channel: null,
     tokenUrl: null,
+    // From {% websocket_config %}; else read from the CSRF cookie.
+    csrfToken: null,
     csrfCookieName: "csrftoken",
     csrfHeaderName: "X-CSRFToken",
     // API Gateway closes a connection idle for 10 minutes; ping well before.
@@ -58,7 +60,7 @@
 
     async fetchToken() {
       const headers = { "Content-Type": "application/json" };
-      const csrf = readCookie(this.options.csrfCookieName);
+      const csrf = this.options.csrfToken || readCookie(this.options.csrfCookieName);
       if (csrf) headers[this.options.csrfHeaderName] = csrf;
       const response = await fetch(this.options.tokenUrl, {
         method: "POST",

@@ -1,0 +1,100 @@
+"""Defects a review found, each pinned by a test that failed before its fix."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test import Client, override_settings
+
+from django_aws_api_gateway_websockets.models import ApiGateway, WebSocketSession
+from django_aws_api_gateway_websockets.testing import WebSocketTestClient
+from tests.conftest import API_ID
+from tests.testapp.views import PINNED_API_ID
+
+
+def test_a_pinned_view_refuses_every_other_registered_gateway(
+    ws_client: Callable[..., WebSocketTestClient], gateway: ApiGateway
+) -> None:
+    # The conftest gateway (API_ID) is registered; the view is pinned elsewhere.
+    connection_id, response = ws_client("/pinned-ws/", api_id=API_ID).connect()
+    assert response.status_code == 403
+    assert not WebSocketSession.objects.filter(connection_id=connection_id).exists()
+    _, own = ws_client("/pinned-ws/", api_id=PINNED_API_ID).connect()
+    assert own.status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_gateway_deleted_by_another_process_is_a_403_not_a_500(gateway: ApiGateway) -> None:
+    ws = WebSocketTestClient("/ws/", api_id=API_ID)
+    assert ws.connect().response.status_code == 200  # the api id is now cached
+    with connection.cursor() as cursor:  # as another process would: no signal here
+        cursor.execute(f"DELETE FROM {WebSocketSession._meta.db_table}")
+        cursor.execute(f"DELETE FROM {ApiGateway._meta.db_table}")
+    connection_id, response = ws.connect()
+    assert response.status_code == 403
+    assert not WebSocketSession.objects.filter(connection_id=connection_id).exists()
+
+
+def test_a_gateway_registered_after_a_miss_is_accepted_at_once(
+    ws_client: Callable[..., WebSocketTestClient], db: None
+) -> None:
+    ws = ws_client(api_id="lateapi1")
+    assert ws.connect().response.status_code == 403
+    ApiGateway.objects.bulk_create(  # no post_save signal: as from another process
+        [ApiGateway(api_name="late", api_id="lateapi1", target_base_endpoint="https://x/ws/")]
+    )
+    assert ws.connect().response.status_code == 200
+
+
+@override_settings(USE_TZ=False)
+def test_connect_and_tokens_work_without_time_zones(
+    ws_client: Callable[..., WebSocketTestClient], browser: Client, user: User
+) -> None:
+    token = browser.post("/ws-token/").json()["token"]
+    ws = ws_client("/token-ws/", client=browser)
+    assert ws.connect(token=token).response.status_code == 200
+    assert (
+        ws_client("/strict-ws/").connect(headers={"Sec-WebSocket-Key": "k"}).response.status_code
+        == 200
+    )
+
+
+def test_one_ipv6_64_shares_one_allowance(ws_client: Callable[..., WebSocketTestClient]) -> None:
+    headers = {"Sec-WebSocket-Key": "k"}
+    statuses = [
+        ws_client("/strict-ws/", source_ip=f"2001:db8:1:2::{n}")
+        .connect(headers=headers)
+        .response.status_code
+        for n in range(1, 4)
+    ]
+    assert statuses == [200, 200, 429]
+    other_64 = ws_client("/strict-ws/", source_ip="2001:db8:1:3::1")
+    assert other_64.connect(headers=headers).response.status_code == 200
+
+
+def test_views_with_different_windows_keep_separate_counters(
+    ws_client: Callable[..., WebSocketTestClient], settings: Any
+) -> None:
+    settings.WEBSOCKETS = {"rate_limit_max_attempts": 2}
+    headers = {"Sec-WebSocket-Key": "k"}
+    # Two connects count against the 1-minute window of the plain view...
+    for _ in range(2):
+        assert ws_client("/ws/", source_ip="192.0.2.50").connect().response.status_code == 200
+    # ...and none of them against StrictView's 5-minute window.
+    strict = ws_client("/strict-ws/", source_ip="192.0.2.50")
+    assert strict.connect(headers=headers).response.status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_handler_refusing_after_a_write_writes_nothing_under_atomic_requests(
+    gateway: ApiGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", True)
+    ws = WebSocketTestClient("/writing-refusing-ws/", api_id=API_ID)
+    connection_id, _ = ws.connect()
+    assert ws.send(connection_id, {"text": "x"}).status_code == 409
+    assert WebSocketSession.objects.get(connection_id=connection_id).channel_name == "default"
