@@ -3,6 +3,12 @@
 Every database query and update happens here, in the caller's thread; the
 transport only sees endpoint URLs, connection ids and bytes. Rows are grouped
 by their own gateway: a row is never sent through another row's gateway.
+
+A 410 is ambiguous: API Gateway answers it for a closed connection and also for
+one whose ``$connect`` has not returned yet, and the view commits the session
+row during ``$connect``. A send to a row young enough to be still connecting
+(``conf.connect_grace_seconds``, and no message carried yet) therefore leaves
+it connected and counts it ``pending``; closing it would lose the new session.
 """
 
 from __future__ import annotations
@@ -11,7 +17,8 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -21,6 +28,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from . import aws, wire
+from .conf import conf
 from .models import ApiGateway, WebSocketSession
 from .transport import Delivery, Outcome, Target, get_transport
 
@@ -53,6 +61,8 @@ class SendResult:
     failed_ids: tuple[str, ...] = ()
     # connection id -> why it failed
     errors: Mapping[str, str] = field(default_factory=dict, hash=False)
+    # Answered 410 while possibly still in $connect; the row stays connected.
+    pending_ids: tuple[str, ...] = ()
 
     @property
     def sent(self) -> int:
@@ -67,8 +77,12 @@ class SendResult:
         return len(self.failed_ids)
 
     @property
+    def pending(self) -> int:
+        return len(self.pending_ids)
+
+    @property
     def total(self) -> int:
-        return self.sent + self.gone + self.failed
+        return self.sent + self.gone + self.failed + self.pending
 
     def __add__(self, other: SendResult) -> SendResult:
         if not isinstance(other, SendResult):
@@ -78,15 +92,20 @@ class SendResult:
             gone_ids=self.gone_ids + other.gone_ids,
             failed_ids=self.failed_ids + other.failed_ids,
             errors={**self.errors, **other.errors},
+            pending_ids=self.pending_ids + other.pending_ids,
         )
 
 
 def send_to_sessions(sessions: Sessions, data: Any) -> SendResult:
-    """Send ``data`` to every connected session; rows found gone are marked closed."""
+    """Send ``data`` to every connected session; rows found gone are marked closed.
+
+    A row that may still be in its ``$connect`` is counted pending instead.
+    """
     payload = encode_message(data)  # before any query, so a bad message costs nothing
     transport = get_transport()
     recipients = _load(sessions)
     result = _deliver(recipients, lambda targets: transport.post_to_connections(targets, payload))
+    result = _hold_connecting(result, recipients.connecting)
     _mark_disconnected(result.gone_ids, recipients.instances)
     _log(result, "send")
     return result
@@ -125,6 +144,18 @@ class _Recipients:
     gateways: dict[int, ApiGateway]
     # Sessions passed as instances, updated in memory along with their rows.
     instances: list[WebSocketSession] = field(default_factory=list)
+    # Connection ids whose $connect may not have completed yet.
+    connecting: set[str] = field(default_factory=set)
+
+
+def _connecting_since() -> datetime:
+    """Rows created after this may still be waiting for their $connect answer."""
+    return timezone.now() - timedelta(seconds=conf.connect_grace_seconds)
+
+
+def _may_be_connecting(created_on: datetime | None, request_count: int, since: datetime) -> bool:
+    # A message reaches the view only over an open connection.
+    return request_count == 0 and created_on is not None and created_on > since
 
 
 def _load(sessions: Sessions) -> _Recipients:
@@ -148,15 +179,20 @@ def _load_queryset(queryset: QuerySet[WebSocketSession]) -> _Recipients:
             "api_gateway__api_endpoint",
             "api_gateway__api_id",
             "api_gateway__stage_name",
+            "created_on",
+            "request_count",
         )
     )
     recipients = _Recipients(defaultdict(list), {})
+    since = _connecting_since()
     seen: set[str] = set()
-    for connection_id, gateway_id, name, endpoint, api_id, stage in rows:
+    for connection_id, gateway_id, name, endpoint, api_id, stage, created, count in rows:
         if connection_id in seen:
             continue
         seen.add(connection_id)
         recipients.by_gateway[gateway_id].append(connection_id)
+        if _may_be_connecting(created, count, since):
+            recipients.connecting.add(connection_id)
         if gateway_id is not None and gateway_id not in recipients.gateways:
             # Unsaved copy carrying only what the endpoint derivation reads.
             recipients.gateways[gateway_id] = ApiGateway(
@@ -167,6 +203,7 @@ def _load_queryset(queryset: QuerySet[WebSocketSession]) -> _Recipients:
 
 def _load_instances(sessions: Iterable[WebSocketSession]) -> _Recipients:
     recipients = _Recipients(defaultdict(list), {})
+    since = _connecting_since()
     seen: set[str] = set()
     for session in sessions:
         if not session.connected:
@@ -177,6 +214,8 @@ def _load_instances(sessions: Iterable[WebSocketSession]) -> _Recipients:
         seen.add(session.connection_id)
         gateway_id = session.api_gateway_id
         recipients.by_gateway[gateway_id].append(session.connection_id)
+        if _may_be_connecting(session.created_on, session.request_count, since):
+            recipients.connecting.add(session.connection_id)
         # A gateway already loaded with the session (select_related) saves a query.
         cached = WebSocketSession.api_gateway.is_cached(session) and session.api_gateway
         if gateway_id is not None and cached:
@@ -211,6 +250,15 @@ def _deliver(
         else:
             failed[target.connection_id] = delivery.error or "unknown error"
     return SendResult(tuple(sent), tuple(gone), tuple(failed), failed)
+
+
+def _hold_connecting(result: SendResult, connecting: set[str]) -> SendResult:
+    """Move 410s of rows that may still be connecting from gone to pending."""
+    pending = tuple(cid for cid in result.gone_ids if cid in connecting)
+    if not pending:
+        return result
+    gone = tuple(cid for cid in result.gone_ids if cid not in connecting)
+    return replace(result, gone_ids=gone, pending_ids=result.pending_ids + pending)
 
 
 def _endpoint(gateway_id: int | None, gateways: dict[int, ApiGateway]) -> tuple[str | None, str]:
@@ -273,6 +321,13 @@ def _mark_disconnected(
 def _log(result: SendResult, action: str) -> None:
     if result.gone:
         logger.info("%s: %d connection(s) were gone and are marked closed", action, result.gone)
+    if result.pending:
+        logger.info(
+            "%s: %d connection(s) not open yet (410 within %gs of $connect); left connected",
+            action,
+            result.pending,
+            conf.connect_grace_seconds,
+        )
     by_reason: dict[str, list[str]] = defaultdict(list)
     for connection_id, reason in result.errors.items():
         by_reason[reason].append(connection_id)

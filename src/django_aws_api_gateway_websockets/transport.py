@@ -37,7 +37,8 @@ GONE_STATUS = 410
 
 class Outcome(enum.Enum):
     SENT = "sent"
-    # The connection no longer exists (HTTP 410): its row can be marked closed.
+    # HTTP 410: the connection is closed, or its $connect has not returned yet
+    # (messaging tells the two apart by the row's age).
     GONE = "gone"
     FAILED = "failed"
 

@@ -127,3 +127,15 @@ def test_pending_connections_are_logged_apart_from_gone_ones(
     assert "send: 1 connection(s) not open yet (410 within 30s of $connect)" in caplog.text
     assert "were gone" not in caplog.text
     assert "failed" not in caplog.text
+
+
+def test_an_unsaved_session_instance_has_no_connect_to_wait_for(
+    management_api: ManagementApiStandIn, make_gateway: MakeGateway
+) -> None:
+    unsaved = WebSocketSession(connection_id="x", channel_name="chat", api_gateway=make_gateway())
+    management_api.gone.add("x")
+
+    result = messaging.send_to_sessions([unsaved], {"n": 1})
+
+    assert (result.gone_ids, result.pending_ids) == (("x",), ())
+    assert unsaved.connected is False
