@@ -37,6 +37,7 @@ _POSITIVE = frozenset(
         "send_connect_timeout_seconds",
         "send_read_timeout_seconds",
         "session_max_age_seconds",
+        "rate_limit_ipv6_prefix",
     }
 )
 _NON_NEGATIVE = frozenset({"gateway_cache_seconds", "exception_mail_interval_seconds"})
@@ -143,6 +144,14 @@ def _check_channel_length(key: str, value: object) -> Iterator[CheckMessage]:
         )
 
 
+def _check_ipv6_prefix(key: str, value: object) -> Iterator[CheckMessage]:
+    yield from _check_number(key, value)
+    if isinstance(value, int) and not isinstance(value, bool) and value > 128:
+        yield _setting_error(
+            key, f"is {value}; an IPv6 prefix is at most 128.", "Use 64 (a /64).", "dagw.E003"
+        )
+
+
 def _check_gateway_secret(key: str, value: object) -> Iterator[CheckMessage]:
     hint = "Use a long random string, or a list of them while rotating; None turns it off."
     if isinstance(value, str):
@@ -199,6 +208,7 @@ def _check_transport(key: str, value: object) -> Iterator[CheckMessage]:
 _VALIDATORS: dict[str, Callable[[str, object], Iterator[CheckMessage]]] = {
     **dict.fromkeys(_POSITIVE | _NON_NEGATIVE, _check_number),
     "max_channel_name_length": _check_channel_length,
+    "rate_limit_ipv6_prefix": _check_ipv6_prefix,
     "gateway_secret": _check_gateway_secret,
     "allowed_origins": _check_allowed_origins,
     "transport": _check_transport,

@@ -21,6 +21,9 @@ DEFAULTS: dict[str, Any] = {
     # Connection rate limit ($connect), per client IP and per user
     "rate_limit_max_attempts": 20,
     "rate_limit_window_minutes": 1,
+    # IPv6 clients are counted per network of this prefix length (one customer
+    # line is usually a /64), not per address.
+    "rate_limit_ipv6_prefix": 64,
     # Proof that a request came through our own gateway: a string, or a list of
     # strings while a secret is being rotated.
     "gateway_secret": None,
@@ -61,6 +64,7 @@ SETTING_TYPES: dict[str, tuple[type | None, ...]] = {
     "token_rate_limit_per_minute": (int,),
     "rate_limit_max_attempts": (int,),
     "rate_limit_window_minutes": (int,),
+    "rate_limit_ipv6_prefix": (int,),
     "gateway_secret": (str, list, tuple, None),
     "allowed_origins": (list, tuple, None),
     "allow_missing_origin": (bool,),
@@ -127,6 +131,11 @@ class Settings:
     @property
     def rate_limit_window_minutes(self) -> int:
         return int(self._get("rate_limit_window_minutes"))
+
+    @property
+    def rate_limit_ipv6_prefix(self) -> int:
+        # ipaddress refuses a prefix over 128; the check (dagw.E003) reports it.
+        return min(128, max(1, int(self._get("rate_limit_ipv6_prefix"))))
 
     @property
     def gateway_secrets(self) -> tuple[str, ...]:

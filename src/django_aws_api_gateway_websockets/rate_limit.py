@@ -16,14 +16,12 @@ from typing import Any
 from django.db import connections, router
 from django.utils import timezone
 
+from .conf import conf
 from .exceptions import Refused
 from .models import ConnectionRateLimit
 
 # WebSocketTokenView counts token requests per user per minute.
 TOKEN_WINDOW_MINUTES = 1
-# Every IPv6 address of one /64 (what one customer line usually gets) shares a
-# counter; otherwise each of its 2**64 addresses would get its own allowance.
-IPV6_PREFIX_LENGTH = 64
 
 
 def window_start(now: datetime, window_minutes: int) -> datetime:
@@ -37,10 +35,15 @@ def window_start(now: datetime, window_minutes: int) -> datetime:
 
 
 def address_key(ip: str) -> str:
-    """The rate-limit subject for a client address: itself, or its IPv6 /64."""
+    """The rate-limit subject for a client address: itself, or its IPv6 network.
+
+    Otherwise each of the 2**64 addresses of one customer's /64 would get an
+    allowance of its own.
+    """
     address = ipaddress.ip_address(ip)
     if isinstance(address, ipaddress.IPv6Address):
-        return str(ipaddress.IPv6Network(f"{address}/{IPV6_PREFIX_LENGTH}", strict=False))
+        prefix = conf.rate_limit_ipv6_prefix
+        return str(ipaddress.IPv6Network(f"{address}/{prefix}", strict=False))
     return str(address)
 
 

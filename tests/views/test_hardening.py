@@ -98,3 +98,20 @@ def test_a_handler_refusing_after_a_write_writes_nothing_under_atomic_requests(
     connection_id, _ = ws.connect()
     assert ws.send(connection_id, {"text": "x"}).status_code == 409
     assert WebSocketSession.objects.get(connection_id=connection_id).channel_name == "default"
+
+
+def test_the_ipv6_bucket_size_is_a_setting(
+    ws_client: Callable[..., WebSocketTestClient], settings: Any
+) -> None:
+    settings.WEBSOCKETS = {"rate_limit_ipv6_prefix": 128, "rate_limit_max_attempts": 1}
+    # With /128 every address counts alone.
+    for n in range(1, 4):
+        client = ws_client("/ws/", source_ip=f"2001:db8:1:2::{n}")
+        assert client.connect().response.status_code == 200
+
+
+def test_an_ipv6_prefix_over_128_fails_the_check(settings: Any) -> None:
+    from django.core.checks import run_checks
+
+    settings.WEBSOCKETS = {"rate_limit_ipv6_prefix": 129}
+    assert [m.id for m in run_checks() if m.id.startswith("dagw.E")] == ["dagw.E003"]
