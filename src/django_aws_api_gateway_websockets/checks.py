@@ -40,7 +40,9 @@ _POSITIVE = frozenset(
         "rate_limit_ipv6_prefix",
     }
 )
-_NON_NEGATIVE = frozenset({"gateway_cache_seconds", "exception_mail_interval_seconds"})
+_NON_NEGATIVE = frozenset(
+    {"gateway_cache_seconds", "exception_mail_interval_seconds", "connect_grace_seconds"}
+)
 
 _AWS_REGION_SETTINGS = ("AWS_GATEWAY_REGION_NAME", "AWS_REGION_NAME")
 _AWS_CREDENTIAL_SETTINGS = ("AWS_IAM_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")

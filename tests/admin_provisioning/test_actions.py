@@ -253,7 +253,10 @@ def test_delete_lists_the_domain_and_lambda_permission(
     page = run_action(admin_client, "delete_from_aws", record, bare).content.decode()
 
     assert f"<li>the DNS alias ws.example.com in hosted zone {record.hosted_zone_id}</li>" in page
-    assert "<li>the API mapping of ws.example.com, and the domain unless other APIs use it" in page
+    assert (
+        "<li>the API mapping of ws.example.com, and the domain if this app created it "
+        "and no other API uses it" in page
+    )
     assert f"<li>the permission that lets this API invoke {lambda_arn}</li>" in page
     assert "<li>nothing: not in AWS</li>" in page
 

@@ -140,7 +140,20 @@ def test_a_dns_record_no_longer_pointing_at_the_domain_is_kept(
     elsewhere = {**alias, "AliasTarget": {**alias["AliasTarget"], "DNSName": "lb.other.example."}}
     plain_client("route53").change_resource_record_sets(
         HostedZoneId=full.hosted_zone_id,
-        ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": elsewhere}]},
+        ChangeBatch={
+            "Changes": [
+                {"Action": "UPSERT", "ResourceRecordSet": elsewhere},
+                {
+                    "Action": "CREATE",
+                    "ResourceRecordSet": {
+                        "Name": "ws.example.com.",
+                        "Type": "TXT",
+                        "TTL": 300,
+                        "ResourceRecords": [{"Value": '"v=1"'}],
+                    },
+                },
+            ]
+        },
     )
     lines: list[str] = []
 
@@ -150,6 +163,7 @@ def test_a_dns_record_no_longer_pointing_at_the_domain_is_kept(
     assert kept["AliasTarget"]["DNSName"] == "lb.other.example."
     assert "DNS alias" not in [change.resource for change in changes]
     assert "the A record ws.example.com does not point at this gateway's domain: kept" in lines
+    assert not any("TXT" in line for line in lines)  # not an address: not worth a word
     with pytest.raises(ClientError, match="NotFound"):  # the domain was the app's
         apigw.get_domain_name(DomainName="ws.example.com")
 
@@ -175,3 +189,31 @@ def test_a_domain_it_did_not_create_is_kept(record: ApiGateway, apigw: Any) -> N
     assert alias_records(record.hosted_zone_id) == []  # the alias was the app's
     assert not any(change.startswith("delete domain name") for change in changes)
     assert "domain name ws.example.com was not created by this app: kept" in lines
+
+
+def test_the_alias_is_found_from_the_record_when_the_domain_is_gone(
+    full: ApiGateway, apigw: Any
+) -> None:
+    route53 = plain_client("route53")
+    txt = {
+        "Name": "ws.example.com.",
+        "Type": "TXT",
+        "TTL": 300,
+        "ResourceRecords": [{"Value": '"site-verification=1"'}],
+    }
+    route53.change_resource_record_sets(
+        HostedZoneId=full.hosted_zone_id,
+        ChangeBatch={"Changes": [{"Action": "CREATE", "ResourceRecordSet": txt}]},
+    )
+    mapping = apigw.get_api_mappings(DomainName="ws.example.com")["Items"][0]
+    apigw.delete_api_mapping(DomainName="ws.example.com", ApiMappingId=mapping["ApiMappingId"])
+    apigw.delete_domain_name(DomainName="ws.example.com")
+
+    changes = [change.resource for change in delete_gateway(full)]
+
+    assert changes == ["DNS alias", "api"]
+    assert alias_records(full.hosted_zone_id) == []
+    listed = route53.list_resource_record_sets(HostedZoneId=full.hosted_zone_id)
+    assert [item["Type"] for item in listed["ResourceRecordSets"] if item["Type"] == "TXT"] == [
+        "TXT"
+    ]

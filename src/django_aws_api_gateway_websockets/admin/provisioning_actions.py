@@ -213,7 +213,10 @@ def deletion_plan(gateway: ApiGateway) -> list[str]:
                 % {"domain": gateway.domain_name, "zone": gateway.hosted_zone_id}
             )
         lines.append(
-            _("the API mapping of %(domain)s, and the domain unless other APIs use it")
+            _(
+                "the API mapping of %(domain)s, and the domain if this app created it and "
+                "no other API uses it"
+            )
             % {"domain": gateway.domain_name}
         )
     if gateway.api_id and gateway.integration_type == IntegrationType.LAMBDA:

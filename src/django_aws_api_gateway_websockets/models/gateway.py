@@ -159,10 +159,14 @@ class ApiGateway(models.Model):
     # AWS is only ever called through these explicit methods (admin actions,
     # management commands): saving a record never provisions anything.
 
-    def create_gateway(self, progress: Progress | None = None) -> list[Change]:
+    # ``adopt``: take over an API this app did not create (see docs/provisioning.md).
+
+    def create_gateway(
+        self, progress: Progress | None = None, *, adopt: bool = False
+    ) -> list[Change]:
         from ..provisioning import create_gateway  # provisioning imports models
 
-        return create_gateway(self, progress=progress)
+        return create_gateway(self, adopt=adopt, progress=progress)
 
     def create_custom_domain(self, progress: Progress | None = None) -> list[Change]:
         from ..provisioning import create_custom_domain
@@ -170,16 +174,18 @@ class ApiGateway(models.Model):
         return create_custom_domain(self, progress=progress)
 
     def sync_gateway(
-        self, *, dry_run: bool = False, progress: Progress | None = None
+        self, *, dry_run: bool = False, adopt: bool = False, progress: Progress | None = None
     ) -> list[Change]:
         from ..provisioning import sync_gateway
 
-        return sync_gateway(self, dry_run=dry_run, progress=progress)
+        return sync_gateway(self, dry_run=dry_run, adopt=adopt, progress=progress)
 
-    def delete_gateway(self, progress: Progress | None = None) -> list[Change]:
+    def delete_gateway(
+        self, progress: Progress | None = None, *, adopt: bool = False
+    ) -> list[Change]:
         from ..provisioning import delete_gateway
 
-        return delete_gateway(self, progress=progress)
+        return delete_gateway(self, adopt=adopt, progress=progress)
 
 
 class ApiGatewayAdditionalRoute(models.Model):

@@ -17,6 +17,18 @@ def add_pk_argument(parser: CommandParser) -> None:
     )
 
 
+def add_adopt_argument(parser: CommandParser) -> None:
+    parser.add_argument(
+        "--adopt",
+        action="store_true",
+        help=(
+            "Take over an API this app did not create (one without the tag "
+            "managed-by=django-aws-api-gateway-websockets): tag it, and make it match the "
+            "record, removing tags that are not on the record."
+        ),
+    )
+
+
 @contextmanager
 def command_errors() -> Iterator[None]:
     """An expected failure is a one-line CommandError, not a traceback."""

@@ -31,13 +31,15 @@ def converge(
     plan: GatewayPlan,
     actual: ActualApi,
     log: ChangeLog,
+    *,
+    adopt: bool = False,
 ) -> None:
     endpoint = websocket_endpoint(actual.api_endpoint)
     if endpoint and endpoint != gateway.api_endpoint and not log.dry_run:
         gateway.api_endpoint = endpoint
         save_fields(gateway, "api_endpoint")
     before = len(log.changes)
-    reconcile(client, plan, actual, log)
+    reconcile(client, plan, actual, log, adopt=adopt)
     if plan.lambda_function_arn:
         lambda_permission.ensure_permission(plan.lambda_function_arn, actual.api_id, log)
     if len(log.changes) > before or not gateway.deployment_id:

@@ -9,6 +9,7 @@ from . import clients
 from .changes import Change, ChangeLog
 from .converge import converge, websocket_endpoint
 from .errors import ProvisioningError
+from .ownership import check_api_owned
 from .plan import GatewayPlan, build_plan
 from .progress import Progress, reporter
 from .record import operation, save_fields
@@ -20,8 +21,14 @@ if TYPE_CHECKING:
 PROTOCOL: Final[Literal["WEBSOCKET"]] = "WEBSOCKET"
 
 
-def create_gateway(gateway: ApiGateway, *, progress: Progress | None = None) -> list[Change]:
-    """Idempotent: a second run changes nothing, a run after a failure finishes the job."""
+def create_gateway(
+    gateway: ApiGateway, *, adopt: bool = False, progress: Progress | None = None
+) -> list[Change]:
+    """Idempotent: a second run changes nothing, a run after a failure finishes the job.
+
+    An existing API the record names is converged only if this app created it
+    (its ``managed-by`` tag), or when ``adopt`` says to take it over.
+    """
     report = reporter(progress)
     log = ChangeLog(report, dry_run=False)
     with operation(gateway, "Create API Gateway", report):
@@ -32,7 +39,11 @@ def create_gateway(gateway: ApiGateway, *, progress: Progress | None = None) -> 
             if gateway.api_id:
                 report(f"API {gateway.api_id} does not exist in AWS; creating a new one")
             actual = _create_api(client, gateway, plan, log)
-        converge(client, gateway, plan, actual, log)
+        else:
+            check_api_owned(
+                actual.tags, actual.api_id, f"createApiGateway --pk={gateway.pk}", adopt=adopt
+            )
+        converge(client, gateway, plan, actual, log, adopt=adopt)
         gateway.api_created = True
         save_fields(gateway, "api_created")
         report(f"endpoint {gateway.api_endpoint}, stage {plan.stage_name}")

@@ -10,6 +10,7 @@ from ..models import ApiGateway
 from . import clients, dns
 from .changes import Change, ChangeLog
 from .errors import ProvisioningError, is_not_found
+from .ownership import MANAGED_TAGS, is_managed
 from .progress import Progress, reporter
 from .record import operation, save_fields
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from mypy_boto3_apigatewayv2.type_defs import (
         DomainNameConfigurationOutputTypeDef,
         DomainNameConfigurationTypeDef,
+        GetDomainNameResponseTypeDef,
     )
 
 ENDPOINT_TYPE: Final[Literal["REGIONAL"]] = "REGIONAL"
@@ -31,12 +33,24 @@ def create_custom_domain(gateway: ApiGateway, *, progress: Progress | None = Non
     with operation(gateway, "Create custom domain", report):
         _check(gateway)
         client = clients.apigatewayv2()
-        config = _ensure_domain(client, gateway, log)
+        found = find_domain(client, gateway.domain_name)
+        if found is None:
+            if gateway.hosted_zone_id:
+                _check_dns(gateway, target="")  # before anything is created
+            config = _create_domain(client, gateway, log)
+        else:
+            config = found["DomainNameConfigurations"][0]
+            if not is_managed(found.get("Tags")):
+                report(
+                    f"domain name {gateway.domain_name} was not created by this app: "
+                    "using it, teardown will leave it"
+                )
         target = config.get("ApiGatewayDomainName", "")
         gateway.api_gateway_domain_name = target
         save_fields(gateway, "api_gateway_domain_name")
         _ensure_mapping(client, gateway, log)
         if gateway.hosted_zone_id:
+            _check_dns(gateway, target)
             target_zone = config.get("HostedZoneId", "")
             log(
                 Change("update", "DNS alias", gateway.domain_name, f"A -> {target}"),
@@ -59,17 +73,33 @@ def _check(gateway: ApiGateway) -> None:
         raise ProvisioningError("a custom domain needs domain_name and certificate_arn")
 
 
-def _ensure_domain(
+def find_domain(
+    client: ApiGatewayV2Client, domain_name: str
+) -> GetDomainNameResponseTypeDef | None:
+    try:
+        return client.get_domain_name(DomainName=domain_name)
+    except ClientError as exc:
+        if is_not_found(exc):
+            return None
+        raise
+
+
+def _check_dns(gateway: ApiGateway, target: str) -> None:
+    """Refuse to overwrite a record someone else made (an UPSERT would replace it)."""
+    record = dns.conflicting_record(gateway.hosted_zone_id, gateway.domain_name, target)
+    if record is None:
+        return
+    pointing = f"an alias to {target}" if target else "an alias to this gateway's domain"
+    raise ProvisioningError(
+        f"hosted zone {gateway.hosted_zone_id} already has a {record['Type']} record for "
+        f"{gateway.domain_name} that is not {pointing}: not overwritten. Delete that "
+        "record, or clear hosted_zone_id and point DNS at the domain yourself"
+    )
+
+
+def _create_domain(
     client: ApiGatewayV2Client, gateway: ApiGateway, log: ChangeLog
 ) -> DomainNameConfigurationOutputTypeDef:
-    try:
-        found = client.get_domain_name(DomainName=gateway.domain_name)
-    except ClientError as exc:
-        if not is_not_found(exc):
-            raise
-    else:
-        return found["DomainNameConfigurations"][0]
-
     created: list[DomainNameConfigurationOutputTypeDef] = []
 
     def apply() -> None:
@@ -81,7 +111,11 @@ def _ensure_domain(
         response = client.create_domain_name(
             DomainName=gateway.domain_name,
             DomainNameConfigurations=[configuration],
-            Tags={str(key): str(value) for key, value in gateway.tags.items()},
+            # The tag is what lets teardown delete the domain: it is the app's.
+            Tags={
+                **{str(key): str(value) for key, value in gateway.tags.items()},
+                **MANAGED_TAGS,
+            },
         )
         created.extend(response["DomainNameConfigurations"])
 

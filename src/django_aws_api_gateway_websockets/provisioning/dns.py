@@ -10,6 +10,10 @@ if TYPE_CHECKING:
     from mypy_boto3_route53.type_defs import ResourceRecordSetOutputTypeDef
 
 RECORD_TYPE: Final[Literal["A"]] = "A"
+# Record types an A alias of the same name would overwrite or that Route 53
+# refuses next to it: a record of one of these we did not make stops us.
+CONFLICTING_TYPES = frozenset({"A", "AAAA", "CNAME"})
+PAGE_SIZE = "300"
 
 
 def _absolute(name: str) -> str:
@@ -45,16 +49,45 @@ def upsert_alias(zone_id: str, domain_name: str, target: str, target_zone_id: st
     )
 
 
-def find_record(zone_id: str, domain_name: str) -> ResourceRecordSetOutputTypeDef | None:
+def _same_name(left: str, right: str) -> bool:
+    return left.rstrip(".").lower() == right.rstrip(".").lower()
+
+
+def records_named(zone_id: str, domain_name: str) -> list[ResourceRecordSetOutputTypeDef]:
+    """Every record set of this exact name (any type, any routing policy)."""
+    # Listed in order from the name; one page (Route 53's largest) holds all of
+    # one name's records short of 300 weighted or latency records.
     listed = clients.route53().list_resource_record_sets(
-        HostedZoneId=zone_id,
-        StartRecordName=_absolute(domain_name),
-        StartRecordType=RECORD_TYPE,
-        MaxItems="1",
+        HostedZoneId=zone_id, StartRecordName=_absolute(domain_name), MaxItems=PAGE_SIZE
     )
-    for record in listed.get("ResourceRecordSets", []):
-        name = record["Name"].rstrip(".").lower()
-        if name == domain_name.rstrip(".").lower() and record["Type"] == RECORD_TYPE:
+    return [
+        record
+        for record in listed.get("ResourceRecordSets", [])
+        if _same_name(record["Name"], domain_name)
+    ]
+
+
+def is_alias_to(record: ResourceRecordSetOutputTypeDef, target: str) -> bool:
+    alias = record.get("AliasTarget")
+    return alias is not None and bool(target) and _same_name(alias["DNSName"], target)
+
+
+def conflicting_record(
+    zone_id: str, domain_name: str, target: str
+) -> ResourceRecordSetOutputTypeDef | None:
+    """A record the alias would overwrite or clash with, unless it already aliases ``target``."""
+    for record in records_named(zone_id, domain_name):
+        if record["Type"] in CONFLICTING_TYPES and not is_alias_to(record, target):
+            return record
+    return None
+
+
+def find_alias(
+    zone_id: str, domain_name: str, target: str
+) -> ResourceRecordSetOutputTypeDef | None:
+    """Our alias: an ``A`` record of this name whose alias target is ``target``."""
+    for record in records_named(zone_id, domain_name):
+        if record["Type"] == RECORD_TYPE and is_alias_to(record, target):
             return record
     return None
 

@@ -13,6 +13,7 @@ from .. import aws, wire
 from ..conf import conf
 from ..models.gateway import ApiGateway, IntegrationType
 from .errors import ProvisioningError
+from .ownership import MANAGED_TAG_KEY, MANAGED_TAGS
 
 HTTP_PROXY = "HTTP_PROXY"
 AWS_PROXY = "AWS_PROXY"
@@ -27,6 +28,10 @@ BUILTIN_ROUTES = (wire.CONNECT_ROUTE, wire.DISCONNECT_ROUTE, wire.DEFAULT_ROUTE)
 CONNECTION_ID_PARAMETER = f"integration.request.header.{wire.CONNECTION_ID_HEADER}"
 SECRET_PARAMETER = f"integration.request.header.{wire.GATEWAY_SECRET_HEADER}"
 CONNECTION_ID_SOURCE = "context.connectionId"
+# Set by the gateway alone (a client cannot add a mapped header), unlike
+# X-Forwarded-For, which a client's own handshake header may precede.
+SOURCE_IP_PARAMETER = f"integration.request.header.{wire.SOURCE_IP_HEADER}"
+SOURCE_IP_SOURCE = "context.identity.sourceIp"
 
 
 @dataclass(frozen=True)
@@ -91,7 +96,10 @@ def secret_parameter_value(secret: str) -> str:
 
 
 def _http_parameters(secret: str | None) -> dict[str, str]:
-    parameters = {CONNECTION_ID_PARAMETER: CONNECTION_ID_SOURCE}
+    parameters = {
+        CONNECTION_ID_PARAMETER: CONNECTION_ID_SOURCE,
+        SOURCE_IP_PARAMETER: SOURCE_IP_SOURCE,
+    }
     if secret:
         parameters[SECRET_PARAMETER] = secret_parameter_value(secret)
     return parameters
@@ -116,6 +124,10 @@ def _validate(gateway: ApiGateway, secret: str | None) -> None:
         )
     if not isinstance(gateway.tags, dict):
         raise ProvisioningError("tags must be a JSON object of names to values")
+    if MANAGED_TAG_KEY in gateway.tags:
+        raise ProvisioningError(
+            f"tag {MANAGED_TAG_KEY!r} is reserved: the app tags what it creates with it"
+        )
 
 
 def build_plan(gateway: ApiGateway) -> GatewayPlan:
@@ -152,7 +164,7 @@ def build_plan(gateway: ApiGateway) -> GatewayPlan:
             description=gateway.api_description,
             route_selection_expression=gateway.route_selection_expression,
             api_key_selection_expression=gateway.api_key_selection_expression,
-            tags={str(key): str(value) for key, value in gateway.tags.items()},
+            tags={**{str(key): str(value) for key, value in gateway.tags.items()}, **MANAGED_TAGS},
         ),
         routes=tuple(routes),
         stage_name=aws.stage_or_default(gateway.stage_name),

@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from .changes import Change, ChangeLog
 from .errors import MASK, error_code
+from .ownership import MANAGED_TAG_KEY, MANAGED_TAG_VALUE, MANAGED_TAGS
 from .plan import (
     INTEGRATION_DESCRIPTION_PREFIX,
     SECRET_PARAMETER,
@@ -30,9 +31,15 @@ if TYPE_CHECKING:
 
 
 def reconcile(
-    client: ApiGatewayV2Client, plan: GatewayPlan, actual: ActualApi, log: ChangeLog
+    client: ApiGatewayV2Client,
+    plan: GatewayPlan,
+    actual: ActualApi,
+    log: ChangeLog,
+    *,
+    adopt: bool = False,
 ) -> None:
-    _Reconciler(client, plan, actual, log).run()
+    """``adopt``: the caller takes the API over, so tags not on the record go too."""
+    _Reconciler(client, plan, actual, log, adopt=adopt).run()
 
 
 def _show_parameter(key: str, value: str | None) -> str:
@@ -65,9 +72,16 @@ def integration_differences(spec: IntegrationSpec, actual: ActualIntegration) ->
 
 class _Reconciler:
     def __init__(
-        self, client: ApiGatewayV2Client, plan: GatewayPlan, actual: ActualApi, log: ChangeLog
+        self,
+        client: ApiGatewayV2Client,
+        plan: GatewayPlan,
+        actual: ActualApi,
+        log: ChangeLog,
+        *,
+        adopt: bool,
     ) -> None:
         self.client = client
+        self.adopt = adopt
         self.plan = plan
         self.actual = actual
         self.api_id = actual.api_id
@@ -85,8 +99,13 @@ class _Reconciler:
         for spec in self.plan.routes:
             self._route(spec)
         for integration_id, integration in sorted(self.actual.integrations.items()):
-            if integration_id not in self.kept:
+            if integration_id in self.kept:
+                continue
+            if integration.description.startswith(INTEGRATION_DESCRIPTION_PREFIX):
                 self._delete_integration(integration)
+            else:
+                name = integration.description or integration_id
+                self.log.report(f"integration {name} was not created by this app: kept")
         self._stage()
 
     # API
@@ -123,18 +142,36 @@ class _Reconciler:
     def _tags(self) -> None:
         want, have = dict(self.plan.api.tags), self.actual.tags
         arn = self._api_arn()
-        changed = {key: value for key, value in want.items() if have.get(key) != value}
-        removed = sorted(set(have) - set(want))
+        if have.get(MANAGED_TAG_KEY) != MANAGED_TAG_VALUE:
+            # Only reachable when adopting: an API without the tag is refused before.
+            self.log(
+                Change("adopt", "api", self.api_id, f"tag {MANAGED_TAG_KEY}={MANAGED_TAG_VALUE}"),
+                lambda: self.client.tag_resource(ResourceArn=arn, Tags=dict(MANAGED_TAGS)),
+            )
+        changed = {
+            key: value
+            for key, value in want.items()
+            if have.get(key) != value and key != MANAGED_TAG_KEY
+        }
+        extra = sorted(set(have) - set(want))
         if changed:
             self.log(
                 Change("update", "tags", self.api_id, ", ".join(sorted(changed))),
                 lambda: self.client.tag_resource(ResourceArn=arn, Tags=changed),
             )
-        if removed:
-            self.log(
-                Change("delete", "tags", self.api_id, ", ".join(removed)),
-                lambda: self.client.untag_resource(ResourceArn=arn, TagKeys=removed),
+        if not extra:
+            return
+        if not self.adopt:
+            # Set by hand or by another tool: not the app's to remove.
+            self.log.report(
+                f"tags of API {self.api_id} not on the record, kept: {', '.join(extra)} "
+                "(--adopt removes them)"
             )
+            return
+        self.log(
+            Change("delete", "tags", self.api_id, ", ".join(extra)),
+            lambda: self.client.untag_resource(ResourceArn=arn, TagKeys=extra),
+        )
 
     def _api_arn(self) -> str:
         region = self.client.meta.region_name

@@ -20,6 +20,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from django.test import override_settings
+
+from ..conf import conf
 from ..transport import GONE, SENT, Delivery, Outcome, Target, override_transport
 
 SIMULATED_FAILURE = "LimitExceededException (HTTP 429): simulated failure"
@@ -118,9 +121,16 @@ class Outbox:
 
 
 @contextmanager
-def capture_messages() -> Iterator[Outbox]:
-    """Send nothing anywhere while the block runs; record it in the outbox instead."""
-    with override_transport(Outbox()) as outbox:
+def capture_messages(*, connect_grace_seconds: float = 0) -> Iterator[Outbox]:
+    """Send nothing anywhere while the block runs; record it in the outbox instead.
+
+    ``connect_grace_seconds`` is 0 here, so that ``outbox.mark_gone(id)`` marks
+    even a row the test has just created closed. Pass the production value
+    (``conf.connect_grace_seconds``) to test how a 410 during $connect is
+    counted as pending instead.
+    """
+    websockets = {**conf.WEBSOCKETS, "connect_grace_seconds": connect_grace_seconds}
+    with override_settings(WEBSOCKETS=websockets), override_transport(Outbox()) as outbox:
         yield outbox
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from ...provisioning import create_gateway, load_gateway
-from ...provisioning.cli import add_pk_argument, command_errors, summary
+from ...provisioning.cli import add_adopt_argument, add_pk_argument, command_errors, summary
 
 
 class Command(BaseCommand):
@@ -18,10 +18,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         add_pk_argument(parser)
+        add_adopt_argument(parser)
 
-    def handle(self, *args: Any, pk: int, **options: Any) -> None:
+    def handle(self, *args: Any, pk: int, adopt: bool, **options: Any) -> None:
         with command_errors():
             gateway = load_gateway(pk)
-            changes = create_gateway(gateway, progress=self.stdout.write)
+            changes = create_gateway(gateway, adopt=adopt, progress=self.stdout.write)
         self.stdout.write(self.style.SUCCESS(summary(changes)))
         self.stdout.write(f"Clients connect to {gateway.client_url}")

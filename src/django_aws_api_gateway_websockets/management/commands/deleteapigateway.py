@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from ...provisioning import delete_gateway, load_gateway
-from ...provisioning.cli import add_pk_argument, command_errors
+from ...provisioning.cli import add_adopt_argument, add_pk_argument, command_errors
 
 
 class Command(BaseCommand):
@@ -19,8 +19,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         add_pk_argument(parser)
+        add_adopt_argument(parser)
 
-    def handle(self, *args: Any, pk: int, **options: Any) -> None:
+    def handle(self, *args: Any, pk: int, adopt: bool, **options: Any) -> None:
         with command_errors():
-            changes = delete_gateway(load_gateway(pk), progress=self.stdout.write)
+            changes = delete_gateway(load_gateway(pk), adopt=adopt, progress=self.stdout.write)
         self.stdout.write(self.style.SUCCESS(f"Deleted ({len(changes)} resource(s) removed)."))
