@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from django_aws_api_gateway_websockets.messaging import close_connections
