@@ -254,3 +254,15 @@ def test_delete_removes_an_api_it_created_even_if_creation_failed(
 
     with pytest.raises(ClientError, match="NotFound"):
         apigw.get_api(ApiId=api_id)
+
+
+def test_delete_stops_when_ownership_cannot_be_read(
+    record: ApiGateway, apigw: Any, aws_endpoint: StandIns
+) -> None:
+    record.create_gateway()
+    aws_endpoint.fail_once("GET", rf"/v2/apis/{record.api_id}", code="AccessDeniedException")
+
+    with pytest.raises(ProvisioningError, match="GetApi: AccessDeniedException"):
+        delete_gateway(record)
+
+    assert apigw.get_api(ApiId=record.api_id)["Name"] == "Chat"
