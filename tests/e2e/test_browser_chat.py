@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
@@ -74,3 +76,72 @@ def test_two_browsers_chat_and_one_leaves(browser: Browser, stack: Stack) -> Non
     expect(bob.locator("h1")).to_have_text("Pick a room")
     expect(alice.locator("#members li")).to_have_text(["alice"])
     alice.screenshot(path=str(stack.logs["django"].parent / "alice.png"))
+
+
+def connected_ids(stack: Stack, username: str, room: str) -> list[str]:
+    rows = stack.sql(
+        "SELECT s.connection_id FROM django_aws_api_gateway_websockets_websocketsession s "
+        "JOIN auth_user u ON u.id = s.user_id "
+        f"WHERE u.username = '{username}' AND s.channel_name = '{room}' AND s.connected "
+        "ORDER BY s.id"
+    )
+    return [str(row[0]) for row in rows]
+
+
+def test_the_client_reconnects_with_a_fresh_token(browser: Browser, stack: Stack) -> None:
+    alice = open_room(browser, stack, "alice", "reconnect-room")
+    expect(alice.locator("#members li")).to_have_text(["alice"])
+    (first,) = connected_ids(stack, "alice", "reconnect-room")
+    # The server closes the connection, as a deploy or an idle timeout would.
+    management = boto3.client(
+        "apigatewaymanagementapi",
+        endpoint_url=stack.management_url,
+        region_name="eu-west-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    management.delete_connection(ConnectionId=first)
+    # Back by itself, on a new connection with a new single-use token.
+    expect(alice.locator("#status")).to_have_text("connected")
+    deadline = time.monotonic() + 15
+    while (ids := connected_ids(stack, "alice", "reconnect-room")) in ([], [first]):
+        assert time.monotonic() < deadline, "no new connection"
+        time.sleep(0.1)
+    assert first not in ids
+    alice.fill("#message", "still here")
+    alice.click("#send")
+    expect(alice.locator("#log li.chat")).to_have_text(["alice: still here"])
+
+
+def test_keepalive_pings_and_messages_queued_before_open(browser: Browser, stack: Stack) -> None:
+    page = open_room(browser, stack, "bob", "keepalive-room")
+    # A second client on the same page, with a short keep-alive, that sends
+    # before its socket is open: the message must wait in the queue.
+    page.evaluate(
+        """() => {
+            const config = JSON.parse(document.getElementById("websocket-config").textContent);
+            window.received = [];
+            const socket = new GatewaySocket(Object.assign({}, config, {keepAliveSeconds: 0.3}));
+            socket.addEventListener("message", (event) => window.received.push(event.detail));
+            socket.send({action: "chat", text: "queued before open"});
+            window.extraSocket = socket;
+        }"""
+    )
+    page.wait_for_function(
+        "() => window.received.some((m) => m.type === 'chat' && m.text === 'queued before open')"
+    )
+    # Pings reach Django as messages: request_count grows with no reply frames.
+    deadline = time.monotonic() + 15
+    while True:
+        counts = stack.sql(
+            "SELECT MAX(s.request_count) FROM django_aws_api_gateway_websockets_websocketsession s "
+            "JOIN auth_user u ON u.id = s.user_id "
+            "WHERE u.username = 'bob' AND s.channel_name = 'keepalive-room' AND s.connected"
+        )
+        if int(counts[0][0] or 0) >= 4:  # the queued chat + at least 3 pings
+            break
+        assert time.monotonic() < deadline, f"pings did not arrive: {counts}"
+        time.sleep(0.2)
+    errors = page.evaluate("() => window.received.filter((m) => m.error || m.message)")
+    assert errors == []
+    page.evaluate("() => window.extraSocket.close()")

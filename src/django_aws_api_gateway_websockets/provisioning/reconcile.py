@@ -8,7 +8,7 @@ failed halfway is finished by the next one.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -230,32 +230,28 @@ class _Reconciler:
             lambda: self._update_integration(integration.integration_id, spec),
         )
 
-    def _create_integration(self, spec: RouteSpec) -> str:
+    def _integration_fields(self, spec: RouteSpec) -> dict[str, Any]:
+        """What create_integration and update_integration both set, from the plan."""
         integration = spec.integration
-        created = self.client.create_integration(
-            ApiId=self.api_id,
-            IntegrationType=integration.integration_type,  # type: ignore[arg-type]
-            IntegrationMethod=integration.method,
-            IntegrationUri=integration.uri,
-            TimeoutInMillis=integration.timeout_ms,
-            Description=spec.integration_description,
-            RequestParameters=dict(integration.request_parameters),
-        )
+        return {
+            "ApiId": self.api_id,
+            "IntegrationType": integration.integration_type,
+            "IntegrationMethod": integration.method,
+            "IntegrationUri": integration.uri,
+            "TimeoutInMillis": integration.timeout_ms,
+            "Description": spec.integration_description,
+            "RequestParameters": dict(integration.request_parameters),
+        }
+
+    def _create_integration(self, spec: RouteSpec) -> str:
+        created = self.client.create_integration(**self._integration_fields(spec))
         integration_id = created["IntegrationId"]
         self.kept.add(integration_id)
         return integration_id
 
     def _update_integration(self, integration_id: str, spec: RouteSpec) -> None:
-        integration = spec.integration
         self.client.update_integration(
-            ApiId=self.api_id,
-            IntegrationId=integration_id,
-            IntegrationType=integration.integration_type,  # type: ignore[arg-type]
-            IntegrationMethod=integration.method,
-            IntegrationUri=integration.uri,
-            TimeoutInMillis=integration.timeout_ms,
-            Description=spec.integration_description,
-            RequestParameters=dict(integration.request_parameters),
+            IntegrationId=integration_id, **self._integration_fields(spec)
         )
 
     def _reusable_integration(self, spec: RouteSpec) -> str | None:
