@@ -115,3 +115,21 @@ def test_an_ipv6_prefix_over_128_fails_the_check(settings: Any) -> None:
 
     settings.WEBSOCKETS = {"rate_limit_ipv6_prefix": 129}
     assert [m.id for m in run_checks() if m.id.startswith("dagw.E")] == ["dagw.E003"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_connect_sends_no_transaction_statements_in_autocommit(gateway: ApiGateway) -> None:
+    # Query-count tests run inside a test transaction, where BEGIN/COMMIT are
+    # invisible; in production (autocommit) every statement is a round trip.
+    from django.test.utils import CaptureQueriesContext
+
+    ws = WebSocketTestClient("/ws/", api_id=API_ID)
+    assert ws.connect().response.status_code == 200  # caches the gateway
+    with CaptureQueriesContext(connection) as captured:
+        connection_id, response = ws.connect(channel="lobby")
+        again = ws.connect(connection_id, channel="hall").response  # a repeated $connect
+    assert (response.status_code, again.status_code) == (200, 200)
+    statements = [q["sql"].split()[0].upper() for q in captured]
+    assert statements == ["INSERT", "INSERT", "INSERT", "INSERT"]  # rate limit, upsert, twice
+    row = WebSocketSession.objects.get(connection_id=connection_id)
+    assert (row.channel_name, row.connected) == ("hall", True)
