@@ -133,25 +133,31 @@ def _check_number(key: str, value: object) -> Iterator[CheckMessage]:
         )
 
 
-def _check_channel_length(key: str, value: object) -> Iterator[CheckMessage]:
+def _check_at_most(
+    key: str, value: object, limit: int, message: str, hint: str
+) -> Iterator[CheckMessage]:
+    """A positive number that must also stay at or under ``limit``."""
     yield from _check_number(key, value)
+    if isinstance(value, int) and not isinstance(value, bool) and value > limit:
+        yield _setting_error(key, message, hint, "dagw.E003")
+
+
+def _check_channel_length(key: str, value: object) -> Iterator[CheckMessage]:
     column = apps.get_model(APP_LABEL, "WebSocketSession")._meta.get_field("channel_name")
-    limit = getattr(column, "max_length", None)
-    if isinstance(value, int) and limit is not None and value > limit:
-        yield _setting_error(
-            key,
-            f"is {value}, but WebSocketSession.channel_name holds at most {limit} characters.",
-            f"Use a value between 1 and {limit}.",
-            "dagw.E003",
-        )
+    limit = int(getattr(column, "max_length", None) or DEFAULTS[key])
+    yield from _check_at_most(
+        key,
+        value,
+        limit,
+        f"is {value}, but WebSocketSession.channel_name holds at most {limit} characters.",
+        f"Use a value between 1 and {limit}.",
+    )
 
 
 def _check_ipv6_prefix(key: str, value: object) -> Iterator[CheckMessage]:
-    yield from _check_number(key, value)
-    if isinstance(value, int) and not isinstance(value, bool) and value > 128:
-        yield _setting_error(
-            key, f"is {value}; an IPv6 prefix is at most 128.", "Use 64 (a /64).", "dagw.E003"
-        )
+    yield from _check_at_most(
+        key, value, 128, f"is {value}; an IPv6 prefix is at most 128.", "Use 64 (a /64)."
+    )
 
 
 def _check_gateway_secret(key: str, value: object) -> Iterator[CheckMessage]:
