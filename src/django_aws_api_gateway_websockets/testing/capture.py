@@ -7,12 +7,13 @@
         result = WebSocketSession.objects.in_channel("chat").send_message({"x": 1})
     assert outbox.data_for("other-id") == [{"x": 1}]
 
-With pytest, import the ``ws_outbox`` fixture into your ``conftest.py``:
-``from django_aws_api_gateway_websockets.testing.capture import ws_outbox``.
+With pytest, the ``ws_outbox`` fixture does the same for a whole test; the
+package's pytest plugin provides it (see ``pytest_plugin``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Iterator, Sequence
@@ -23,7 +24,7 @@ from typing import Any
 from django.test import override_settings
 
 from ..conf import conf
-from ..transport import GONE, SENT, Delivery, Outcome, Target, override_transport
+from ..transport import GONE, SENT, Delivery, Outcome, Target, get_transport, override_transport
 
 SIMULATED_FAILURE = "LimitExceededException (HTTP 429): simulated failure"
 
@@ -134,14 +135,18 @@ def capture_messages(*, connect_grace_seconds: float = 0) -> Iterator[Outbox]:
         yield outbox
 
 
-try:
-    import pytest
-except ImportError:  # pragma: no cover  (pytest is only needed for the fixture)
-    pass
-else:
+def active_outbox() -> Outbox:
+    """The outbox that sends go to right now; LookupError when there is none."""
+    transport = get_transport()
+    if not isinstance(transport, Outbox):
+        raise LookupError(
+            "No outbox is active, so nothing records what the app sends: read it inside "
+            "`with capture_messages():`, or request the ws_outbox fixture."
+        )
+    return transport
 
-    @pytest.fixture
-    def ws_outbox() -> Iterator[Outbox]:
-        """pytest fixture: every send during the test lands in this outbox."""
-        with capture_messages() as outbox:
-            yield outbox
+
+# Kept importable from here for suites written before the pytest plugin existed
+# (pytest itself is needed only by the fixture).
+with contextlib.suppress(ImportError):
+    from .pytest_plugin import ws_outbox  # noqa: F401

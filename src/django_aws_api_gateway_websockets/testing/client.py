@@ -1,9 +1,10 @@
 """Drive a ``WebSocketView`` the way API Gateway does, through Django's test client.
 
     ws = WebSocketTestClient("/ws/", api_id=gateway.api_id)
-    connection_id, response = ws.connect(channel="lobby")
-    response = ws.send(connection_id, {"action": "chat", "text": "hi"})
-    ws.disconnect(connection_id)
+    alice = ws.connect(channel="lobby")
+    response = alice.send({"action": "chat", "text": "hi"})
+    alice.received   # what the app pushed to alice (inside capture_messages())
+    alice.disconnect()
 
 Requests are built by ``wire`` (the one definition of what the gateway sends),
 so a view that passes these tests sees the same headers behind API Gateway.
@@ -13,13 +14,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from django.test import Client
 
 from .. import wire
 from ..conf import conf
+from .capture import active_outbox
 
 DEFAULT_ORIGIN = "http://testserver"
 _DEFAULT_NAMES = frozenset({wire.DEFAULT_PATH, wire.DEFAULT_ROUTE})
@@ -34,9 +36,48 @@ def with_headers(
     return dataclasses.replace(request, headers={**request.headers, **headers})
 
 
-class Connection(NamedTuple):
-    connection_id: str
-    response: Any
+class Connection:
+    """One connection opened by ``WebSocketTestClient.connect()``.
+
+    It still unpacks as ``connection_id, response = ws.connect()``, the shape
+    the helper returned before it had methods.
+    """
+
+    __slots__ = ("client", "connection_id", "response")
+
+    def __init__(self, client: WebSocketTestClient, connection_id: str, response: Any) -> None:
+        self.client = client
+        self.connection_id = connection_id
+        self.response = response  # what the view answered to $connect
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.connection_id, self.response))
+
+    def __repr__(self) -> str:
+        status = getattr(self.response, "status_code", None)
+        return f"<Connection {self.connection_id} $connect={status}>"
+
+    def send(
+        self,
+        body: Mapping[str, Any] | str | bytes,
+        *,
+        route: str = wire.DEFAULT_PATH,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """A message from this connection; see ``WebSocketTestClient.send``."""
+        return self.client.send(self.connection_id, body, route=route, headers=headers)
+
+    def disconnect(self, *, headers: Mapping[str, str] | None = None) -> Any:
+        return self.client.disconnect(self.connection_id, headers=headers)
+
+    @property
+    def received(self) -> list[Any]:
+        """The decoded messages the app pushed to this connection, oldest first.
+
+        Read from the outbox active now (``capture_messages()`` or the
+        ``ws_outbox`` fixture), so only what was sent while it was active.
+        """
+        return active_outbox().data_for(self.connection_id)
 
 
 class WebSocketTestClient:
@@ -81,7 +122,7 @@ class WebSocketTestClient:
         headers: Mapping[str, str] | None = None,
         query: Mapping[str, str] | None = None,
     ) -> Connection:
-        """$connect; returns the connection id (new unless given) and the response."""
+        """$connect with a new connection id unless one is given."""
         connection_id = connection_id or wire.new_connection_id()
         params = dict(query or {})
         if channel is not None:
@@ -98,7 +139,7 @@ class WebSocketTestClient:
             source_ip=self.source_ip,
             static_headers=self.static_headers(),
         )
-        return Connection(connection_id, self.perform(request, cookies=True))
+        return Connection(self, connection_id, self.perform(request, cookies=True))
 
     def send(
         self,
