@@ -41,7 +41,7 @@ def stage_or_default(stage_name: str | None) -> str:
 def management_endpoint_url(
     *, api_endpoint: str | None, api_id: str | None, stage_name: str | None, region: str | None
 ) -> str:
-    """Where ``@connections`` calls for one gateway go (see DESIGN.md).
+    """Where ``@connections`` calls for one gateway go (docs/aws-behaviour.md).
 
     ``ws://127.0.0.1:8001`` -> ``http://127.0.0.1:8001/production``;
     no endpoint -> ``https://<api_id>.execute-api.<region>.amazonaws.com/<stage>``.

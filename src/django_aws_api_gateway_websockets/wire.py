@@ -4,7 +4,7 @@ This is the one definition of that shape. ``views`` is written against it, the
 local gateway builds its requests with it, and ``testing`` hands it to users'
 tests. It imports nothing from Django so that the local gateway can use it.
 
-See shared/AWS-FACTS.md: on every route API Gateway sends the gateway headers
+See docs/aws-behaviour.md: on every route API Gateway sends the gateway headers
 below; on ``$connect`` the client's handshake headers and query string pass
 through; on messages the body is the client's frame; on ``$disconnect`` the
 body is empty. Our integrations map ``context.connectionId`` into the
@@ -72,7 +72,7 @@ DEFAULT_PATH = "default"
 CHANNEL_PARAM = "channel"
 TOKEN_PARAM = "ws_token"
 
-# API Gateway quotas (shared/AWS-FACTS.md).
+# API Gateway quotas (docs/aws-behaviour.md, "Quotas").
 MAX_PAYLOAD_BYTES = 128 * 1024
 MAX_FRAME_BYTES = 32 * 1024
 IDLE_TIMEOUT_SECONDS = 10 * 60

@@ -1,6 +1,6 @@
 """A real HTTP stand-in for API Gateway's Management API (``@connections``).
 
-moto never answers 410 and drops the stage from the path (AWS-FACTS.md), so
+moto never answers 410 and drops the stage from the path (docs/aws-behaviour.md), so
 the tests and the benchmark talk to this instead: POST, GET and DELETE on
 ``/<stage>/@connections/<id>``, answered with AWS's status codes, error JSON
 and ``x-amzn-ErrorType`` header. Run as a script it serves until killed and

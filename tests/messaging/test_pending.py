@@ -2,7 +2,7 @@
 
 The view commits the session row while API Gateway is still waiting for the
 $connect answer; until the handshake completes, the Management API answers 410
-for that connection (shared/AWS-FACTS.md). Such a 410 is "not open yet", not
+for that connection (docs/aws-behaviour.md). Such a 410 is "not open yet", not
 "gone".
 """
 

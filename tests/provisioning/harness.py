@@ -4,7 +4,7 @@ The code under test reaches this server only through botocore's standard
 ``AWS_ENDPOINT_URL_<SERVICE>`` settings (the fixtures set them), so it would
 talk to LocalStack or AWS unchanged.
 
-moto 5.2 lacks two things provisioning needs (shared/AWS-FACTS.md). A WSGI
+moto 5.2 lacks two things provisioning needs (docs/aws-behaviour.md). A WSGI
 middleware in front of moto's own server app stands in for exactly those:
 
 1. ``CreateDeployment`` (``POST /v2/apis/{apiId}/deployments``): moto has no

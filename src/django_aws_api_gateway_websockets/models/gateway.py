@@ -141,7 +141,7 @@ class ApiGateway(models.Model):
 
     @property
     def management_endpoint_url(self) -> str:
-        """Where this gateway's ``@connections`` calls go (see DESIGN.md)."""
+        """Where this gateway's ``@connections`` calls go (docs/aws-behaviour.md)."""
         return aws.management_endpoint_url(
             api_endpoint=self.api_endpoint,
             api_id=self.api_id,
