@@ -89,7 +89,11 @@ def run_pytest(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     examples = documented_examples()
-    assert sorted(examples) == ["chat/tests/test_chat.py", "chat/views.py"]
+    assert sorted(examples) == [
+        "chat/tests/test_chat.py",
+        "chat/tests/test_without_fixtures.py",
+        "chat/views.py",
+    ]
     write(
         tmp_path,
         {
@@ -106,14 +110,14 @@ def project(tmp_path: Path) -> Path:
 
 
 def test_the_documented_example_passes(project: Path) -> None:
-    tests = (project / "chat/tests/test_chat.py").read_text()
+    tests = "".join(path.read_text() for path in (project / "chat/tests").glob("test_*.py"))
     documented_tests = len(re.findall(r"^def test_", tests, re.M))
 
     result = run_pytest(project, "-q")
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"{documented_tests} passed" in result.stdout
-    assert documented_tests == 3
+    assert documented_tests == 4
 
 
 def test_the_fixtures_are_listed_without_an_import(project: Path) -> None:
