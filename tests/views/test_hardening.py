@@ -133,3 +133,39 @@ def test_connect_sends_no_transaction_statements_in_autocommit(gateway: ApiGatew
     assert statements == ["INSERT", "INSERT", "INSERT", "INSERT"]  # rate limit, upsert, twice
     row = WebSocketSession.objects.get(connection_id=connection_id)
     assert (row.channel_name, row.connected) == ("hall", True)
+
+
+@pytest.mark.parametrize("pinned_gateway_registered", [True, False])
+def test_a_pinned_view_refuses_another_gateways_session(
+    ws_client: Callable[..., WebSocketTestClient],
+    gateway: ApiGateway,
+    pinned_gateway_registered: bool,
+) -> None:
+    if pinned_gateway_registered:
+        ApiGateway.objects.create(
+            api_name="Pinned", target_base_endpoint="https://p.example/ws/", api_id=PINNED_API_ID
+        )
+    # A session of the conftest gateway, opened through the unpinned view.
+    connection_id, response = ws_client("/ws/").connect()
+    assert response.status_code == 200
+    before = WebSocketSession.objects.values().get(connection_id=connection_id)
+
+    pinned = ws_client("/pinned-ws/", api_id=PINNED_API_ID)
+    assert pinned.send(connection_id, {"handler": "shout", "text": "x"}).status_code == 403
+    assert pinned.disconnect(connection_id).status_code == 403
+
+    assert WebSocketSession.objects.values().get(connection_id=connection_id) == before
+
+
+def test_a_pinned_view_serves_its_own_registered_gateways_sessions(
+    ws_client: Callable[..., WebSocketTestClient], gateway: ApiGateway
+) -> None:
+    ApiGateway.objects.create(
+        api_name="Pinned", target_base_endpoint="https://p.example/ws/", api_id=PINNED_API_ID
+    )
+    pinned = ws_client("/pinned-ws/", api_id=PINNED_API_ID)
+    connection_id, response = pinned.connect()
+    assert response.status_code == 200
+    assert pinned.send(connection_id, {"handler": "shout", "text": "p"}).json() == {"shout": "P"}
+    assert pinned.disconnect(connection_id).status_code == 200
+    assert not WebSocketSession.objects.get(connection_id=connection_id).connected

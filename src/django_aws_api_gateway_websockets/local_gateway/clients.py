@@ -8,6 +8,7 @@ import json
 import random
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -68,6 +69,8 @@ class ClientHandler:
         self._random = random.Random()
         self._tasks: set[asyncio.Task[object]] = set()
         self.forwarded_port = 0
+        # Told when a handshake has become a connection (the server frees its slot).
+        self.on_handshake_done: Callable[[web.Request], None] = lambda request: None
 
     async def wait_closed(self, timeout: float) -> None:
         """Wait for the handlers of closing connections (their $disconnect calls)."""
@@ -105,6 +108,7 @@ class ClientHandler:
         )
         try:
             await ws.prepare(request)
+            self.on_handshake_done(request)
             self._registry.add(connection)
             self._log.info("connected", id=connection_id, ip=source_ip, open=len(self._registry))
             await self._receive_until_closed(connection)
