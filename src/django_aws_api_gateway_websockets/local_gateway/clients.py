@@ -28,6 +28,7 @@ CLOSE_HANDSHAKE_TIMEOUT_SECONDS = 3.0
 GOING_AWAY = WSCloseCode.GOING_AWAY
 UNSUPPORTED_DATA = WSCloseCode.UNSUPPORTED_DATA
 MESSAGE_TOO_BIG = WSCloseCode.MESSAGE_TOO_BIG
+PROTOCOL_ERROR = WSCloseCode.PROTOCOL_ERROR
 
 _HANDSHAKE_REASONS = {
     426: "Upgrade Required",
@@ -197,6 +198,10 @@ class ClientHandler:
                 # The socket is already closing; its message must not reach a backend.
                 connection.close_reason = f"frame of {ws.oversized_frame} bytes"
                 connection.close_code = MESSAGE_TOO_BIG
+                return
+            if ws.unmasked_frame:
+                connection.close_reason = "unmasked client frame"
+                connection.close_code = PROTOCOL_ERROR
                 return
             if message.type is WSMsgType.TEXT:
                 connection.touch()

@@ -39,6 +39,7 @@ LOG_INTERVAL_SECONDS = 5.0
 # Descriptors kept free for what established clients need: backend connections
 # (the integration pool holds up to 100), Management API requests, log files.
 RESERVED_DESCRIPTORS = 128
+MIN_CLIENT_SOCKETS = 8
 
 
 
@@ -61,8 +62,8 @@ def descriptor_budget(reserved: int = RESERVED_DESCRIPTORS) -> int:
     soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft == resource.RLIM_INFINITY:
         return 1 << 30
-    # Keep at least a quarter of a small limit in reserve, and always some clients.
-    return max(8, soft - max(reserved, soft // 4))
+    # Under a small limit, a quarter is kept back; some clients are always allowed.
+    return max(MIN_CLIENT_SOCKETS, soft - min(reserved, soft // 4))
 
 
 class _GuardedProtocol(asyncio.Protocol):
