@@ -285,7 +285,7 @@ def _check_secret_strength() -> Iterator[CheckMessage]:
                 f'WEBSOCKETS["gateway_secret"] (secret {index + 1}) is {len(secret)} characters '
                 f"long; a guessable secret lets anyone pose as API Gateway.",
                 hint=f"Use at least {MIN_GATEWAY_SECRET_LENGTH} random characters, e.g. "
-                "python -c \"import secrets; print(secrets.token_urlsafe(32))\".",
+                'python -c "import secrets; print(secrets.token_urlsafe(32))".',
                 id="dagw.W005",
             )
 

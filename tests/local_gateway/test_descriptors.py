@@ -38,7 +38,13 @@ class Child:
 @contextlib.contextmanager
 def gateway_child(backend: Backend, log: IO[str]) -> Iterator[Child]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.local_gateway.descriptor_child", backend.url, str(SOFT_LIMIT)],
+        [
+            sys.executable,
+            "-m",
+            "tests.local_gateway.descriptor_child",
+            backend.url,
+            str(SOFT_LIMIT),
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=log,
@@ -88,7 +94,8 @@ def test_descriptor_exhaustion_backs_off_and_keeps_established_clients(
                 newcomer.send("after")
                 assert newcomer.recv(timeout=5) == "default got after"
 
-    lines = open(log_path).read().splitlines()
+    with open(log_path) as written:
+        lines = written.read().splitlines()
     accept_lines = [line for line in lines if "accept failed" in line]
     # A spinning accept loop burns the whole interval and logs thousands of lines.
     assert cpu_used < EXHAUSTED_SECONDS / 4, cpu_used

@@ -144,8 +144,6 @@ def test_a_descriptor_reserve_is_kept_for_established_clients(
 @pytest.mark.parametrize(
     ("soft", "budget"), [(1024, 896), (64, 48), (20, 15), (8, 8), (1 << 20, (1 << 20) - 128)]
 )
-def test_descriptor_budget(
-    monkeypatch: pytest.MonkeyPatch, soft: int, budget: int
-) -> None:
+def test_descriptor_budget(monkeypatch: pytest.MonkeyPatch, soft: int, budget: int) -> None:
     monkeypatch.setattr(listener_module.resource, "getrlimit", lambda _: (soft, soft))
     assert listener_module.descriptor_budget() == budget

@@ -145,9 +145,7 @@ class Step:
 
 
 steps = st.one_of(
-    st.builds(
-        Step, st.just("connect"), connection_ids, headers, queries, cookie=cookie_headers
-    ),
+    st.builds(Step, st.just("connect"), connection_ids, headers, queries, cookie=cookie_headers),
     st.builds(
         Step,
         st.sampled_from(["default", "shout", "custom"]),

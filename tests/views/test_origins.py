@@ -23,9 +23,7 @@ LAPTOP = {"host": "127.0.0.1:8000", "forwarded_proto": "http", "secure": False}
 HTTP_INTEGRATION = {"host": "app.example.com", "forwarded_proto": "https", "secure": False}
 
 
-def handshake(
-    origin: str, *, host: str, forwarded_proto: str, secure: bool, settings: Any
-) -> int:
+def handshake(origin: str, *, host: str, forwarded_proto: str, secure: bool, settings: Any) -> int:
     if secure:
         settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     ws = WebSocketTestClient("/ws/", api_id=API_ID, client=Client(HTTP_HOST=host), origin=None)
@@ -112,9 +110,7 @@ def test_django_reached_over_http(
         ("null", 403),
     ],
 )
-def test_csrf_trusted_origins(
-    gateway: ApiGateway, settings: Any, origin: str, status: int
-) -> None:
+def test_csrf_trusted_origins(gateway: ApiGateway, settings: Any, origin: str, status: int) -> None:
     settings.CSRF_TRUSTED_ORIGINS = [
         "https://*.example.net",
         "https://*.example.org:8443",
@@ -138,14 +134,14 @@ def test_csrf_trusted_origins(
 def test_ipv6(gateway: ApiGateway, settings: Any, origin: str, status: int) -> None:
     settings.ALLOWED_HOSTS = ["[::1]"]
     assert (
-        handshake(origin, settings=settings, host="[::1]:8000", forwarded_proto="http", secure=False)
+        handshake(
+            origin, settings=settings, host="[::1]:8000", forwarded_proto="http", secure=False
+        )
         == status
     )
 
 
-def test_a_client_cannot_claim_plain_http(
-    ws_client: Any, settings: Any
-) -> None:
+def test_a_client_cannot_claim_plain_http(ws_client: Any, settings: Any) -> None:
     # The gateway's own X-Forwarded-Proto replaces the client's copy.
     ws = ws_client(origin=None, client=Client(HTTP_HOST="app.example.com"))
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

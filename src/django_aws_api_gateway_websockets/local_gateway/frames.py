@@ -141,7 +141,5 @@ class FrameLimitedWebSocketResponse(web.WebSocketResponse):
         if parser is None:  # pragma: no cover - only if aiohttp's internals change
             logger.warning("frame size limit not enforced: unsupported aiohttp version")
             return
-        watcher = FrameSizeWatcher(
-            self._max_frame_bytes, self._note_oversized, self._note_unmasked
-        )
+        watcher = FrameSizeWatcher(self._max_frame_bytes, self._note_oversized, self._note_unmasked)
         handler._payload_parser = _ParserWithWatcher(parser, watcher)

@@ -42,7 +42,6 @@ RESERVED_DESCRIPTORS = 128
 MIN_CLIENT_SOCKETS = 8
 
 
-
 def _canned_response(status: int, reason: str) -> bytes:
     """A whole HTTP response, written straight to a socket aiohttp never sees."""
     body = json.dumps({"message": reason}).encode()
@@ -229,9 +228,7 @@ class BoundedListener:
             conn.close()
             return
         holder.append(transport)
-        timer = loop.call_later(
-            self._limits.handshake_timeout_seconds, self._timed_out, transport
-        )
+        timer = loop.call_later(self._limits.handshake_timeout_seconds, self._timed_out, transport)
         self._handshakes[transport] = _Handshake(transport, timer)
 
     def _lost(self, holder: list[asyncio.BaseTransport]) -> None:

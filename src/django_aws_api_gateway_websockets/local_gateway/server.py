@@ -75,7 +75,9 @@ class LocalGateway:
         await self._integration.start()
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
-        listener = BoundedListener(self._runner.server, self.config.limits, self._log)
+        server = self._runner.server
+        assert server is not None  # set by setup()
+        listener = BoundedListener(server, self.config.limits, self._log)
         self._clients.on_handshake_done = lambda request: listener.handshake_finished(
             request.transport
         )
