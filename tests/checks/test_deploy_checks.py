@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from io import StringIO
 
+import pytest
 from django.core.checks import run_checks
 from django.core.management import call_command
 from django.test import override_settings
@@ -71,21 +72,12 @@ def test_32_character_secret_is_enough() -> None:
     assert not ids & {"dagw.W003", "dagw.W005"}
 
 
-@override_settings(WEBSOCKETS={"gateway_secret": ""})
-def test_empty_secret_gets_one_message() -> None:
-    ids = [
-        m.id
-        for m in run_checks(include_deployment_checks=True)
-        if m.id in ("dagw.E004", "dagw.W003", "dagw.W005")
-    ]
-    assert ids == ["dagw.E004"]
-
-
-@override_settings(WEBSOCKETS={"gateway_secret": []})
-def test_empty_secret_list_gets_one_message() -> None:
-    ids = [
-        m.id
-        for m in run_checks(include_deployment_checks=True)
-        if m.id in ("dagw.E004", "dagw.W003", "dagw.W005")
-    ]
+@pytest.mark.parametrize("secret", ["", []])
+def test_an_empty_secret_gets_one_message(secret: object) -> None:
+    with override_settings(WEBSOCKETS={"gateway_secret": secret}):
+        ids = [
+            m.id
+            for m in run_checks(include_deployment_checks=True)
+            if m.id in ("dagw.E004", "dagw.W003", "dagw.W005")
+        ]
     assert ids == ["dagw.E004"]
