@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import asyncio.selector_events
 import base64
 import contextlib
+import errno
 import os
 import socket
 import time
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -147,3 +151,28 @@ def test_a_descriptor_reserve_is_kept_for_established_clients(
 def test_descriptor_budget(monkeypatch: pytest.MonkeyPatch, soft: int, budget: int) -> None:
     monkeypatch.setattr(listener_module.resource, "getrlimit", lambda _: (soft, soft))
     assert listener_module.descriptor_budget() == budget
+
+
+def test_descriptor_budget_without_a_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    infinity = listener_module.resource.RLIM_INFINITY
+    monkeypatch.setattr(listener_module.resource, "getrlimit", lambda _: (infinity, infinity))
+    assert listener_module.descriptor_budget() == 1 << 30
+
+
+def test_an_aborted_accept_does_not_stop_the_gateway(
+    backend: Backend, make_gateway: GatewayFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_accept = asyncio.selector_events.BaseSelectorEventLoop.sock_accept
+    failures = [ConnectionAbortedError(errno.ECONNABORTED, "aborted")] * 2
+
+    async def flaky_accept(loop: Any, sock: socket.socket) -> Any:
+        if failures:
+            raise failures.pop()
+        return await real_accept(loop, sock)
+
+    monkeypatch.setattr(asyncio.selector_events.BaseSelectorEventLoop, "sock_accept", flaky_accept)
+    gateway = make_gateway()
+    with ws_connect(gateway.url) as client:
+        assert echo_works(client)
+    assert failures == []
+    assert gateway.gateway._listener.refused["accept_errors"] == 2  # type: ignore[union-attr]

@@ -31,6 +31,8 @@ from .events import EventLog
 
 # accept() errors that mean "out of descriptors or memory, try later".
 RESOURCE_ERRORS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+# accept() errors that mean the listening socket itself is closed: stop accepting.
+LISTENER_GONE = frozenset({errno.EBADF, errno.EINVAL, errno.ENOTSOCK})
 # Back-off after such an error: doubles from the first to the last value.
 BACKOFF_FIRST_SECONDS = 0.05
 BACKOFF_MAX_SECONDS = 1.0
@@ -190,9 +192,13 @@ class BoundedListener:
             try:
                 conn, _address = await loop.sock_accept(self._sock)
             except OSError as exc:
-                if exc.errno not in RESOURCE_ERRORS:
+                if exc.errno in LISTENER_GONE:
                     raise
                 self.refused["accept_errors"] += 1
+                if exc.errno not in RESOURCE_ERRORS:
+                    # The client gave up between its SYN and our accept(): next.
+                    self._log_throttled("aborted", "accept failed", error=exc.strerror)
+                    continue
                 self._log_throttled(
                     "accept", "accept failed, backing off", error=exc.strerror, seconds=backoff
                 )
