@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -226,3 +227,18 @@ def test_random_traffic(fuzz_ws: WebSocketTestClient, sequence: list[Step]) -> N
             accepted_messages += 1
 
     assert WebSocketSession.objects.get(connection_id=main_id).request_count == accepted_messages
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(cookie=cookie_headers, extra=headers, enforce_csrf=st.booleans())
+def test_token_view_never_answers_500(
+    db: None, cookie: str | None, extra: dict[str, str], enforce_csrf: bool
+) -> None:
+    client = Client(enforce_csrf_checks=enforce_csrf)
+    request_headers = {**extra, **({"Cookie": cookie} if cookie is not None else {})}
+    response = client.post("/ws-token/", headers=request_headers)
+    assert response.status_code < 500, (cookie, extra, response.content)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -169,3 +170,16 @@ def test_a_pinned_view_serves_its_own_registered_gateways_sessions(
     assert pinned.send(connection_id, {"handler": "shout", "text": "p"}).json() == {"shout": "P"}
     assert pinned.disconnect(connection_id).status_code == 200
     assert not WebSocketSession.objects.get(connection_id=connection_id).connected
+
+
+@pytest.mark.parametrize("path", ["/ws/default", "/ws/connect", "/ws-token/"])
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_every_405_is_logged_once(
+    client: Client, gateway: ApiGateway, caplog: pytest.LogCaptureFixture, path: str, method: str
+) -> None:
+    with caplog.at_level(logging.INFO):
+        response = getattr(client, method)(path)
+    assert response.status_code == 405
+    assert [(r.name, r.getMessage()) for r in caplog.records if r.levelno >= logging.WARNING] == [
+        ("django_aws_api_gateway_websockets.views", f"Refused {path} 405: method {method.upper()}")
+    ]
