@@ -176,3 +176,23 @@ def test_an_aborted_accept_does_not_stop_the_gateway(
         assert echo_works(client)
     assert failures == []
     assert gateway.gateway._listener.refused["accept_errors"] == 2  # type: ignore[union-attr]
+
+
+HALF_OPEN = 300
+
+
+def test_300_half_open_handshakes_do_not_stop_the_gateway(
+    backend: Backend, make_gateway: GatewayFactory
+) -> None:
+    gateway = make_gateway(limits=Limits(handshake_timeout_seconds=1.0))
+    with ws_connect(gateway.url) as established, silent_sockets(gateway, HALF_OPEN) as half_open:
+        for sock in half_open[::2]:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n")
+        wait_for_handshakes(gateway, HALF_OPEN)
+        assert echo_works(established)
+        with ws_connect(gateway.url) as newcomer:
+            assert echo_works(newcomer)
+        # After the timeout every half-open socket has been closed by the gateway.
+        wait_for_handshakes(gateway, 0)
+        assert all(read_until_closed(sock, timeout=1) == b"" for sock in half_open)
+        assert echo_works(established)
