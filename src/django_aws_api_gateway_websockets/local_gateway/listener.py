@@ -94,16 +94,6 @@ class _GuardedProtocol(asyncio.Protocol):
         self._inner.connection_lost(exc)
 
 
-class _Handshake:
-    """A connection whose handshake is in progress, with its timeout."""
-
-    __slots__ = ("timer", "transport")
-
-    def __init__(self, transport: asyncio.BaseTransport, timer: asyncio.TimerHandle) -> None:
-        self.transport = transport
-        self.timer = timer
-
-
 class BoundedListener:
     """Accepts on one listening socket and hands connections to aiohttp's protocol."""
 
@@ -122,7 +112,8 @@ class BoundedListener:
             max_client_sockets if max_client_sockets is not None else descriptor_budget()
         )
         self._open = 0
-        self._handshakes: dict[asyncio.BaseTransport, _Handshake] = {}
+        # Connections whose handshake is in progress, with their timeout timers.
+        self._handshakes: dict[asyncio.BaseTransport, asyncio.TimerHandle] = {}
         self._task: asyncio.Task[None] | None = None
         self._sock: socket.socket | None = None
         self._last_log: dict[str, float] = {}
@@ -167,22 +158,22 @@ class BoundedListener:
         if self._sock is not None:
             self._sock.close()
             self._sock = None
-        for handshake in list(self._handshakes.values()):
-            handshake.timer.cancel()
-            handshake.transport.close()
+        for transport, timer in list(self._handshakes.items()):
+            timer.cancel()
+            transport.close()
         self._handshakes.clear()
 
     def request_arrived(self, transport: Any) -> None:
         """The handshake request is read: its timeout no longer applies."""
-        handshake = self._handshakes.get(transport)
-        if handshake is not None:
-            handshake.timer.cancel()
+        timer = self._handshakes.get(transport)
+        if timer is not None:
+            timer.cancel()
 
     def handshake_finished(self, transport: Any) -> None:
         """Upgraded, refused, or not a handshake at all: the slot is free again."""
-        handshake = self._handshakes.pop(transport, None)
-        if handshake is not None:
-            handshake.timer.cancel()
+        timer = self._handshakes.pop(transport, None)
+        if timer is not None:
+            timer.cancel()
 
     async def _accept_forever(self) -> None:
         assert self._sock is not None
@@ -234,8 +225,11 @@ class BoundedListener:
             conn.close()
             return
         holder.append(transport)
-        timer = loop.call_later(self._limits.handshake_timeout_seconds, self._timed_out, transport)
-        self._handshakes[transport] = _Handshake(transport, timer)
+        if transport.is_closing():  # the client left before we got here
+            return
+        self._handshakes[transport] = loop.call_later(
+            self._limits.handshake_timeout_seconds, self._timed_out, transport
+        )
 
     def _lost(self, holder: list[asyncio.BaseTransport]) -> None:
         self._open -= 1
@@ -243,8 +237,8 @@ class BoundedListener:
             self.handshake_finished(holder[0])
 
     def _timed_out(self, transport: asyncio.BaseTransport) -> None:
-        if self._handshakes.pop(transport, None) is None:
-            return
+        # Runs only while registered: finishing a handshake cancels its timer.
+        del self._handshakes[transport]
         self.refused["timeouts"] += 1
         self._log_throttled(
             "timeout",
