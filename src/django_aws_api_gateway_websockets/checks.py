@@ -27,7 +27,6 @@ APP_LABEL = "django_aws_api_gateway_websockets"
 _POSITIVE = frozenset(
     {
         "token_expiry_seconds",
-        "token_rate_limit_per_minute",
         "rate_limit_max_attempts",
         "rate_limit_window_minutes",
         "max_channel_name_length",
@@ -41,8 +40,16 @@ _POSITIVE = frozenset(
     }
 )
 _NON_NEGATIVE = frozenset(
-    {"gateway_cache_seconds", "exception_mail_interval_seconds", "connect_grace_seconds"}
+    {
+        "gateway_cache_seconds",
+        "exception_mail_interval_seconds",
+        "connect_grace_seconds",
+        "token_rate_limit_per_minute",
+    }
 )
+# Shorter secrets warn on --deploy: 32 random characters is what
+# django.utils.crypto.get_random_string(32) gives.
+MIN_GATEWAY_SECRET_LENGTH = 32
 
 _AWS_REGION_SETTINGS = ("AWS_GATEWAY_REGION_NAME", "AWS_REGION_NAME")
 _AWS_CREDENTIAL_SETTINGS = ("AWS_IAM_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
@@ -254,19 +261,38 @@ def _check_aws_settings() -> Iterator[CheckMessage]:
 def check_deploy(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    warnings: list[CheckMessage] = []
+    warnings: list[CheckMessage] = list(_check_secret_strength())
+    warnings.extend(_check_allowed_handlers())
+    return warnings
+
+
+def _check_secret_strength() -> Iterator[CheckMessage]:
     if not conf.gateway_secrets:
-        warnings.append(
-            Warning(
+        # A secret that is set but empty or malformed is reported by dagw.E002 /
+        # E004; "not set" on top of that would contradict them.
+        if not _gateway_secret_given():
+            yield Warning(
                 'WEBSOCKETS["gateway_secret"] is not set: anyone who can reach the '
                 "WebSocket view's URL can pose as API Gateway.",
                 hint="Set a long random secret; provisioning adds it to every integration as "
                 "the X-Ws-Gateway-Secret header.",
                 id="dagw.W003",
             )
-        )
-    warnings.extend(_check_allowed_handlers())
-    return warnings
+        return
+    for index, secret in enumerate(conf.gateway_secrets):
+        if len(secret) < MIN_GATEWAY_SECRET_LENGTH:
+            yield Warning(
+                f'WEBSOCKETS["gateway_secret"] (secret {index + 1}) is {len(secret)} characters '
+                f"long; a guessable secret lets anyone pose as API Gateway.",
+                hint=f"Use at least {MIN_GATEWAY_SECRET_LENGTH} random characters, e.g. "
+                'python -c "import secrets; print(secrets.token_urlsafe(32))".',
+                id="dagw.W005",
+            )
+
+
+def _gateway_secret_given() -> bool:
+    configured = getattr(settings, "WEBSOCKETS", {})
+    return isinstance(configured, Mapping) and configured.get("gateway_secret") is not None
 
 
 def _check_allowed_handlers() -> Iterator[CheckMessage]:

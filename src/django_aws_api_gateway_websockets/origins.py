@@ -13,7 +13,9 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest
 from django.http.request import split_domain_port, validate_host
+from django.utils.http import is_same_domain
 
+from . import wire
 from .conf import conf
 from .exceptions import Refused
 
@@ -46,15 +48,29 @@ def normalize_origin(value: str) -> str | None:
     return f"{scheme}://{host}:{port}"
 
 
-def _request_origin_host(request: HttpRequest, scheme: str) -> str | None:
+def _request_origin(request: HttpRequest) -> str | None:
+    """This request's own origin, built as Django's CSRF check builds it.
+
+    On $connect through a gateway, "this request" is the gateway's call to
+    Django: the Host is the integration URL's host, and the scheme is https
+    only if Django sees it as secure (TLS, or ``SECURE_PROXY_SSL_HEADER``).
+    """
     try:
-        host = request.get_host().lower()
+        host = request.get_host()
     except DisallowedHost:
         return None
-    domain, port = split_domain_port(host)
-    if port and int(port) == _DEFAULT_PORTS[scheme]:
-        return domain
-    return host
+    return normalize_origin(f"{request.scheme}://{host}")
+
+
+def _came_over_http(request: HttpRequest) -> bool:
+    """Plain http end to end, as on a laptop: then http pages may connect.
+
+    The gateway's ``X-Forwarded-Proto`` describes the client's own connection
+    (always https behind AWS). It can only narrow: a request Django sees as
+    secure never counts as http, whatever the header says.
+    """
+    forwarded = request.headers.get(wire.FORWARDED_PROTO_HEADER, "http")
+    return request.scheme == "http" and forwarded.strip().lower() == "http"
 
 
 def _allowed_hosts() -> list[str]:
@@ -63,20 +79,61 @@ def _allowed_hosts() -> list[str]:
     return [host for host in settings.ALLOWED_HOSTS if host != "*"]
 
 
+def _is_csrf_trusted(origin: str) -> bool:
+    """An exact ``CSRF_TRUSTED_ORIGINS`` entry, or one of its ``*.`` wildcards.
+
+    As in Django, a wildcard covers the domain's subdomains with the same
+    scheme and port (``https://*.example.com`` does not admit
+    ``https://example.com:8443``).
+    """
+    scheme, netloc = origin.split("://", 1)
+    for entry in settings.CSRF_TRUSTED_ORIGINS:
+        if "*" not in entry:
+            if normalize_origin(entry) == origin:
+                return True
+        elif _wildcard_matches(entry, scheme, netloc):
+            return True
+    return False
+
+
+def _wildcard_matches(entry: str, scheme: str, netloc: str) -> bool:
+    entry_scheme, _, pattern = entry.partition("://")
+    if entry_scheme.lower() != scheme or not pattern.startswith("*"):
+        return False
+    domain, port = split_domain_port(pattern[1:])
+    if not domain:
+        return False
+    if port and int(port) != _DEFAULT_PORTS[scheme]:
+        domain = f"{domain}:{port}"
+    return is_same_domain(netloc, domain)
+
+
+def _is_allowed_host_on_default_port(request: HttpRequest, origin: str) -> bool:
+    """https (or http over plain http) on the default port, for a host in ALLOWED_HOSTS."""
+    scheme, netloc = origin.split("://", 1)
+    domain, port = split_domain_port(netloc)
+    if port or not domain:
+        return False
+    if scheme == "http" and not _came_over_http(request):
+        return False
+    # "*" in ALLOWED_HOSTS says which Host headers Django answers, not which pages
+    # may open a socket, so it never admits an Origin by itself.
+    return validate_host(domain, _allowed_hosts())
+
+
 def is_allowed_origin(request: HttpRequest, origin: str) -> bool:
+    """Scheme, host and port must all match; see docs/security.md for the rule."""
     normalized = normalize_origin(origin)
     if normalized is None:
         return False
     configured = conf.allowed_origins
     if configured is not None:
         return normalized in {normalize_origin(entry) for entry in configured}
-    scheme, host = normalized.split("://", 1)
-    if host == _request_origin_host(request, scheme):
-        return True
-    # "*" in ALLOWED_HOSTS says which Host headers Django answers, not which pages
-    # may open a socket, so it never admits an Origin by itself.
-    domain, _port = split_domain_port(host)
-    return bool(domain) and validate_host(domain, _allowed_hosts())
+    return (
+        normalized == _request_origin(request)
+        or _is_csrf_trusted(normalized)
+        or _is_allowed_host_on_default_port(request, normalized)
+    )
 
 
 def check_origin(request: HttpRequest) -> None:

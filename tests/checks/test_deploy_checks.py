@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from io import StringIO
 
+import pytest
 from django.core.checks import run_checks
 from django.core.management import call_command
 from django.test import override_settings
@@ -46,3 +47,37 @@ def test_routed_view_without_allowed_handlers_warns_once() -> None:
 @override_settings(ROOT_URLCONF=None, WEBSOCKETS={"gateway_secret": "s"})
 def test_no_urlconf_no_view_warning() -> None:
     assert not [m for m in run_checks(include_deployment_checks=True) if m.id == "dagw.W004"]
+
+
+LONG_SECRET = "x" * 32
+
+
+@override_settings(WEBSOCKETS={"gateway_secret": "abcdef"})
+def test_short_gateway_secret_warns_on_deploy() -> None:
+    (warning,) = [m for m in run_checks(include_deployment_checks=True) if m.id == "dagw.W005"]
+    assert "is 6 characters long" in warning.msg
+    assert "at least 32" in str(warning.hint)
+    assert "(dagw.W005)" in "\n".join(deploy_messages())
+
+
+@override_settings(WEBSOCKETS={"gateway_secret": [LONG_SECRET, "short"]})
+def test_each_short_secret_of_a_rotation_warns() -> None:
+    warnings = [m for m in run_checks(include_deployment_checks=True) if m.id == "dagw.W005"]
+    assert [w.msg.split("(secret ")[1][:1] for w in warnings] == ["2"]
+
+
+@override_settings(WEBSOCKETS={"gateway_secret": LONG_SECRET})
+def test_32_character_secret_is_enough() -> None:
+    ids = {m.id for m in run_checks(include_deployment_checks=True)}
+    assert not ids & {"dagw.W003", "dagw.W005"}
+
+
+@pytest.mark.parametrize("secret", ["", []])
+def test_an_empty_secret_gets_one_message(secret: object) -> None:
+    with override_settings(WEBSOCKETS={"gateway_secret": secret}):
+        ids = [
+            m.id
+            for m in run_checks(include_deployment_checks=True)
+            if m.id in ("dagw.E004", "dagw.W003", "dagw.W005")
+        ]
+    assert ids == ["dagw.E004"]

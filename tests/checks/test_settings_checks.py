@@ -100,7 +100,16 @@ def test_out_of_range_fails_check(key: str, value: object) -> None:
 
 
 def test_zero_allowed_where_it_turns_a_feature_off() -> None:
-    assert ids_for({"gateway_cache_seconds": 0, "exception_mail_interval_seconds": 0}) == []
+    assert (
+        ids_for(
+            {
+                "gateway_cache_seconds": 0,
+                "exception_mail_interval_seconds": 0,
+                "token_rate_limit_per_minute": 0,
+            }
+        )
+        == []
+    )
 
 
 @pytest.mark.parametrize("value", ["", [], ["ok", ""], ("ok", 7)])

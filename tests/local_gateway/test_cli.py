@@ -85,6 +85,10 @@ def test_every_option() -> None:
                 "2",
                 "--new-connections-per-second",
                 "10",
+                "--handshake-timeout",
+                "2.5",
+                "--max-pending-handshakes",
+                "40",
                 "--disconnect-drop-rate",
                 "0.5",
                 "--verbose",
@@ -102,6 +106,7 @@ def test_every_option() -> None:
     assert (limits.max_message_bytes, limits.max_frame_bytes) == (1000, 100)
     assert (limits.idle_timeout_seconds, limits.max_connection_duration_seconds) == (1.5, 60)
     assert (limits.integration_timeout_seconds, limits.new_connections_per_second) == (2, 10)
+    assert (limits.handshake_timeout_seconds, limits.max_pending_handshakes) == (2.5, 40)
     assert config.disconnect_drop_rate == 0.5
     assert config.verbose is True
 

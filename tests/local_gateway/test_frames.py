@@ -44,3 +44,18 @@ def test_frames_within_the_limit_pass_in_any_chunking(chunk: int) -> None:
 def test_the_first_frame_over_the_limit_is_reported_once(chunk: int, size: int) -> None:
     stream = client_frame(b"ok") + client_frame(b"y" * size) + client_frame(b"z" * size)
     assert feed(stream, chunk, limit=100) == [size]
+
+
+def unmasked_frame(payload: bytes) -> bytes:
+    return bytes([0x81, len(payload)]) + payload
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 1 << 20])
+def test_an_unmasked_frame_is_reported_once(chunk: int) -> None:
+    unmasked: list[bool] = []
+    oversized: list[int] = []
+    watcher = FrameSizeWatcher(100, oversized.append, lambda: unmasked.append(True))
+    stream = client_frame(b"ok") + unmasked_frame(b"bad") + unmasked_frame(b"again")
+    for start in range(0, len(stream), chunk):
+        watcher.feed(stream[start : start + chunk])
+    assert (unmasked, oversized) == ([True], [])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import urllib.error
 import urllib.request
 
@@ -52,6 +53,10 @@ def test_each_connection_gets_its_own_id(backend: Backend, make_gateway: Gateway
     gateway = make_gateway()
     with ws_connect(gateway.url), ws_connect(gateway.url):
         requests = backend.wait_for("connect", 2)
+        # The client may see its 101 before the gateway's loop registers it.
+        deadline = time.monotonic() + 5
+        while len(gateway.gateway.connection_ids()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
         open_ids = gateway.gateway.connection_ids()
     ids = {request.headers["Connectionid"] for request in requests}
     assert len(ids) == 2

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from django_aws_api_gateway_websockets import local_config, wire
-from django_aws_api_gateway_websockets.local_gateway import GatewayConfig
+from django_aws_api_gateway_websockets.local_gateway import GatewayConfig, Limits
 from django_aws_api_gateway_websockets.management.commands import runwebsocketgateway
 from django_aws_api_gateway_websockets.models import ApiGateway, ApiGatewayAdditionalRoute
 
@@ -145,6 +145,38 @@ def test_command_records_the_endpoint_and_serves(
     assert config.api_id == record.api_id != ""
     assert "clients connect to   ws://127.0.0.1:9001/dev" in out.getvalue()
     assert "Management API at    http://127.0.0.1:9001/dev" in out.getvalue()
+
+
+def test_command_accepts_every_local_gateway_limit(
+    record: ApiGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served: list[GatewayConfig] = []
+    monkeypatch.setattr(
+        runwebsocketgateway, "run", lambda config, *args, **kwargs: served.append(config)
+    )
+    options = {
+        "--max-message-bytes": ("max_message_bytes", "1000"),
+        "--max-frame-bytes": ("max_frame_bytes", "100"),
+        "--idle-timeout": ("idle_timeout_seconds", "1.5"),
+        "--max-connection-duration": ("max_connection_duration_seconds", "60"),
+        "--integration-timeout": ("integration_timeout_seconds", "2"),
+        "--new-connections-per-second": ("new_connections_per_second", "10"),
+        "--handshake-timeout": ("handshake_timeout_seconds", "2.5"),
+        "--max-pending-handshakes": ("max_pending_handshakes", "40"),
+    }
+    argv = [item for flag, (_, value) in options.items() for item in (flag, value)]
+    call_command("runwebsocketgateway", *argv, stdout=StringIO())
+    (config,) = served
+    # Every Limits field has its option.
+    assert {name for name, _ in options.values()} == set(Limits.__dataclass_fields__)
+    for name, value in options.values():
+        assert getattr(config.limits, name) == float(value)
+    assert config.api_id == ApiGateway.objects.get(pk=record.pk).api_id
+
+
+def test_an_invalid_limit_is_a_command_error(record: ApiGateway) -> None:
+    with pytest.raises(CommandError, match="handshake_timeout_seconds must be positive"):
+        call_command("runwebsocketgateway", "--handshake-timeout", "0")
 
 
 def test_command_errors_are_command_errors() -> None:

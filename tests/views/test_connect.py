@@ -146,8 +146,11 @@ def test_check_connect_hook_refuses_with_its_status(
         ("https://testserver", 200),
         ("https://testserver:443", 200),
         ("HTTPS://TestServer", 200),
-        ("https://app.example.com", 200),  # in ALLOWED_HOSTS
-        ("http://localhost:3000", 200),  # in ALLOWED_HOSTS, any port
+        ("https://app.example.com", 200),  # in ALLOWED_HOSTS, https, default port
+        ("http://localhost:3000", 403),  # in ALLOWED_HOSTS, but another port
+        ("https://app.example.com:8443", 403),  # another port
+        ("http://testserver:8000", 403),  # the request's host, another port
+        ("http://app.example.com", 403),  # http, but the client came over https
         ("https://evil.example", 403),
         ("https://testserver.evil.example", 403),
         ("https://evil.example/testserver", 403),
@@ -216,14 +219,20 @@ def test_debug_without_allowed_hosts_admits_localhost_origins(
     settings.ALLOWED_HOSTS = []
     ws = ws_client(origin=None, client=Client(HTTP_HOST="localhost:8000"))
 
-    assert ws.connect(headers={"Origin": "http://app.localhost:5173"}).response.status_code == 200
-    assert ws.connect(headers={"Origin": "https://evil.example"}).response.status_code == 403
+    def status(origin: str) -> int:
+        return int(ws.connect(headers={"Origin": origin}).response.status_code)
+
+    assert status("http://localhost:8000") == 200  # the request's own origin
+    assert status("https://app.localhost") == 200
+    assert status("http://app.localhost:5173") == 403
+    assert status("https://evil.example") == 403
 
 
 def test_origin_matching_the_host_with_a_port(
     ws_client: Callable[..., WebSocketTestClient], settings: Any
 ) -> None:
     settings.ALLOWED_HOSTS = ["ws.example.org"]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     ws = ws_client(origin=None, client=Client(HTTP_HOST="ws.example.org:8443"))
 
     ok = ws.connect(headers={"Origin": "https://ws.example.org:8443"})
@@ -442,5 +451,7 @@ def test_origin_check_without_common_middleware(
     settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.endswith("CommonMiddleware")]
     ws = ws_client(origin=None, client=Client(HTTP_HOST="unlisted.example"))
 
-    assert ws.connect(headers={"Origin": "http://testserver"}).response.status_code == 200
+    # An allowed host (https: the client came over https); the unlisted Host
+    # is no origin of this request, as Django's get_host() refuses it.
+    assert ws.connect(headers={"Origin": "https://testserver"}).response.status_code == 200
     assert ws.connect(headers={"Origin": "http://unlisted.example"}).response.status_code == 403

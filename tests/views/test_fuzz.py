@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -32,14 +33,45 @@ header_names = st.sampled_from(
         "Host",
     ]
 ) | st.from_regex(r"X-[A-Za-z0-9-]{1,20}", fullmatch=True)
-header_values = st.text(
-    st.characters(codec="latin-1", exclude_categories=["Cc"]), max_size=60
-) | st.sampled_from(
-    [SECRET, API_ID, "127.0.0.1", "::1", "http://testserver", "null", "", "1" * 300]
+# Latin-1, as a WSGI server decodes headers; NUL included, other controls not
+# (a real server refuses CR/LF in a header before Django sees it).
+latin1_text = st.text(
+    st.characters(codec="latin-1", exclude_categories=["Cc"], include_characters="\x00"),
+    max_size=60,
+)
+header_values = latin1_text | st.sampled_from(
+    [
+        SECRET,
+        API_ID,
+        "127.0.0.1",
+        "::1",
+        "http://testserver",
+        "null",
+        "",
+        "1" * 300,
+        "\x00",
+        f"{SECRET}\x00",
+        f"{API_ID}\x00",
+        "127.0.0.1\x00",
+        "http://testserver\x00",
+    ]
+)
+cookie_values = latin1_text | st.sampled_from(
+    ["abcdefgh\\000ijkl", "\x00" * 40, "a" * 5000, "0123456789abcdefghijklmnopqrstuv", ""]
+)
+cookie_headers = st.one_of(
+    st.none(),
+    cookie_values.map(lambda value: f"sessionid={value}"),
+    cookie_values.map(lambda value: f'sessionid="{value}"'),
+    st.tuples(cookie_values, cookie_values).map(
+        lambda pair: f"csrftoken={pair[0]}; sessionid={pair[1]}; sessionid=x"
+    ),
+    latin1_text,
 )
 headers = st.dictionaries(header_names, header_values, max_size=4)
 queries = st.one_of(
     st.text(max_size=80),
+    st.sampled_from(["channel=a%00b", "ws_token=%00", "channel=%00&ws_token=" + "0" * 64]),
     st.dictionaries(
         st.sampled_from([wire.CHANNEL_PARAM, wire.TOKEN_PARAM, "x"]),
         st.text(max_size=40) | st.from_regex(r"[a-z0-9_-]{1,110}", fullmatch=True),
@@ -64,6 +96,8 @@ handler_bodies = st.fixed_dictionaries(
 )
 bodies = st.one_of(
     st.binary(max_size=200),
+    st.just(b'{"handler": "shout", "text": "a\x00b"}'),
+    st.just(b'{"handler": "change_channel", "channel": "a\\u0000b"}'),
     json_values.map(json.dumps),
     handler_bodies.map(json.dumps),
     st.just(b"{" + b" " * (wire.MAX_PAYLOAD_BYTES + 10) + b"}"),
@@ -108,10 +142,11 @@ class Step:
     headers: dict[str, str]
     query: dict[str, str] | str = field(default_factory=dict)
     body: bytes | str = b""
+    cookie: str | None = None
 
 
 steps = st.one_of(
-    st.builds(Step, st.just("connect"), connection_ids, headers, queries),
+    st.builds(Step, st.just("connect"), connection_ids, headers, queries, cookie=cookie_headers),
     st.builds(
         Step,
         st.sampled_from(["default", "shout", "custom"]),
@@ -119,8 +154,9 @@ steps = st.one_of(
         headers,
         st.just({}),
         bodies,
+        cookie=cookie_headers,
     ),
-    st.builds(Step, st.just("disconnect"), connection_ids, headers),
+    st.builds(Step, st.just("disconnect"), connection_ids, headers, cookie=cookie_headers),
 )
 
 
@@ -139,6 +175,8 @@ def gateway_request(step: Step, connection_id: str) -> wire.GatewayRequest:
     else:
         route_key = "$default" if step.route == "default" else step.route
         request = wire.message_request(body=step.body, route_key=route_key, **common)
+    if step.cookie is not None:
+        request = with_headers(request, {"Cookie": step.cookie})
     return with_headers(request, step.headers)
 
 
@@ -189,3 +227,18 @@ def test_random_traffic(fuzz_ws: WebSocketTestClient, sequence: list[Step]) -> N
             accepted_messages += 1
 
     assert WebSocketSession.objects.get(connection_id=main_id).request_count == accepted_messages
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(cookie=cookie_headers, extra=headers, enforce_csrf=st.booleans())
+def test_token_view_never_answers_500(
+    db: None, cookie: str | None, extra: dict[str, str], enforce_csrf: bool
+) -> None:
+    client = Client(enforce_csrf_checks=enforce_csrf)
+    request_headers = {**extra, **({"Cookie": cookie} if cookie is not None else {})}
+    response = client.post("/ws-token/", headers=request_headers)
+    assert response.status_code < 500, (cookie, extra, response.content)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -133,3 +134,52 @@ def test_connect_sends_no_transaction_statements_in_autocommit(gateway: ApiGatew
     assert statements == ["INSERT", "INSERT", "INSERT", "INSERT"]  # rate limit, upsert, twice
     row = WebSocketSession.objects.get(connection_id=connection_id)
     assert (row.channel_name, row.connected) == ("hall", True)
+
+
+@pytest.mark.parametrize("pinned_gateway_registered", [True, False])
+def test_a_pinned_view_refuses_another_gateways_session(
+    ws_client: Callable[..., WebSocketTestClient],
+    gateway: ApiGateway,
+    pinned_gateway_registered: bool,
+) -> None:
+    if pinned_gateway_registered:
+        ApiGateway.objects.create(
+            api_name="Pinned", target_base_endpoint="https://p.example/ws/", api_id=PINNED_API_ID
+        )
+    # A session of the conftest gateway, opened through the unpinned view.
+    connection_id, response = ws_client("/ws/").connect()
+    assert response.status_code == 200
+    before = WebSocketSession.objects.values().get(connection_id=connection_id)
+
+    pinned = ws_client("/pinned-ws/", api_id=PINNED_API_ID)
+    assert pinned.send(connection_id, {"handler": "shout", "text": "x"}).status_code == 403
+    assert pinned.disconnect(connection_id).status_code == 403
+
+    assert WebSocketSession.objects.values().get(connection_id=connection_id) == before
+
+
+def test_a_pinned_view_serves_its_own_registered_gateways_sessions(
+    ws_client: Callable[..., WebSocketTestClient], gateway: ApiGateway
+) -> None:
+    ApiGateway.objects.create(
+        api_name="Pinned", target_base_endpoint="https://p.example/ws/", api_id=PINNED_API_ID
+    )
+    pinned = ws_client("/pinned-ws/", api_id=PINNED_API_ID)
+    connection_id, response = pinned.connect()
+    assert response.status_code == 200
+    assert pinned.send(connection_id, {"handler": "shout", "text": "p"}).json() == {"shout": "P"}
+    assert pinned.disconnect(connection_id).status_code == 200
+    assert not WebSocketSession.objects.get(connection_id=connection_id).connected
+
+
+@pytest.mark.parametrize("path", ["/ws/default", "/ws/connect", "/ws-token/"])
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_every_405_is_logged_once(
+    client: Client, gateway: ApiGateway, caplog: pytest.LogCaptureFixture, path: str, method: str
+) -> None:
+    with caplog.at_level(logging.INFO):
+        response = getattr(client, method)(path)
+    assert response.status_code == 405
+    assert [(r.name, r.getMessage()) for r in caplog.records if r.levelno >= logging.WARNING] == [
+        ("django_aws_api_gateway_websockets.views", f"Refused {path} 405: method {method.upper()}")
+    ]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .. import wire
 from .config import (
@@ -28,7 +29,40 @@ _LIMIT_OPTIONS: tuple[tuple[str, str, type, str, str], ...] = (
     ("--max-connection-duration", "max_connection_duration_seconds", float, "SECONDS", ""),
     ("--integration-timeout", "integration_timeout_seconds", float, "SECONDS", "0.05 to 29"),
     ("--new-connections-per-second", "new_connections_per_second", float, "N", "429 past it"),
+    (
+        "--handshake-timeout",
+        "handshake_timeout_seconds",
+        float,
+        "SECONDS",
+        "to send the handshake request",
+    ),
+    ("--max-pending-handshakes", "max_pending_handshakes", int, "N", "429 past it"),
 )
+
+
+def add_limit_arguments(parser: argparse.ArgumentParser) -> None:
+    """One option per ``Limits`` field; unset options keep the field's default."""
+    limits = parser.add_argument_group("limits (AWS quotas by default)")
+    for flag, field_name, kind, metavar, help_text in _LIMIT_OPTIONS:
+        default = getattr(Limits(), field_name)
+        limits.add_argument(
+            flag,
+            dest=field_name,
+            type=kind,
+            metavar=metavar,
+            help=f"{help_text} (default {default})".lstrip(),
+        )
+
+
+def limits_from_options(options: Mapping[str, Any]) -> Limits:
+    """The ``Limits`` the options of ``add_limit_arguments`` ask for; ValueError if invalid."""
+    return Limits(
+        **{
+            name: options[name]
+            for _, name, _, _, _ in _LIMIT_OPTIONS
+            if options.get(name) is not None
+        }
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,16 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--verbose", "-v", action="store_true", help="log message and response bodies too"
     )
-    limits = parser.add_argument_group("limits (AWS quotas by default)")
-    for flag, field_name, kind, metavar, help_text in _LIMIT_OPTIONS:
-        default = getattr(Limits(), field_name)
-        limits.add_argument(
-            flag,
-            dest=field_name,
-            type=kind,
-            metavar=metavar,
-            help=f"{help_text} (default {default})".lstrip(),
-        )
+    add_limit_arguments(parser)
     return parser
 
 
@@ -118,11 +143,6 @@ def config_from_args(args: argparse.Namespace) -> GatewayConfig:
         if not sep or not name.strip():
             raise ValueError(f"--header needs 'NAME: VALUE', got {item!r}")
         headers[name.strip()] = value.strip()
-    limit_values = {
-        name: getattr(args, name)
-        for _, name, _, _, _ in _LIMIT_OPTIONS
-        if getattr(args, name) is not None
-    }
     return GatewayConfig(
         routes=routes,
         route_selection_expression=args.route_selection_expression,
@@ -132,7 +152,7 @@ def config_from_args(args: argparse.Namespace) -> GatewayConfig:
         two_way_routes=(
             frozenset(args.two_way_route) if args.two_way_route else DEFAULT_TWO_WAY_ROUTES
         ),
-        limits=Limits(**limit_values),
+        limits=limits_from_options(vars(args)),
         disconnect_drop_rate=args.disconnect_drop_rate,
         verbose=args.verbose,
     )

@@ -8,6 +8,7 @@ import json
 import random
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -27,6 +28,7 @@ CLOSE_HANDSHAKE_TIMEOUT_SECONDS = 3.0
 GOING_AWAY = WSCloseCode.GOING_AWAY
 UNSUPPORTED_DATA = WSCloseCode.UNSUPPORTED_DATA
 MESSAGE_TOO_BIG = WSCloseCode.MESSAGE_TOO_BIG
+PROTOCOL_ERROR = WSCloseCode.PROTOCOL_ERROR
 
 _HANDSHAKE_REASONS = {
     426: "Upgrade Required",
@@ -68,6 +70,8 @@ class ClientHandler:
         self._random = random.Random()
         self._tasks: set[asyncio.Task[object]] = set()
         self.forwarded_port = 0
+        # Told when a handshake has become a connection (the server frees its slot).
+        self.on_handshake_done: Callable[[web.Request], None] = lambda request: None
 
     async def wait_closed(self, timeout: float) -> None:
         """Wait for the handlers of closing connections (their $disconnect calls)."""
@@ -105,6 +109,7 @@ class ClientHandler:
         )
         try:
             await ws.prepare(request)
+            self.on_handshake_done(request)
             self._registry.add(connection)
             self._log.info("connected", id=connection_id, ip=source_ip, open=len(self._registry))
             await self._receive_until_closed(connection)
@@ -193,6 +198,10 @@ class ClientHandler:
                 # The socket is already closing; its message must not reach a backend.
                 connection.close_reason = f"frame of {ws.oversized_frame} bytes"
                 connection.close_code = MESSAGE_TOO_BIG
+                return
+            if ws.unmasked_frame:
+                connection.close_reason = "unmasked client frame"
+                connection.close_code = PROTOCOL_ERROR
                 return
             if message.type is WSMsgType.TEXT:
                 connection.touch()

@@ -16,6 +16,11 @@ DEFAULT_STAGE = "production"
 DEFAULT_ROUTE_SELECTION_EXPRESSION = "$request.body.action"
 # API Gateway's default account quota for new connections (raisable on AWS).
 NEW_CONNECTIONS_PER_SECOND = 500
+# AWS documents no handshake timeout; its front end drops clients that stall.
+# 10 s is far more than a browser needs to send its upgrade request.
+HANDSHAKE_TIMEOUT_SECONDS = 10.0
+# Two seconds' worth of AWS's default new-connection quota.
+MAX_PENDING_HANDSHAKES = 2 * NEW_CONNECTIONS_PER_SECOND
 # Routes that have a route response, so the integration's answer reaches the
 # client. Our provisioning creates one for $default.
 DEFAULT_TWO_WAY_ROUTES = frozenset({wire.DEFAULT_ROUTE})
@@ -37,6 +42,11 @@ class Limits:
     integration_timeout_seconds: float = wire.INTEGRATION_TIMEOUT_MAX_MS / 1000
     # Handshakes accepted per second (a token bucket); beyond it: HTTP 429.
     new_connections_per_second: float = NEW_CONNECTIONS_PER_SECOND
+    # Seconds a new TCP connection has to send its handshake request; then it is closed.
+    handshake_timeout_seconds: float = HANDSHAKE_TIMEOUT_SECONDS
+    # Connections whose handshake (request, then $connect) is unfinished; beyond
+    # it, new connections get HTTP 429 at once.
+    max_pending_handshakes: int = MAX_PENDING_HANDSHAKES
 
     def __post_init__(self) -> None:
         for name in (
@@ -45,6 +55,8 @@ class Limits:
             "idle_timeout_seconds",
             "max_connection_duration_seconds",
             "new_connections_per_second",
+            "handshake_timeout_seconds",
+            "max_pending_handshakes",
         ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")

@@ -1,9 +1,10 @@
-"""The 32 KB frame quota, which aiohttp cannot express on its own.
+"""The 32 KB frame quota and client masking, which aiohttp does not check.
 
 aiohttp limits whole messages (``max_msg_size``) but reassembles fragmented
 messages before anyone sees a frame. So the raw byte stream from the client is
 read once more here, headers only, before aiohttp's own parser gets it; payload
-bytes are skipped, not copied.
+bytes are skipped, not copied. RFC 6455 (5.1) requires every client frame to
+be masked and the server to close with 1002 on one that is not.
 """
 
 from __future__ import annotations
@@ -43,11 +44,17 @@ def _payload_length(header: bytes | bytearray) -> int:
 
 
 class FrameSizeWatcher:
-    """Reads frame headers in a byte stream and reports the first frame over a limit."""
+    """Reads frame headers in a byte stream; reports the first frame over a limit or unmasked."""
 
-    def __init__(self, max_frame_bytes: int, on_oversized: Callable[[int], None]) -> None:
+    def __init__(
+        self,
+        max_frame_bytes: int,
+        on_oversized: Callable[[int], None],
+        on_unmasked: Callable[[], None] = lambda: None,
+    ) -> None:
         self._max = max_frame_bytes
         self._on_oversized = on_oversized
+        self._on_unmasked = on_unmasked
         self._header = bytearray()
         self._skip = 0
         self._tripped = False
@@ -68,9 +75,13 @@ class FrameSizeWatcher:
             if len(self._header) < 2 or len(self._header) < _header_size(self._header):
                 continue
             length = _payload_length(self._header)
+            masked = bool(self._header[1] & _MASK_BIT)
             self._header.clear()
             self._skip = length
-            if length > self._max:
+            if not masked:
+                self._tripped = True
+                self._on_unmasked()
+            elif length > self._max:
                 self._tripped = True
                 self._on_oversized(length)
 
@@ -94,16 +105,17 @@ class _ParserWithWatcher:
 
 
 class FrameLimitedWebSocketResponse(web.WebSocketResponse):
-    """A WebSocketResponse that closes with 1009 on a frame over the limit.
+    """A WebSocketResponse that closes with 1009 on a frame over the limit, 1002 unmasked.
 
-    ``oversized_frame`` then holds that frame's length: the caller must drop the
-    message it belongs to, should it arrive. The bytes still reach aiohttp so
-    that the close handshake can complete.
+    ``oversized_frame`` then holds that frame's length (``unmasked_frame`` is
+    True): the caller must drop the message it belongs to, should it arrive. The
+    bytes still reach aiohttp so that the close handshake can complete.
     """
 
     def __init__(self, *, max_frame_bytes: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.oversized_frame = 0
+        self.unmasked_frame = False
         self._max_frame_bytes = max_frame_bytes
         self._closing_task: asyncio.Task[bool] | None = None
 
@@ -112,6 +124,12 @@ class FrameLimitedWebSocketResponse(web.WebSocketResponse):
         # Close at once rather than when (if ever) the rest of the message arrives.
         self._closing_task = asyncio.get_running_loop().create_task(
             self.close(code=WSCloseCode.MESSAGE_TOO_BIG, message=b"Frame too big")
+        )
+
+    def _note_unmasked(self) -> None:
+        self.unmasked_frame = True
+        self._closing_task = asyncio.get_running_loop().create_task(
+            self.close(code=WSCloseCode.PROTOCOL_ERROR, message=b"Unmasked frame")
         )
 
     def _post_start(
@@ -123,5 +141,5 @@ class FrameLimitedWebSocketResponse(web.WebSocketResponse):
         if parser is None:  # pragma: no cover - only if aiohttp's internals change
             logger.warning("frame size limit not enforced: unsupported aiohttp version")
             return
-        watcher = FrameSizeWatcher(self._max_frame_bytes, self._note_oversized)
+        watcher = FrameSizeWatcher(self._max_frame_bytes, self._note_oversized, self._note_unmasked)
         handler._payload_parser = _ParserWithWatcher(parser, watcher)

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 
 from aiohttp import web
@@ -16,6 +16,7 @@ from .config import GatewayConfig
 from .connections import ConnectionRegistry
 from .events import EventLog
 from .integration import IntegrationClient
+from .listener import BoundedListener
 from .management_api import ManagementApi
 
 # Pending handshakes the kernel queues; bursts of new connections exceed the usual 128.
@@ -38,6 +39,7 @@ class LocalGateway:
         self._integration = IntegrationClient(config.limits.integration_timeout_seconds)
         self._clients = ClientHandler(config, self._integration, self._registry, self._log)
         self._runner: web.AppRunner | None = None
+        self._listener: BoundedListener | None = None
         self.host = ""
         self.port = 0
 
@@ -61,7 +63,10 @@ class LocalGateway:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         """Listen on ``host:port`` (port 0: any free port, see ``self.port``)."""
-        app = web.Application(client_max_size=self.config.limits.max_message_bytes + 1)
+        app = web.Application(
+            client_max_size=self.config.limits.max_message_bytes + 1,
+            middlewares=[self._track_handshakes],
+        )
         stage = self.config.stage
         for path in ("/", f"/{stage}", f"/{stage}/"):
             app.router.add_get(path, self._clients.handle, allow_head=False)
@@ -70,15 +75,22 @@ class LocalGateway:
         await self._integration.start()
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port, backlog=LISTEN_BACKLOG)
+        server = self._runner.server
+        assert server is not None  # set by setup()
+        listener = BoundedListener(server, self.config.limits, self._log)
+        self._clients.on_handshake_done = lambda request: listener.handshake_finished(
+            request.transport
+        )
         try:
-            await site.start()
+            _, self.port = listener.listen(host, port, LISTEN_BACKLOG)
         except BaseException:
             await self._runner.cleanup()
             self._runner = None
             await self._integration.close()
             raise
-        self.host, self.port = host, _bound_port(self._runner)
+        listener.start()
+        self._listener = listener
+        self.host = host
         self._clients.forwarded_port = self.port
         self._log.info(
             "listening",
@@ -86,6 +98,23 @@ class LocalGateway:
             management=self.management_url,
             routes=",".join(f"{key}={url}" for key, url in self.config.routes.items()),
         )
+
+    @web.middleware
+    async def _track_handshakes(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        """A request has arrived: its handshake timeout stops; its slot ends with it.
+
+        A WebSocket upgrade frees its slot earlier, once upgraded (ClientHandler).
+        """
+        listener = self._listener
+        if listener is None:  # pragma: no cover - requests arrive only after start()
+            return await handler(request)
+        listener.request_arrived(request.transport)
+        try:
+            return await handler(request)
+        finally:
+            listener.handshake_finished(request.transport)
 
     async def stop(self) -> None:
         """Close every connection (each gets its $disconnect) and stop listening."""
@@ -95,17 +124,15 @@ class LocalGateway:
             self._registry.close(connection, GOING_AWAY, "gateway stopping")
             for connection in self._registry
         ]
+        if self._listener is not None:
+            await self._listener.stop()
+            self._listener = None
         await asyncio.gather(*closing, return_exceptions=True)
         await self._clients.wait_closed(STOP_TIMEOUT_SECONDS)
         await self._runner.cleanup()
         self._runner = None
         await self._integration.close()
         self._log.info("stopped")
-
-
-def _bound_port(runner: web.AppRunner) -> int:
-    address = runner.addresses[0]
-    return int(address[1])
 
 
 class GatewayThread:

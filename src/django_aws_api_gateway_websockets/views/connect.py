@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+from importlib import import_module
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, connections, router
 from django.db.models import Field
@@ -17,6 +19,7 @@ from ..gateway_auth import Gateway
 from ..hashing import sha256_hex
 from ..models import WebSocketSession
 from ..models.gateway import clear_gateway_cache
+from .responses import logger
 
 # Columns a repeated $connect for the same connection id overwrites.
 _UPSERT_FIELDS = [
@@ -53,6 +56,41 @@ def client_ip(request: HttpRequest) -> str:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
     return str(address)
+
+
+# Longer than any session key Django's engines make (signed_cookies included):
+# a browser refuses cookies over 4096 bytes anyway.
+MAX_SESSION_KEY_LENGTH = 4096
+
+
+def is_plausible_session_key(key: str) -> bool:
+    """Printable ASCII with no space: what every Django session engine hands out.
+
+    Anything else (NUL, control or non-ASCII characters that a quoted cookie
+    can smuggle in) cannot name a session, and some databases refuse it in a
+    query (PostgreSQL: "text fields cannot contain NUL") with a 500.
+    """
+    return len(key) <= MAX_SESSION_KEY_LENGTH and all("!" <= char <= "~" for char in key)
+
+
+def drop_hostile_session_cookie(request: HttpRequest) -> None:
+    """Treat a session cookie that cannot be a session key as no session at all.
+
+    Replaces the lazy session and user before anything looks them up, so no
+    later code (handlers, signal receivers) queries with the hostile key.
+    """
+    key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    if key is None or is_plausible_session_key(key) or not hasattr(request, "session"):
+        return
+    logger.warning(
+        "Ignored a malformed %s cookie on %s (%d characters): anonymous",
+        settings.SESSION_COOKIE_NAME,
+        request.path,
+        len(key),
+    )
+    engine = import_module(settings.SESSION_ENGINE)
+    request.session = engine.SessionStore(None)
+    request.user = AnonymousUser()
 
 
 def cookie_user(request: HttpRequest) -> Any:

@@ -19,6 +19,14 @@ def json_error(message: str, status: int, headers: dict[str, str] | None = None)
     return JsonResponse({"error": message}, status=status, headers=headers)
 
 
+def method_not_allowed(request: HttpRequest) -> JsonResponse:
+    """405 with one log line (ours; Django's own warning would repeat it)."""
+    logger.warning("Refused %s 405: method %s", request.path, str(request.method)[:20])
+    response = json_error("Method not allowed.", 405, {"Allow": "POST"})
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
+
+
 def refusal_response(request: HttpRequest, refusal: Refused) -> JsonResponse:
     """Log one line for ``refusal`` and answer with its status and message."""
     connection_id = request.headers.get(CONNECTION_ID_HEADER, "-")[:128]

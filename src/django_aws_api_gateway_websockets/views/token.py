@@ -17,7 +17,8 @@ from django.views.decorators.csrf import csrf_protect
 from .. import rate_limit, tokens
 from ..conf import conf
 from ..exceptions import Refused
-from .responses import json_error, logger, refusal_response
+from .connect import drop_hostile_session_cookie
+from .responses import method_not_allowed, refusal_response
 
 
 # Protected even where CsrfViewMiddleware is not installed: the token is as good
@@ -27,6 +28,7 @@ class WebSocketTokenView(View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        drop_hostile_session_cookie(request)
         try:
             user = self.authenticated_user(request)
             self.check_rate_limit(user)
@@ -40,8 +42,7 @@ class WebSocketTokenView(View):
     def http_method_not_allowed(
         self, request: HttpRequest, *args: Any, **kwargs: Any
     ) -> HttpResponse:
-        logger.warning("Refused %s 405: method %s", request.path, request.method)
-        return json_error("Method not allowed.", 405, {"Allow": "POST"})
+        return method_not_allowed(request)
 
     def authenticated_user(self, request: HttpRequest) -> Any:
         user = getattr(request, "user", None)

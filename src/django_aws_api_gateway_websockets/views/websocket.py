@@ -31,7 +31,13 @@ from ..origins import check_origin
 from . import connect as connecting
 from .handlers import choose_handler
 from .messages import load_session, parse_body
-from .responses import handler_response, json_error, logger, refusal_response
+from .responses import (
+    handler_response,
+    json_error,
+    logger,
+    method_not_allowed,
+    refusal_response,
+)
 
 
 def roll_back_atomic_requests() -> None:
@@ -89,6 +95,7 @@ class WebSocketView(View):
         if (request.method or "").lower() not in self.http_method_names:
             return self.http_method_not_allowed(request, *args, **kwargs)
         route = str(kwargs.get("route", ""))
+        connecting.drop_hostile_session_cookie(request)
         try:
             self.gateway = gateway_auth.authenticate(
                 request,
@@ -106,8 +113,7 @@ class WebSocketView(View):
     def http_method_not_allowed(
         self, request: HttpRequest, *args: Any, **kwargs: Any
     ) -> HttpResponse:
-        logger.warning("Refused %s 405: method %s", request.path, request.method)
-        return json_error("Method not allowed.", 405, {"Allow": "POST"})
+        return method_not_allowed(request)
 
     # $connect
 
@@ -207,15 +213,18 @@ class WebSocketView(View):
         return self.run_handler(handler_name, request, *args, **kwargs)
 
     def check_session_gateway(self, session: WebSocketSession) -> None:
-        api_id = self.gateway.api_id
-        if self.gateway.pk is not None and session.api_gateway_id == self.gateway.pk:
-            return
-        if self.aws_api_gateway_id and constant_time_compare(self.aws_api_gateway_id, api_id):
+        """The session must have been opened through the gateway this request came from.
+
+        Pinning a view narrows which api id may call it; it never makes another
+        gateway's sessions its own. Both sides are None only for a pinned view
+        with no ApiGateway record, whose sessions carry no gateway.
+        """
+        if session.api_gateway_id == self.gateway.pk:
             return
         raise Refused(
             "Connection belongs to another gateway.",
             403,
-            reason=f"api id {api_id!r} is not the session's gateway",
+            reason=f"api id {self.gateway.api_id!r} is not the session's gateway",
         )
 
     def check_session_user(self, session: WebSocketSession) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
@@ -14,6 +15,7 @@ from ...local_config import (
     config_for_gateway,
 )
 from ...local_gateway import LocalGateway, run
+from ...local_gateway.cli import add_limit_arguments, limits_from_options
 from ...local_gateway.events import LOGGER_NAME
 
 
@@ -28,13 +30,20 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8001)
         parser.add_argument("--api", type=int, help="pk of the ApiGateway record")
         parser.add_argument("--verbose", action="store_true", help="log message bodies too")
+        add_limit_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            limits = limits_from_options(options)
+        except ValueError as error:
+            raise CommandError(str(error)) from error
         try:
             gateway = choose_gateway(options["api"])
             # First, so that the config carries the api id a blank record is given.
             attach_local_endpoint(gateway, options["host"], options["port"])
-            config = config_for_gateway(gateway, verbose=options["verbose"])
+            config = dataclasses.replace(
+                config_for_gateway(gateway, verbose=options["verbose"]), limits=limits
+            )
         except LocalGatewayError as error:
             raise CommandError(str(error)) from error
 
