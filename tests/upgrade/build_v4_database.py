@@ -3,6 +3,7 @@
 Prints JSON: every row of the app's tables as 4.1.0 left them, and what the
 test needs to know to check the upgrade (session keys, users, expected hashes).
 Rows are made through 4.1.0's own models and hash helpers, as its views do.
+``--too-long-for-version-5`` adds values 4.x allows and version 5 cannot hold.
 """
 
 from __future__ import annotations
@@ -197,6 +198,11 @@ def main() -> None:
     SessionStore(session_key=keys["bob"]).delete()
     users["carol"].set_password("carol-new-password")
     users["carol"].save()
+
+    if "--too-long-for-version-5" in sys.argv:
+        # 4.x accepts these; version 5's columns are shorter.
+        v4.WebSocketSession.objects.create(connection_id="longChannel=", channel_name="c" * 120)
+        v4.ApiGateway.objects.filter(pk=gateways["fresh"].pk).update(api_name="n" * 200)
 
     v4.WebSocketToken.generate_token(users["alice"], keys["alice"])
     v4.ConnectionRateLimit.record_attempt("203.0.113.9", users["alice"], successful=True)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -20,34 +22,58 @@ from .database import ENGINE_VARIABLE, NAME_VARIABLE
 from .legacy_env import REPO, clean_environment, ensure_legacy_env
 
 HERE = Path(__file__).resolve().parent
-POSTGRES_DATABASE = "dagw_upgrade_from_4x"
+POSTGRES_PREFIX = "dagw_upgrade"
+APP = "django_aws_api_gateway_websockets"
 STEP_TIMEOUT_SECONDS = 120
 
 
-def _postgres_admin(statement: str) -> None:
+def _postgres(dbname: str, *, autocommit: bool = False) -> Any:
     import psycopg
 
-    with psycopg.connect(
+    return psycopg.connect(
         host=os.environ.get("PGHOST", "127.0.0.1"),
         port=os.environ.get("PGPORT", "54329"),
         user=os.environ.get("PGUSER", "postgres"),
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
+        dbname=dbname,
+        autocommit=autocommit,
+    )
+
+
+def _postgres_admin(statement: str) -> None:
+    with _postgres("postgres", autocommit=True) as conn:
         conn.execute(statement)
 
 
 @pytest.fixture(scope="module")
-def upgrade_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """Environment variables naming an empty database for the upgrade, dropped afterwards."""
-    if os.environ.get("DATABASE") == "postgres":
-        _postgres_admin(f"DROP DATABASE IF EXISTS {POSTGRES_DATABASE} WITH (FORCE)")
-        _postgres_admin(f"CREATE DATABASE {POSTGRES_DATABASE}")
-        yield {ENGINE_VARIABLE: "postgres", NAME_VARIABLE: POSTGRES_DATABASE}
-        _postgres_admin(f"DROP DATABASE IF EXISTS {POSTGRES_DATABASE} WITH (FORCE)")
-    else:
-        path = tmp_path_factory.mktemp("upgrade") / "db.sqlite3"
-        yield {ENGINE_VARIABLE: "sqlite", NAME_VARIABLE: str(path)}
+def new_database(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[[str], dict[str, str]]]:
+    """Makes empty databases for the upgrade (environment variables naming each); drops them."""
+    made: list[str] = []
+
+    def make(label: str) -> dict[str, str]:
+        if os.environ.get("DATABASE") == "postgres":
+            name = f"{POSTGRES_PREFIX}_{label}"
+            _postgres_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            _postgres_admin(f"CREATE DATABASE {name}")
+            made.append(name)
+            return {ENGINE_VARIABLE: "postgres", NAME_VARIABLE: name}
+        path = tmp_path_factory.mktemp("upgrade") / f"{label}.sqlite3"
+        return {ENGINE_VARIABLE: "sqlite", NAME_VARIABLE: str(path)}
+
+    yield make
+    for name in made:
+        _postgres_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def applied_migrations(database: dict[str, str]) -> list[str]:
+    """Names of this app's migrations the database records as applied."""
+    query = "SELECT name FROM django_migrations WHERE app = %s ORDER BY id"
+    if database[ENGINE_VARIABLE] == "postgres":
+        with _postgres(database[NAME_VARIABLE]) as conn:
+            return [name for (name,) in conn.execute(query, [APP]).fetchall()]
+    with closing(sqlite3.connect(database[NAME_VARIABLE])) as conn:
+        return [name for (name,) in conn.execute(query.replace("%s", "?"), [APP]).fetchall()]
 
 
 def build_v4_database(database: dict[str, str], *extra: str) -> subprocess.CompletedProcess[str]:
@@ -80,6 +106,11 @@ def parsed(result: subprocess.CompletedProcess[str]) -> Any:
             f"{' '.join(result.args)} failed:\n{result.stdout}\n{result.stderr}", pytrace=False
         )
     return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def upgrade_database(new_database: Callable[[str], dict[str, str]]) -> dict[str, str]:
+    return new_database("from_4x")
 
 
 @pytest.fixture(scope="module")

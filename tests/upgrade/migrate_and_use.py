@@ -1,7 +1,7 @@
 """Run by this project's environment on the database 4.1.0 made.
 
 ``python -m tests.upgrade.migrate_and_use <json of the 4.x facts>``: runs our
-``migrate``, then uses the upgraded rows through the real view (Django's test
+``manage.py migrate``, then uses the upgraded rows through the real view (Django's test
 client playing API Gateway, messages captured instead of sent), and prints JSON
 of every row before and after that traffic for the test to check.
 """
@@ -12,6 +12,7 @@ import io
 import json
 import os
 import sys
+from contextlib import redirect_stdout
 from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.upgrade.v5_settings")
@@ -22,7 +23,7 @@ django.setup()
 
 from django.contrib.auth import get_user_model, logout  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
-from django.core.management import call_command  # noqa: E402
+from django.core.management import execute_from_command_line  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
 
@@ -46,11 +47,16 @@ def rows(model: Any) -> list[dict[str, Any]]:
 
 
 def snapshot() -> dict[str, Any]:
+    tables = [t for t in connection.introspection.table_names() if t.startswith(APP)]
     with connection.cursor() as cursor:
         cursor.execute("SELECT name FROM django_migrations WHERE app = %s ORDER BY id", [APP])
         migrations = [name for (name,) in cursor.fetchall()]
-        cursor.execute(f"SELECT COUNT(*) FROM {APP}_channelpermissionrule_permissions")
-        kept_rules = cursor.fetchone()[0]
+        kept = {}
+        for table in tables:
+            if "channelpermission" in table:
+                cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
+                kept[table] = cursor.fetchone()[0]
+    users = get_user_model().objects.all()
     return {
         "migrations": migrations,
         "gateways": rows(ApiGateway),
@@ -58,11 +64,10 @@ def snapshot() -> dict[str, Any]:
         "sessions": rows(WebSocketSession),
         "tokens": WebSocketToken.objects.count(),
         "rate_limits": ConnectionRateLimit.objects.count(),
-        "tables": sorted(t for t in connection.introspection.table_names() if t.startswith(APP)),
-        "channel_permission_rule_permissions": kept_rules,
-        "auth_hashes": {
-            u.get_username(): u.get_session_auth_hash() for u in get_user_model().objects.all()
-        },
+        # Row counts of the channel permission tables 4.x made (names may be
+        # shortened by the database, so found by pattern).
+        "channel_permission_tables": kept,
+        "auth_hashes": {user.get_username(): user.get_session_auth_hash() for user in users},
     }
 
 
@@ -97,7 +102,9 @@ def use(facts: dict[str, Any]) -> dict[str, Any]:
 def main() -> None:
     facts = json.loads(sys.argv[1])
     output = io.StringIO()
-    call_command("migrate", stdout=output, verbosity=1)
+    # As `manage.py migrate` runs: a CommandError is printed, and the exit status is 1.
+    with redirect_stdout(output):
+        execute_from_command_line(["manage.py", "migrate"])
     after_migrate = snapshot()
     used = use(facts)
     json.dump(
