@@ -100,7 +100,7 @@ def test_gateway_provisioning_progress_becomes_a_status(after: Any) -> None:
     half_status, half_error = status["Half made"]
     assert half_status == "failed"
     assert "'routes_created'" in half_error
-    assert f"syncapigateway --pk {gateways['Half made']['id']} --adopt" in half_error
+    assert f"createApiGateway --pk={gateways['Half made']['id']} --adopt" in half_error
 
 
 def test_additional_routes_are_kept(before: Any, after: Any) -> None:

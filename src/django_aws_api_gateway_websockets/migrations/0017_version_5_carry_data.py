@@ -41,7 +41,7 @@ def gateway_status(pk: int, status: str, last_error: str) -> tuple[str, str]:
         return "not_created", ""
     return "failed", (
         f"Version 4 stopped at step '{status}'. Finish it with "
-        f"`manage.py syncapigateway --pk {pk} --adopt` (see docs/upgrading.md)."
+        f"`manage.py createApiGateway --pk={pk} --adopt` (see docs/upgrading.md)."
     )
 
 
