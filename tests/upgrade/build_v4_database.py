@@ -24,6 +24,7 @@ from django.contrib.auth.models import Permission, User  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from schema import table_schema  # noqa: E402
 
 from django_aws_api_gateway_websockets import models as v4  # noqa: E402
 
@@ -229,6 +230,7 @@ def main() -> None:
             "tokens": v4.WebSocketToken.objects.count(),
             "rate_limits": v4.ConnectionRateLimit.objects.count(),
             "channel_permissions": rows(v4.ChannelPermission),
+            "schema": table_schema(connection),
         },
         sys.stdout,
         default=str,

@@ -100,6 +100,17 @@ def migrate_with_v5(database: dict[str, str], facts: Any) -> subprocess.Complete
     )
 
 
+def our_history(database: dict[str, str], mode: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tests.upgrade.our_history", mode],
+        cwd=REPO,
+        env={**os.environ, **database, "DJANGO_SETTINGS_MODULE": "tests.upgrade.v5_settings"},
+        capture_output=True,
+        text=True,
+        timeout=STEP_TIMEOUT_SECONDS,
+    )
+
+
 def parsed(result: subprocess.CompletedProcess[str]) -> Any:
     if result.returncode != 0:
         pytest.fail(

@@ -7,7 +7,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .conftest import applied_migrations, build_v4_database, migrate_with_v5, parsed
+import pytest
+
+from .conftest import (
+    applied_migrations,
+    build_v4_database,
+    migrate_with_v5,
+    our_history,
+    parsed,
+)
 
 APP = "django_aws_api_gateway_websockets"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "src" / APP / "migrations"
@@ -192,3 +200,24 @@ def test_values_that_do_not_fit_stop_the_upgrade_before_any_change(
     assert "WebSocketSession.channel_name longer than 100 characters (pk [6])" in error
     assert "Nothing was changed." in error
     assert applied_migrations(database) == facts["migrations"]
+
+
+@pytest.fixture(scope="module")
+def history(new_database: Callable[[str], dict[str, str]]) -> Any:
+    """Schemas made by our own migrations 0001-0015, then on to 0018."""
+    return parsed(our_history(new_database("our_history"), "history"))
+
+
+def test_our_0001_to_0015_make_the_schema_4_1_0_makes(before: Any, history: Any) -> None:
+    assert history["at_0015"] == before["schema"]
+
+
+def test_the_upgraded_schema_is_the_fresh_install_schema(
+    history: Any, new_database: Callable[[str], dict[str, str]]
+) -> None:
+    upgraded = history["at_0018"]
+    fresh = parsed(our_history(new_database("fresh"), "fresh"))["fresh"]
+    # Left for the project to port its rules from (docs/upgrading.md).
+    leftover = sorted(table for table in upgraded if "channelpermission" in table)
+    assert len(leftover) == 3
+    assert {t: s for t, s in upgraded.items() if t not in leftover} == fresh
