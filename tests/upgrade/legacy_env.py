@@ -41,7 +41,8 @@ def clean_environment() -> dict[str, str]:
 
 
 def ensure_legacy_env() -> Path:
-    wanted = "\n".join(LEGACY_REQUIREMENTS) + "\n"
+    # The interpreter too: a venv made from another Python no longer runs.
+    wanted = "\n".join([f"# {sys.version}", *LEGACY_REQUIREMENTS]) + "\n"
     if python().exists() and STAMP.exists() and STAMP.read_text() == wanted:
         return python()
     shutil.rmtree(VENV, ignore_errors=True)

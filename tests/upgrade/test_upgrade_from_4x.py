@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import (
+from .steps import (
     applied_migrations,
     build_v4_database,
     migrate_with_v5,
