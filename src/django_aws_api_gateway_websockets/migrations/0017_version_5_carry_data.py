@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import migrations
+from django.db import connections, migrations
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
@@ -59,13 +59,15 @@ def stored_session_keys(alias: str) -> Iterator[str]:
     Only there can a 4.x keyed hash be turned back into the key it was made
     from; cache and cookie sessions cannot be listed.
     """
-    engine = import_module(settings.SESSION_ENGINE)
-    get_model_class = getattr(engine.SessionStore, "get_model_class", None)
+    get_model_class = getattr(
+        import_module(settings.SESSION_ENGINE).SessionStore, "get_model_class", None
+    )
     if get_model_class is None:
         return
-    session_model = get_model_class()
-    from django.db import connections
-
+    try:
+        session_model = get_model_class()
+    except (ImportError, LookupError, RuntimeError):
+        return  # e.g. the sessions app is not installed
     if session_model._meta.db_table not in connections[alias].introspection.table_names():
         return
     rows = session_model._default_manager.using(alias).filter(expire_date__gt=timezone.now())
@@ -105,26 +107,36 @@ def convert_sessions(apps: Any, schema_editor: Any) -> None:
     """
     alias = schema_editor.connection.alias
     sessions = apps.get_model(APP, "WebSocketSession").objects.using(alias)
-    rows = list(
-        sessions.exclude(django_session_hash="", session_auth_hash="").only(
-            "pk", "user_id", "django_session_hash", "session_auth_hash"
-        )
+    hashed = sessions.exclude(django_session_hash="", session_auth_hash="").order_by("pk")
+    wanted = set(
+        hashed.exclude(django_session_hash="").values_list("django_session_hash", flat=True)
     )
-    if not rows:
-        return
-    wanted = {row.django_session_hash for row in rows if row.django_session_hash}
     session_hashes = session_hashes_by_4x_hash(wanted, alias) if wanted else {}
-    user_ids = {row.user_id for row in rows if row.user_id is not None and row.session_auth_hash}
+    user_ids = set(
+        hashed.exclude(session_auth_hash="").exclude(user_id=None).values_list("user_id", flat=True)
+    )
     auth_hashes = auth_hashes_by_user(user_ids, alias) if user_ids else {}
-    for row in rows:
-        if row.django_session_hash:
-            row.django_session_hash = session_hashes.get(row.django_session_hash, "")
-        current = auth_hashes.get(row.user_id)
-        if current is not None and row.session_auth_hash:
-            if_4x_matches = hmac_4x(AUTH_HASH_SALT_4X, current)
-            if constant_time_compare(row.session_auth_hash, if_4x_matches):
-                row.session_auth_hash = current
-    sessions.bulk_update(rows, ["django_session_hash", "session_auth_hash"], batch_size=BATCH)
+    # In pages by primary key, so that no query reads a table it is writing.
+    last_pk = 0
+    while page := list(
+        hashed.filter(pk__gt=last_pk).only(
+            "pk", "user_id", "django_session_hash", "session_auth_hash"
+        )[:BATCH]
+    ):
+        for row in page:
+            convert_session(row, session_hashes, auth_hashes)
+        sessions.bulk_update(page, ["django_session_hash", "session_auth_hash"])
+        last_pk = page[-1].pk
+
+
+def convert_session(row: Any, session_hashes: dict[str, str], auth_hashes: dict[Any, str]) -> None:
+    if row.django_session_hash:
+        row.django_session_hash = session_hashes.get(row.django_session_hash, "")
+    current = auth_hashes.get(row.user_id)
+    if current is not None and row.session_auth_hash:
+        if_4x_matches = hmac_4x(AUTH_HASH_SALT_4X, current)
+        if constant_time_compare(row.session_auth_hash, if_4x_matches):
+            row.session_auth_hash = current
 
 
 class Migration(migrations.Migration):
