@@ -1,0 +1,56 @@
+"""Run by this project's environment on an empty database.
+
+``python -m tests.upgrade.our_history history``: applies our own migrations
+0001-0015 one by one (the squashed migration set aside), prints the schema
+there, then continues to 0018 and prints it again.
+``python -m tests.upgrade.our_history fresh``: ``manage.py migrate`` as a new
+installation does, and prints the schema it makes.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+from contextlib import redirect_stdout
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.upgrade.v5_settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db.migrations.executor import MigrationExecutor  # noqa: E402
+
+from tests.upgrade.schema import APP, table_schema  # noqa: E402
+
+LAST_4X = (APP, "0015_alter_apigateway_provisioning_status")
+LAST = (APP, "0018_version_5_schema")
+
+
+def migrate_through_history(target: tuple[str, str]) -> None:
+    executor = MigrationExecutor(connection)
+    # As for a database 4.x began: the replaced migrations, not the squash.
+    executor.loader.replace_migrations = False
+    executor.loader.build_graph()
+    executor.migrate([target])
+
+
+def main() -> None:
+    if sys.argv[1] == "history":
+        migrate_through_history(LAST_4X)
+        at_4x = table_schema(connection)
+        migrate_through_history(LAST)
+        result = {"at_0015": at_4x, "at_0018": table_schema(connection, with_names=False)}
+    else:
+        with redirect_stdout(io.StringIO()):
+            call_command("migrate")
+        result = {"fresh": table_schema(connection, with_names=False)}
+    json.dump(result, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
