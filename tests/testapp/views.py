@@ -161,3 +161,8 @@ class FourXStyleView(WebSocketView):
 
     def hello(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         return {"hello": request.user.get_username()}
+
+    def check_connect(self, request: HttpRequest) -> None:
+        # 4.x parsed the body of every request: self.body exists, empty, on $connect.
+        if self.body != {}:
+            raise DenyConnection("A $connect has no body.", status=400)

@@ -90,6 +90,9 @@ class WebSocketView(View):
         if (request.method or "").lower() not in self.http_method_names:
             return self.http_method_not_allowed(request, *args, **kwargs)
         route = str(kwargs.get("route", ""))
+        # Empty until a message is parsed, so hooks on $connect/$disconnect can
+        # read it as they could in 4.x.
+        self.body = {}
         try:
             self.gateway = gateway_auth.authenticate(
                 request,
