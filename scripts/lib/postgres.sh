@@ -23,8 +23,9 @@ pg_bin() {
 }
 
 as_pg_owner() {
-    # initdb and postgres refuse to run as root.
-    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+    # initdb and postgres refuse to run as root. From /, since the current
+    # directory may be one the postgres user cannot enter.
+    if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 pg_data_dir() {
