@@ -332,3 +332,17 @@ def test_the_client_url_output_is_the_stage_url_without_a_domain(record: ApiGate
         "Fn::Sub": "${WebSocketApi.ApiEndpoint}/production"
     }
     assert outputs["client_url"] == "${aws_apigatewayv2_api.websocket.api_endpoint}/production"
+
+
+def test_a_suffixed_name_that_is_taken_gets_another_suffix(record: ApiGateway) -> None:
+    # Plan order: the three built-in routes, then these by route key (3, 4, 5).
+    for key in ("A.5", "a", "a!"):
+        ApiGatewayAdditionalRoute.objects.create(
+            api_gateway=record, name=key, route_key=key, integration_url="https://c.example/"
+        )
+
+    resources = resources_of(export_terraform(record))
+
+    assert resources["aws_apigatewayv2_route.a_5"]["route_key"] == "A.5"
+    assert resources["aws_apigatewayv2_route.a"]["route_key"] == "a"
+    assert resources["aws_apigatewayv2_route.a_5_2"]["route_key"] == "a!"
