@@ -306,7 +306,7 @@ def _check_allowed_handlers() -> Iterator[CheckMessage]:
         if view_class in seen or not issubclass(view_class, WebSocketView):
             continue
         seen.add(view_class)
-        if view_class.ALLOWED_HANDLERS is None:
+        if not view_class.ALLOWED_HANDLERS:
             yield Warning(
                 f"{view_class.__module__}.{view_class.__qualname__} does not set ALLOWED_HANDLERS, "
                 "so every public method it defines can be called by a client.",

@@ -117,6 +117,9 @@ class AddWebSocketRouteToContextMixin:
 class AppChannelWebSocketMixin(AddWebSocketRouteToContextMixin):
     """The view's app label is the channel, and the route key when such a route exists."""
 
+    # 4.x's name for a channel other than the app's; the route key stays the app's.
+    app_channel_override: str | None = None
+
     def get_app_label(self) -> str:
         app_config = apps.get_containing_app_config(type(self).__module__)
         if app_config is None:
@@ -126,11 +129,14 @@ class AppChannelWebSocketMixin(AddWebSocketRouteToContextMixin):
         return app_config.label
 
     def get_channel_name(self) -> str:
-        return self.channel_name or self.get_app_label()
+        return self.app_channel_override or self.channel_name or self.get_app_label()
 
     def get_api_gateway_route(self) -> ApiGatewayAdditionalRoute | None:
         # The app's own route is optional (without it the page uses the gateway's
         # $default route); a route key set explicitly must exist.
         if self.get_websocket_route_key() is not None:
             return super().get_api_gateway_route()
-        return self.find_api_gateway_route(self.get_channel_name())
+        app_config = apps.get_containing_app_config(type(self).__module__)
+        if app_config is None:  # outside an app, with an explicit channel_name
+            return None
+        return self.find_api_gateway_route(app_config.label)

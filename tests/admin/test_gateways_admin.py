@@ -182,3 +182,17 @@ def test_lambda_gateway_and_status_filter(admin_client: Client, gateway: ApiGate
     ApiGateway.objects.filter(pk=gateway.pk).update(provisioning_status="failed")
     response = admin_client.get(url("changelist") + "?provisioning_status__exact=failed")
     assert list(response.context["cl"].result_list) == [gateway]
+
+
+def test_help_text_placeholders_are_shown_not_eaten_as_html(admin_client: Client) -> None:
+    shown = "wss://&lt;api_id&gt;.execute-api.&lt;region&gt;.amazonaws.com, or ws://host:port"
+    added = admin_client.get(url("add")).content.decode()
+    created = ApiGateway.objects.create(
+        api_name="Made", target_base_endpoint="https://x.example/ws/", api_created=True
+    )
+    # Once created, api_endpoint is read-only: its help text comes another way.
+    changed = admin_client.get(url("change", created.pk)).content.decode()
+
+    assert shown in added
+    assert shown in changed
+    assert "<api_id>" not in added + changed

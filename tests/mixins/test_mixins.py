@@ -162,6 +162,16 @@ def test_app_channel_explicit_channel_and_route(gateway: ApiGateway) -> None:
         context_of(AppPage, websocket_route_key="missing")
 
 
+def test_app_channel_override_changes_the_channel_not_the_route(gateway: ApiGateway) -> None:
+    # 4.x's attribute: the channel is "news", the route is still the app's.
+    route = ApiGatewayAdditionalRoute.objects.create(
+        api_gateway=gateway, name="App", route_key="testapp", integration_url="https://a.example/"
+    )
+    context = context_of(AppPage, app_channel_override="news")
+    assert context["channel_name"] == "news"
+    assert context["api_gateway_route"] == route
+
+
 def test_app_channel_outside_an_app(gateway: ApiGateway) -> None:
     with pytest.raises(ImproperlyConfigured, match="not defined in an installed app"):
         context_of(StrayAppPage)

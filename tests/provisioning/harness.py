@@ -1,10 +1,10 @@
-"""moto in server mode, on loopback, in front of which stand exactly two stand-ins.
+"""moto in server mode, on loopback, in front of which stand exactly three stand-ins.
 
 The code under test reaches this server only through botocore's standard
 ``AWS_ENDPOINT_URL_<SERVICE>`` settings (the fixtures set them), so it would
 talk to LocalStack or AWS unchanged.
 
-moto 5.2 lacks two things provisioning needs (docs/aws-behaviour.md). A WSGI
+moto 5.2 lacks three things provisioning needs (docs/aws-behaviour.md). A WSGI
 middleware in front of moto's own server app stands in for exactly those:
 
 1. ``CreateDeployment`` (``POST /v2/apis/{apiId}/deployments``): moto has no
@@ -17,6 +17,9 @@ middleware in front of moto's own server app stands in for exactly those:
    ``HostedZoneId``, which AWS returns alongside it) is missing. The stand-in
    lets moto create the domain, then adds both to moto's stored configuration,
    so ``CreateDomainName`` and later ``GetDomainName`` calls carry them.
+3. ``GetRouteResponses`` (``GET /v2/apis/{apiId}/routes/{routeId}/routeresponses``):
+   moto stores route responses but cannot list them. The stand-in lists
+   moto's stored ones (404 for an unknown API or route).
 
 Besides, ``fail_once`` makes one matching request fail with a 400 (not retried
 by botocore) to test what happens when AWS fails halfway.
@@ -48,6 +51,9 @@ from werkzeug.serving import BaseWSGIServer, make_server
 STAND_IN_TARGET_ZONE_ID = "ZSTANDINAPIGW"
 
 _DEPLOYMENTS = re.compile(r"/v2/apis/(?P<api_id>[^/]+)/deployments")
+_ROUTE_RESPONSES = re.compile(
+    r"/v2/apis/(?P<api_id>[^/]+)/routes/(?P<route_id>[^/]+)/routeresponses"
+)
 _REGION = re.compile(r"Credential=[^/]+/[^/]+/(?P<region>[^/]+)/")
 
 StartResponse = Callable[..., Any]
@@ -102,6 +108,9 @@ class StandIns:
             return self._create_deployment(environ, start_response, match["api_id"])
         if path == "/v2/domainnames" and method == "POST":
             return self._create_domain_name(environ, start_response)
+        match = _ROUTE_RESPONSES.fullmatch(path)
+        if match and method == "GET":
+            return self._get_route_responses(environ, start_response, **match.groupdict())
         return self.app(environ, start_response)  # type: ignore[no-any-return]
 
     def _take_failure(self, method: str, path: str) -> _Failure | None:
@@ -141,6 +150,17 @@ class StandIns:
                 }
             )
         return _json(start_response, 201, deployment)
+
+    def _get_route_responses(
+        self, environ: dict[str, Any], start_response: StartResponse, api_id: str, route_id: str
+    ) -> Iterable[bytes]:
+        # GetRouteResponses, which moto does not implement, from moto's own state.
+        api = _backend(environ).apis.get(api_id)
+        route = api.routes.get(route_id) if api is not None else None
+        if route is None:
+            return _json(start_response, 404, {"message": "Invalid route identifier"}, "NotFound")
+        items = [response.to_json() for response in route.route_responses.values()]
+        return _json(start_response, 200, {"items": items})
 
     def _create_domain_name(
         self, environ: dict[str, Any], start_response: StartResponse

@@ -256,3 +256,24 @@ def test_a_refused_route_response_fails_the_run(record: ApiGateway, aws_endpoint
 
     with pytest.raises(ProvisioningError, match="CreateRouteResponse: BadRequestException"):
         record.create_gateway()
+
+
+def test_a_rerun_after_an_interrupted_route_response_creates_no_second_one(
+    record: ApiGateway, apigw: Any, aws_endpoint: StandIns
+) -> None:
+    # Interrupted between CreateRouteResponse and UpdateRoute.
+    aws_endpoint.fail_once("PATCH", r"/v2/apis/[^/]+/routes/[^/]+")
+    with pytest.raises(ProvisioningError):
+        record.create_gateway()
+    aws_endpoint.reset()
+
+    record.create_gateway()
+
+    route_id = routes(apigw, record.api_id)["$default"]["RouteId"]
+    responses = apigw.get_route_responses(ApiId=record.api_id, RouteId=route_id)["Items"]
+    assert [item["RouteResponseKey"] for item in responses] == ["$default"]
+    assert not [
+        path
+        for method, path in aws_endpoint.requests
+        if path.endswith("/routeresponses") and method == "POST"
+    ]

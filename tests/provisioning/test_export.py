@@ -263,3 +263,86 @@ def test_both_exports_tag_the_api_and_domain_as_managed(everything: ApiGateway) 
     assert template["Resources"]["DomainName"]["Properties"]["Tags"] == tags
     assert resources["aws_apigatewayv2_api.websocket"]["tags"] == tags
     assert resources["aws_apigatewayv2_domain_name.this"]["tags"] == tags
+
+
+def test_names_that_meet_only_in_pascal_case_stay_apart(record: ApiGateway) -> None:
+    # "x.1" -> x_1 and "x1" -> x1 differ in snake case; both are X1 in PascalCase.
+    for key in ("x.1", "x1"):
+        ApiGatewayAdditionalRoute.objects.create(
+            api_gateway=record, name=key, route_key=key, integration_url="https://c.example/"
+        )
+
+    template = json.loads(export_cloudformation(record))
+    resources = resources_of(export_terraform(record))
+
+    cfn_routes = [
+        item["Properties"]["RouteKey"]
+        for item in template["Resources"].values()
+        if item["Type"] == "AWS::ApiGatewayV2::Route"
+    ]
+    tf_routes = [
+        body["route_key"]
+        for name, body in resources.items()
+        if name.startswith("aws_apigatewayv2_route.")
+    ]
+    expected = ["$connect", "$default", "$disconnect", "x.1", "x1"]
+    assert sorted(cfn_routes) == expected
+    assert sorted(tf_routes) == expected
+    integrations = [
+        name
+        for name, item in template["Resources"].items()
+        if item["Type"] == "AWS::ApiGatewayV2::Integration"
+    ]
+    assert len(integrations) == 5
+
+
+def test_terraform_lambda_permission_is_named_per_api(record: ApiGateway) -> None:
+    # Two gateways sharing one function must not collide on the statement id.
+    record.integration_type = "lambda"
+    record.lambda_function_arn = LAMBDA_ARN
+    record.save()
+
+    permission = resources_of(export_terraform(record))["aws_lambda_permission.api_gateway"]
+
+    assert permission["statement_id"] == (
+        "django-aws-api-gateway-websockets-${aws_apigatewayv2_api.websocket.id}"
+    )
+
+
+def _outputs(text: str) -> dict[str, Any]:
+    parsed = _unquote(hcl2.loads(text))
+    return {name: body["value"] for entry in parsed["output"] for name, body in entry.items()}
+
+
+def test_the_client_url_output_is_the_custom_domain_when_there_is_one(
+    everything: ApiGateway,
+) -> None:
+    template = json.loads(export_cloudformation(everything))
+    outputs = _outputs(export_terraform(everything))
+
+    assert template["Outputs"]["ClientUrl"]["Value"] == "wss://ws.example.com"
+    assert outputs["client_url"] == "wss://ws.example.com"
+
+
+def test_the_client_url_output_is_the_stage_url_without_a_domain(record: ApiGateway) -> None:
+    template = json.loads(export_cloudformation(record))
+    outputs = _outputs(export_terraform(record))
+
+    assert template["Outputs"]["ClientUrl"]["Value"] == {
+        "Fn::Sub": "${WebSocketApi.ApiEndpoint}/production"
+    }
+    assert outputs["client_url"] == "${aws_apigatewayv2_api.websocket.api_endpoint}/production"
+
+
+def test_a_suffixed_name_that_is_taken_gets_another_suffix(record: ApiGateway) -> None:
+    # Plan order: the three built-in routes, then these by route key (3, 4, 5).
+    for key in ("A.5", "a", "a!"):
+        ApiGatewayAdditionalRoute.objects.create(
+            api_gateway=record, name=key, route_key=key, integration_url="https://c.example/"
+        )
+
+    resources = resources_of(export_terraform(record))
+
+    assert resources["aws_apigatewayv2_route.a_5"]["route_key"] == "A.5"
+    assert resources["aws_apigatewayv2_route.a"]["route_key"] == "a"
+    assert resources["aws_apigatewayv2_route.a_5_2"]["route_key"] == "a!"

@@ -20,5 +20,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("writing-refusing-ws/<slug:route>", views.WritingRefusingView.as_view()),
     path("strict-ws/<slug:route>", views.StrictView.as_view()),
     path("open-ws/<slug:route>", views.NoRateLimitView.as_view()),
+    path("fourx-ws/<slug:route>", views.FourXStyleView.as_view()),
     path("ws-token/", WebSocketTokenView.as_view()),
 ]

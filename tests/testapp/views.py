@@ -15,7 +15,12 @@ PINNED_API_ID = "pinnedapi42"
 
 
 class ChatView(WebSocketView):
-    """Echoes; refuses the channel "vip"; refuses $connect with header X-Deny."""
+    """Echoes; refuses the channel "vip"; refuses $connect with header X-Deny.
+
+    Without tokens: most tests drive $connect with cookies or anonymously.
+    """
+
+    USE_WS_TOKEN = False
 
     def default(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         return {"echo": self.body, "user": request.user.get_username()}
@@ -78,6 +83,8 @@ class RacingTokenView(TokenChatView):
 
 
 class NoDefaultView(WebSocketView):
+    USE_WS_TOKEN = False
+
     def hello(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         return {"hello": "world"}
 
@@ -143,3 +150,19 @@ class StrictView(ChatView):
 
 class NoRateLimitView(ChatView):
     RATE_LIMIT_ENABLED = False
+
+
+class FourXStyleView(WebSocketView):
+    """Written for 4.x: its defaults, and its spelling of "not set"."""
+
+    ALLOWED_HANDLERS: Any = set()  # 4.x's default: every method of the view
+    RATE_LIMIT_MAX_ATTEMPTS = 0  # 4.x: 0 means the setting
+    RATE_LIMIT_WINDOW_MINUTES = 0
+
+    def hello(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        return {"hello": request.user.get_username()}
+
+    def check_connect(self, request: HttpRequest) -> None:
+        # 4.x parsed the body of every request: self.body exists, empty, on $connect.
+        if self.body != {}:
+            raise DenyConnection("A $connect has no body.", status=400)

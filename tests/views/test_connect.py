@@ -91,7 +91,6 @@ def test_invalid_connection_id_is_refused(ws: WebSocketTestClient, connection_id
         ("A_b-9", 200),
         ("c" * 100, 200),
         ("c" * 101, 400),
-        ("", 400),
         ("has space", 400),
         ("dots.not.allowed", 400),
         ("ünïcode", 400),
@@ -104,6 +103,17 @@ def test_channel_from_the_query(ws: WebSocketTestClient, channel: str, status: i
     assert response.status_code == status
     rows = WebSocketSession.objects.filter(connection_id=connection_id)
     assert list(rows.values_list("channel_name", flat=True)) == ([channel] if status == 200 else [])
+
+
+def test_an_empty_channel_parameter_joins_the_default_channel(
+    ws: WebSocketTestClient, gateway: ApiGateway
+) -> None:
+    # As in 4.x: a page rendering an unset channel sends "?channel=".
+    connection_id, response = ws.connect(channel="")
+
+    assert response.status_code == 200
+    session = WebSocketSession.objects.get(connection_id=connection_id)
+    assert session.channel_name == gateway.default_channel_name
 
 
 def test_channel_length_follows_the_setting(ws: WebSocketTestClient, settings: Any) -> None:

@@ -63,10 +63,12 @@ def test_token_is_64_hex_and_only_its_hash_is_stored(
     assert row.used_on is None
 
 
-def test_anonymous_gets_401(client: Client, db: None) -> None:
+def test_anonymous_gets_403(client: Client, db: None) -> None:
+    # 403 as in 4.x and Django's session authentication: no WWW-Authenticate to offer.
     response = client.post(TOKEN_URL)
 
-    assert response.status_code == 401
+    assert response.status_code == 403
+    assert "WWW-Authenticate" not in response
     assert response.json() == {"error": "Authentication required."}
     assert not WebSocketToken.objects.exists()
 
@@ -136,14 +138,14 @@ def test_without_session_middleware_the_token_is_bound_to_nothing(user: User) ->
     assert WebSocketToken.objects.get().django_session_hash == ""
 
 
-def test_without_auth_middleware_it_is_401(db: None) -> None:
+def test_without_auth_middleware_it_is_403(db: None) -> None:
     request = RequestFactory().post(TOKEN_URL)
     request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]
 
-    assert WebSocketTokenView.as_view()(request).status_code == 401
+    assert WebSocketTokenView.as_view()(request).status_code == 403
 
     request.user = AnonymousUser()
-    assert WebSocketTokenView.as_view()(request).status_code == 401
+    assert WebSocketTokenView.as_view()(request).status_code == 403
 
 
 # Connecting with a token

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.db import models
 from django.forms import BaseFormSet, ModelForm
 from django.http import HttpRequest
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from .. import aws
@@ -32,6 +33,14 @@ URL_FIELDS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
 # Editable so that a record can point at a gateway made elsewhere, until
 # provisioning has created it.
 ENDPOINT_FIELDS = ["api_id", "api_endpoint"]
+
+
+def escaped_help_texts(model: type[models.Model]) -> dict[str, str]:
+    """The model's help texts as text: the admin renders them as HTML, which
+    would eat placeholders such as ``<api_id>``. Read by editable fields and,
+    through the form's ``Meta.help_texts``, by read-only ones."""
+    return {field.name: escape(field.help_text) for field in model._meta.fields if field.help_text}
+
 
 # ModelAdmin and TabularInline are generic only in django-stubs, not at runtime.
 if TYPE_CHECKING:
@@ -122,6 +131,16 @@ class ApiGatewayAdmin(_GatewayAdmin):
             },
         ),
     ]
+
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: ApiGateway | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        kwargs.setdefault("help_texts", escaped_help_texts(ApiGateway))
+        return super().get_form(request, obj, change, **kwargs)
 
     def get_readonly_fields(self, request: HttpRequest, obj: ApiGateway | None = None) -> list[str]:
         readonly = [

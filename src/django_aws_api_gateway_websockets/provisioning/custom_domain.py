@@ -26,6 +26,16 @@ ENDPOINT_TYPE: Final[Literal["REGIONAL"]] = "REGIONAL"
 SECURITY_POLICY: Final[Literal["TLS_1_2"]] = "TLS_1_2"
 
 
+def has_custom_domain(gateway: ApiGateway) -> bool:
+    """Whether the record describes a custom domain (the exports include it)."""
+    return bool(gateway.domain_name and gateway.certificate_arn)
+
+
+def domain_client_url(gateway: ApiGateway) -> str:
+    # The API mapping puts the stage at the domain's root.
+    return f"wss://{gateway.domain_name}"
+
+
 def create_custom_domain(gateway: ApiGateway, *, progress: Progress | None = None) -> list[Change]:
     """Idempotent like ``create_gateway``; marks the record only when all steps worked."""
     report = reporter(progress)

@@ -9,7 +9,12 @@ import json
 from typing import Any
 
 from ..models import ApiGateway
-from .custom_domain import ENDPOINT_TYPE, SECURITY_POLICY
+from .custom_domain import (
+    ENDPOINT_TYPE,
+    SECURITY_POLICY,
+    domain_client_url,
+    has_custom_domain,
+)
 from .lambda_permission import ACTION, PRINCIPAL
 from .names import pascal, plan_fingerprint, route_names
 from .plan import (
@@ -99,9 +104,15 @@ def _custom_domain(gateway: ApiGateway, plan: GatewayPlan) -> dict[str, Any]:
     return resources
 
 
+def _client_url(gateway: ApiGateway, plan: GatewayPlan) -> Any:
+    if has_custom_domain(gateway):
+        return domain_client_url(gateway)
+    return {"Fn::Sub": f"${{{API}.ApiEndpoint}}/{plan.stage_name}"}
+
+
 def build_template(gateway: ApiGateway) -> dict[str, Any]:
     plan = build_plan(gateway)
-    names = {key: pascal(name) for key, name in route_names(plan).items()}
+    names = route_names(plan, pascal)
     resources: dict[str, Any] = {
         API: {
             "Type": "AWS::ApiGatewayV2::Api",
@@ -147,7 +158,7 @@ def build_template(gateway: ApiGateway) -> dict[str, Any]:
     if plan.stage_description:
         stage["Description"] = plan.stage_description
     resources[STAGE] = {"Type": "AWS::ApiGatewayV2::Stage", "Properties": stage}
-    if gateway.domain_name and gateway.certificate_arn:
+    if has_custom_domain(gateway):
         resources.update(_custom_domain(gateway, plan))
     if plan.lambda_function_arn:
         resources["LambdaPermission"] = {
@@ -183,7 +194,7 @@ def build_template(gateway: ApiGateway) -> dict[str, Any]:
     template["Outputs"] = {
         "ApiId": {"Value": _ref(API)},
         "ApiEndpoint": {"Value": {"Fn::GetAtt": [API, "ApiEndpoint"]}},
-        "ClientUrl": {"Value": {"Fn::Sub": f"${{{API}.ApiEndpoint}}/{plan.stage_name}"}},
+        "ClientUrl": {"Value": _client_url(gateway, plan)},
     }
     return template
 

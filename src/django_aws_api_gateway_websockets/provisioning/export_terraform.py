@@ -8,9 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 from ..models import ApiGateway
-from .custom_domain import ENDPOINT_TYPE, SECURITY_POLICY
+from .custom_domain import (
+    ENDPOINT_TYPE,
+    SECURITY_POLICY,
+    domain_client_url,
+    has_custom_domain,
+)
 from .hcl import Block, Expr, Template, document
-from .lambda_permission import ACTION, PRINCIPAL
+from .lambda_permission import ACTION, PRINCIPAL, statement_id
 from .names import route_names
 from .plan import (
     SECRET_PARAMETER,
@@ -130,6 +135,12 @@ def _custom_domain(gateway: ApiGateway, plan: GatewayPlan) -> list[Block]:
     return blocks
 
 
+def _client_url(gateway: ApiGateway, plan: GatewayPlan) -> str | Template:
+    if has_custom_domain(gateway):
+        return domain_client_url(gateway)
+    return Template(f"${{{API}.api_endpoint}}/{plan.stage_name}")
+
+
 def build_blocks(gateway: ApiGateway) -> list[Block]:
     plan = build_plan(gateway)
     blocks = [
@@ -195,7 +206,7 @@ def build_blocks(gateway: ApiGateway) -> list[Block]:
     if plan.stage_description:
         stage["description"] = plan.stage_description
     blocks.append(Block("resource", ("aws_apigatewayv2_stage", "this"), stage))
-    if gateway.domain_name and gateway.certificate_arn:
+    if has_custom_domain(gateway):
         blocks += _custom_domain(gateway, plan)
     if plan.lambda_function_arn:
         blocks.append(
@@ -203,7 +214,9 @@ def build_blocks(gateway: ApiGateway) -> list[Block]:
                 "resource",
                 ("aws_lambda_permission", "api_gateway"),
                 {
-                    "statement_id": "AllowWebSocketApiInvoke",
+                    # Per API, as the command path names it: two gateways may
+                    # share one function.
+                    "statement_id": Template(statement_id(f"${{{API}.id}}")),
                     "action": ACTION,
                     "function_name": plan.lambda_function_arn,
                     "principal": PRINCIPAL,
@@ -214,11 +227,7 @@ def build_blocks(gateway: ApiGateway) -> list[Block]:
     blocks += [
         Block("output", ("api_id",), {"value": API_ID}),
         Block("output", ("api_endpoint",), {"value": Expr(f"{API}.api_endpoint")}),
-        Block(
-            "output",
-            ("client_url",),
-            {"value": Template(f"${{{API}.api_endpoint}}/{plan.stage_name}")},
-        ),
+        Block("output", ("client_url",), {"value": _client_url(gateway, plan)}),
     ]
     return blocks
 

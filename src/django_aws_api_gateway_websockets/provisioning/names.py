@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict
 
 from .plan import SECRET_PARAMETER, GatewayPlan
@@ -12,15 +13,23 @@ from .plan import SECRET_PARAMETER, GatewayPlan
 _NON_ALNUM = re.compile(r"[^A-Za-z0-9]+")
 
 
-def route_names(plan: GatewayPlan) -> dict[str, str]:
-    """Route key -> a unique lower_snake name (``$connect`` -> ``connect``)."""
+def route_names(plan: GatewayPlan, style: Callable[[str], str] = str) -> dict[str, str]:
+    """Route key -> a name unique in ``style`` (``$connect`` -> ``connect``).
+
+    Uniqueness is checked on the styled name: ``x.1`` and ``x1`` are distinct in
+    lower_snake (``x_1``, ``x1``) but both ``X1`` in PascalCase.
+    """
     names: dict[str, str] = {}
     taken: set[str] = set()
     for index, route in enumerate(plan.routes):
         base = _NON_ALNUM.sub("_", route.route_key).strip("_").lower() or "route"
         if base[0].isdigit():
             base = f"route_{base}"
-        name = base if base not in taken else f"{base}_{index}"
+        name, attempt = style(base), 0
+        while name in taken:
+            attempt += 1
+            suffix = str(index) if attempt == 1 else f"{index}_{attempt}"
+            name = style(f"{base}_{suffix}")
         taken.add(name)
         names[route.route_key] = name
     return names

@@ -275,7 +275,7 @@ class _Reconciler:
             Target=f"{TARGET_PREFIX}{integration_id}",
         )
         if spec.two_way:
-            self._make_two_way(created["RouteId"])
+            self._make_two_way(created["RouteId"], new_route=True)
 
     def _retarget(self, spec: RouteSpec, route: ActualRoute, reusable: str | None) -> None:
         integration_id = reusable or self._create_integration(spec)
@@ -286,20 +286,33 @@ class _Reconciler:
         )
         # The integration it pointed at is now unused: the sweep removes it.
 
-    def _make_two_way(self, route_id: str) -> None:
+    def _make_two_way(self, route_id: str, *, new_route: bool = False) -> None:
         # The route response first, the selection expression last: the
-        # expression is what marks the route done for a later run.
-        try:
-            self.client.create_route_response(
-                ApiId=self.api_id, RouteId=route_id, RouteResponseKey=TWO_WAY_RESPONSE_KEY
-            )
-        except ClientError as exc:
-            if error_code(exc) != "ConflictException":
-                raise
+        # expression is what marks the route done for a later run. A run
+        # interrupted between the two left the response: look before creating.
+        if new_route or not self._has_two_way_response(route_id):
+            try:
+                self.client.create_route_response(
+                    ApiId=self.api_id, RouteId=route_id, RouteResponseKey=TWO_WAY_RESPONSE_KEY
+                )
+            except ClientError as exc:
+                # Another run created it since we looked.
+                if error_code(exc) != "ConflictException":
+                    raise
         self.client.update_route(
             ApiId=self.api_id,
             RouteId=route_id,
             RouteResponseSelectionExpression=TWO_WAY_SELECTION_EXPRESSION,
+        )
+
+    def _has_two_way_response(self, route_id: str) -> bool:
+        pages = self.client.get_paginator("get_route_responses").paginate(
+            ApiId=self.api_id, RouteId=route_id
+        )
+        return any(
+            item.get("RouteResponseKey") == TWO_WAY_RESPONSE_KEY
+            for page in pages
+            for item in page.get("Items", [])
         )
 
     def _delete_route(self, route: ActualRoute) -> None:

@@ -39,9 +39,8 @@ def allowed_handlers(cls: type, base: type) -> frozenset[str]:
     if cached is not None:
         return cached
     listed = getattr(cls, "ALLOWED_HANDLERS", None)
-    names = (
-        set(BUILTIN_HANDLERS) | _own_public_methods(cls, base) if listed is None else set(listed)
-    )
+    # Empty means "not set", as in 4.x, whose default was an empty set.
+    names = set(listed) if listed else set(BUILTIN_HANDLERS) | _own_public_methods(cls, base)
     names.update(getattr(cls, "ADDITIONAL_ALLOWED_HANDLERS", None) or ())
     names.add(KEEPALIVE_HANDLER)
     reserved = reserved_names(base)

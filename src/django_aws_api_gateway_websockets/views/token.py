@@ -47,7 +47,9 @@ class WebSocketTokenView(View):
     def authenticated_user(self, request: HttpRequest) -> Any:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
-            raise Refused("Authentication required.", 401, reason="token for anonymous user")
+            # 403, not 401: session authentication has no WWW-Authenticate
+            # challenge to offer (Django's and 4.x's convention).
+            raise Refused("Authentication required.", 403, reason="token for anonymous user")
         return user
 
     def check_rate_limit(self, user: Any) -> None:

@@ -61,13 +61,14 @@ class WebSocketView(View):
     # Message routing: the body's "handler" key, else its "action" key.
     handler_selection_key = "handler"
     route_selection_key = "action"
-    # None: "default", "change_channel" and the public methods of your subclasses.
-    # "ping" (keep-alive) is always allowed.
+    # None (or empty): "default", "change_channel" and the public methods of your
+    # subclasses. "ping" (keep-alive) is always allowed.
     ALLOWED_HANDLERS: Sequence[str] | None = None
     ADDITIONAL_ALLOWED_HANDLERS: Sequence[str] = ()
 
-    # $connect
-    USE_WS_TOKEN = False
+    # $connect. Tokens by default, as in 4.x: a view that opts out takes the
+    # user from the handshake's cookies instead.
+    USE_WS_TOKEN = True
     RATE_LIMIT_ENABLED = True
     RATE_LIMIT_MAX_ATTEMPTS: int | None = None
     RATE_LIMIT_WINDOW_MINUTES: int | None = None
@@ -96,6 +97,9 @@ class WebSocketView(View):
             return self.http_method_not_allowed(request, *args, **kwargs)
         route = str(kwargs.get("route", ""))
         connecting.drop_hostile_session_cookie(request)
+        # Empty until a message is parsed, so hooks on $connect/$disconnect can
+        # read it as they could in 4.x.
+        self.body = {}
         try:
             self.gateway = gateway_auth.authenticate(
                 request,
@@ -174,7 +178,8 @@ class WebSocketView(View):
 
     def connect_channel(self, request: HttpRequest) -> str:
         requested = request.GET.get(wire.CHANNEL_PARAM)
-        if requested is None:
+        # An empty ?channel= (a template rendering an unset channel) means none.
+        if not requested:
             return self.gateway.default_channel_name
         return validate_channel_name(requested)
 
@@ -360,4 +365,5 @@ class WebSocketView(View):
 
     @staticmethod
     def _setting(value: int | None, default: int) -> int:
-        return default if value is None else value
+        # 0 meant "use the setting" in 4.x; a limit of 0 would refuse everything.
+        return value or default
