@@ -75,9 +75,9 @@ def test_a_real_session_cookie_still_logs_in(
 
 
 @pytest.mark.parametrize("key", HOSTILE_KEYS)
-def test_token_view_with_a_hostile_session_cookie_is_a_401(db: None, key: str) -> None:
+def test_token_view_with_a_hostile_session_cookie_is_a_403(db: None, key: str) -> None:
     response = with_session_cookie(key).post("/ws-token/")
-    assert response.status_code == 401
+    assert response.status_code == 403
 
 
 @pytest.mark.parametrize(
