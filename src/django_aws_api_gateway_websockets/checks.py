@@ -34,6 +34,7 @@ _POSITIVE = frozenset(
         "max_body_size",
         "send_concurrency",
         "send_max_attempts",
+        "send_max_in_flight",
         "send_connect_timeout_seconds",
         "send_read_timeout_seconds",
         "session_max_age_seconds",
@@ -41,7 +42,13 @@ _POSITIVE = frozenset(
     }
 )
 _NON_NEGATIVE = frozenset(
-    {"gateway_cache_seconds", "exception_mail_interval_seconds", "connect_grace_seconds"}
+    {
+        "gateway_cache_seconds",
+        "exception_mail_interval_seconds",
+        "connect_grace_seconds",
+        "send_backoff_base_seconds",
+        "send_backoff_max_seconds",
+    }
 )
 
 _AWS_REGION_SETTINGS = ("AWS_GATEWAY_REGION_NAME", "AWS_REGION_NAME")
