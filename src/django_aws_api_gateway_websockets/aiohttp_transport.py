@@ -84,8 +84,8 @@ class AiohttpTransport:
     def _run(self, method: str, targets: Sequence[Target], body: bytes) -> list[Delivery]:
         if not targets:
             return []
-        # Settings, credentials and endpoints are read here, in the caller's
-        # thread, once per batch: the loop never touches Django or boto3 state.
+        # Settings, credentials and endpoints are looked up here, in the
+        # caller's thread, once per batch: the loop never reads Django settings.
         batch = _Batch(method, body, _Policy.from_settings(), _plan(targets))
         return _event_loop().run(batch.send(targets))
 
@@ -138,7 +138,9 @@ class _Endpoint:
         if self.credentials is None:
             raise NoCredentialsError()
         # Refreshable credentials may change between two requests; a frozen
-        # copy keeps key, secret and token of one signature together.
+        # copy keeps key, secret and token of one signature together. When
+        # botocore refreshes them (minutes before they expire) that one call
+        # holds the loop while it fetches the new set.
         frozen = self.credentials.get_frozen_credentials()
         request = AWSRequest(method=method, url=url, data=body)
         SigV4Auth(frozen, SIGNING_SERVICE, self.region).add_auth(request)

@@ -179,15 +179,18 @@ def _settings_key() -> tuple[Any, ...]:
     )
 
 
-def _session() -> boto3.Session:
-    """One boto3 session per credential settings; call with ``_clients_lock`` held."""
-    key = (
-        "session",
+def _credential_settings() -> tuple[Any, ...]:
+    return (
         conf.AWS_GATEWAY_REGION_NAME,
         conf.AWS_IAM_PROFILE,
         conf.AWS_ACCESS_KEY_ID,
         conf.AWS_SECRET_ACCESS_KEY,
     )
+
+
+def _session() -> boto3.Session:
+    """One boto3 session per credential settings; call with ``_clients_lock`` held."""
+    key = ("session", *_credential_settings())
     session: boto3.Session | None = _clients.get(key)
     if session is None:
         session = _clients[key] = boto3_session()
@@ -199,10 +202,15 @@ def credentials() -> Credentials | None:
 
     The same object for every call until the settings change: refreshable
     credentials refresh themselves, so callers freeze them per request with
-    ``get_frozen_credentials()``. None when the chain finds nothing.
+    ``get_frozen_credentials()``. None when the chain finds nothing; that answer
+    is remembered too, because botocore would otherwise walk the chain again
+    (instance metadata timeouts included) on every call.
     """
+    key = ("credentials", *_credential_settings())
     with _clients_lock:
-        found: Credentials | None = _session().get_credentials()
+        if key not in _clients:
+            _clients[key] = _session().get_credentials()
+        found: Credentials | None = _clients[key]
         return found
 
 

@@ -483,3 +483,29 @@ def test_static_credentials_from_settings_are_used(
     assert isinstance(found, Credentials)
     assert found.get_frozen_credentials().access_key == KEY_ID
     assert aws.credentials() is found
+
+
+def test_finding_no_credentials_is_remembered(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _no_ambient_credentials(monkeypatch)
+    settings.AWS_ACCESS_KEY_ID = settings.AWS_SECRET_ACCESS_KEY = None
+    lookups = []
+    real = aws.boto3_session
+
+    def counting_session() -> Any:
+        session = real()
+        original = session.get_credentials
+
+        def get_credentials() -> Any:
+            lookups.append(1)
+            return original()
+
+        session.get_credentials = get_credentials  # type: ignore[method-assign]
+        return session
+
+    monkeypatch.setattr(aws, "boto3_session", counting_session)
+
+    assert aws.credentials() is None
+    assert aws.credentials() is None
+    assert len(lookups) == 1
