@@ -232,7 +232,8 @@ def test_requests_in_flight_are_bounded_by_send_max_in_flight(
 def test_many_requests_are_in_flight_by_default(
     management_api: ManagementApiStandIn, endpoint: str
 ) -> None:
-    management_api.latency = 0.05
+    # Long enough that the stand-in's thread per connection keeps up on a busy machine.
+    management_api.latency = 0.3
     ids = [f"c{i}" for i in range(100)]
 
     AiohttpTransport().post_to_connections(targets(endpoint, *ids), b"{}")
@@ -249,7 +250,15 @@ def test_it_works_from_inside_a_running_event_loop(
     assert outcomes(asyncio.run(async_view())) == [Outcome.SENT, Outcome.SENT]
 
 
-def test_several_threads_send_at_once(management_api: ManagementApiStandIn, endpoint: str) -> None:
+def test_several_threads_send_at_once(
+    settings: Any, management_api: ManagementApiStandIn, endpoint: str
+) -> None:
+    # Generous timeouts: on a loaded machine the stand-in's threads can stall past 1 s.
+    settings.WEBSOCKETS = {
+        **settings.WEBSOCKETS,
+        "send_connect_timeout_seconds": 10,
+        "send_read_timeout_seconds": 10,
+    }
     management_api.latency = 0.01
     transport = AiohttpTransport()
     results: dict[int, list[Delivery]] = {}
