@@ -7,12 +7,14 @@ mode, ``AWS_ENDPOINT_URL_<SERVICE>``, config files) is botocore's own business.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
+from botocore.credentials import Credentials
 
 from .conf import conf
 
@@ -26,6 +28,21 @@ LOCAL_PLACEHOLDER_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_acces
 LOCAL_PLACEHOLDER_REGION = "us-east-1"
 
 _SCHEME_FOR_MANAGEMENT = {"wss": "https", "ws": "http", "https": "https", "http": "http"}
+
+# AWS partitions: which regions belong to each, and the DNS suffix of their
+# endpoints. The one rule behind endpoint derivation, "is this host AWS?",
+# the signing region of a host, and the ARNs of provisioning.iam.
+_PARTITIONS: tuple[tuple[str, str, str], ...] = (
+    # (partition, region prefix, DNS suffix); the first match wins, "aws" last
+    ("aws-cn", "cn-", "amazonaws.com.cn"),
+    ("aws-us-gov", "us-gov-", "amazonaws.com"),
+    ("aws", "", "amazonaws.com"),
+)
+_DNS_SUFFIXES = frozenset(suffix for _, _, suffix in _PARTITIONS)
+# <api id>.execute-api.<region>.amazonaws.com[.cn]
+_EXECUTE_API_HOST = re.compile(
+    r"^[a-z0-9]+\.execute-api\.(?P<region>[a-z0-9-]+)\.(?P<suffix>amazonaws\.com(?:\.cn)?)$"
+)
 _clients: dict[tuple[Any, ...], Any] = {}
 _clients_lock = threading.Lock()
 
@@ -61,7 +78,17 @@ def management_endpoint_url(
         raise ConfigurationError(
             "set AWS_GATEWAY_REGION_NAME (or AWS_REGION_NAME) to reach a gateway by its api_id"
         )
-    return f"https://{api_id}.execute-api.{region}.amazonaws.com/{stage}"
+    return f"https://{api_id}.execute-api.{region}.{dns_suffix(region)}/{stage}"
+
+
+def partition_for(region: str) -> str:
+    """``aws``, ``aws-cn`` or ``aws-us-gov``: the partition an ARN in ``region`` names."""
+    return next(name for name, prefix, _ in _PARTITIONS if region.startswith(prefix))
+
+
+def dns_suffix(region: str) -> str:
+    """``amazonaws.com``, or ``amazonaws.com.cn`` for China's regions."""
+    return next(suffix for _, prefix, suffix in _PARTITIONS if region.startswith(prefix))
 
 
 def has_configured_endpoint(service: str) -> bool:
@@ -73,8 +100,22 @@ def has_configured_endpoint(service: str) -> bool:
 
 
 def is_aws_hosted(endpoint_url: str) -> bool:
-    host = urlsplit(endpoint_url).hostname or ""
-    return host.endswith(".amazonaws.com")
+    """True for hosts under an AWS partition's domain (China's included)."""
+    host = (urlsplit(endpoint_url).hostname or "").lower()
+    return any(host.endswith(f".{suffix}") for suffix in _DNS_SUFFIXES)
+
+
+def region_of_endpoint(endpoint_url: str) -> str | None:
+    """The region of an ``<api>.execute-api.<region>.amazonaws.com[.cn]`` URL, else None.
+
+    API Gateway refuses a request whose signature names another region, so this,
+    not the configured default, is the region to sign for. A host whose suffix
+    does not belong to its region's partition is not an execute-api host.
+    """
+    match = _EXECUTE_API_HOST.match((urlsplit(endpoint_url).hostname or "").lower())
+    if match is None or dns_suffix(match["region"]) != match["suffix"]:
+        return None
+    return match["region"]
 
 
 def boto3_session() -> boto3.Session:
@@ -97,12 +138,37 @@ def _client_config() -> Config:
     )
 
 
-def client(service: str, endpoint_url: str | None = None) -> Any:
-    """A shared boto3 client; one per service, endpoint and credentials."""
+def client(service: str, endpoint_url: str | None = None, *, region_name: str | None = None) -> Any:
+    """A shared boto3 client; one per service, endpoint, region and credentials.
+
+    ``region_name`` replaces the configured region (the Management API signs for
+    its endpoint's region).
+    """
     local = endpoint_url is not None and not is_aws_hosted(endpoint_url)
-    key = (
-        service,
-        endpoint_url,
+    key = (service, endpoint_url, region_name, *_settings_key())
+    with _clients_lock:
+        existing = _clients.get(key)
+        if existing is None:
+            session = _session()
+            kwargs: dict[str, Any] = {"endpoint_url": endpoint_url, "config": _client_config()}
+            if local and session.get_credentials() is None:
+                # The local gateway accepts any SigV4 signature; a developer
+                # without AWS credentials must still be able to send to it.
+                kwargs.update(LOCAL_PLACEHOLDER_CREDENTIALS)
+            # boto3's stubs type region_name as str, but it is None when unset.
+            region: str | None = region_name or session.region_name
+            if region_name:
+                kwargs["region_name"] = region_name
+            elif local and not region:
+                kwargs["region_name"] = LOCAL_PLACEHOLDER_REGION
+            # boto3's stubs overload client() per service literal; ours is dynamic.
+            new_client: Any = session.client(service, **kwargs)  # type: ignore[call-overload]
+            existing = _clients[key] = new_client
+        return existing
+
+
+def _settings_key() -> tuple[Any, ...]:
+    return (
         conf.AWS_GATEWAY_REGION_NAME,
         conf.AWS_IAM_PROFILE,
         conf.AWS_ACCESS_KEY_ID,
@@ -111,35 +177,76 @@ def client(service: str, endpoint_url: str | None = None) -> Any:
         conf.send_read_timeout_seconds,
         conf.send_max_attempts,
     )
+
+
+def _credential_settings() -> tuple[Any, ...]:
+    return (
+        conf.AWS_GATEWAY_REGION_NAME,
+        conf.AWS_IAM_PROFILE,
+        conf.AWS_ACCESS_KEY_ID,
+        conf.AWS_SECRET_ACCESS_KEY,
+    )
+
+
+def _session() -> boto3.Session:
+    """One boto3 session per credential settings; call with ``_clients_lock`` held."""
+    key = ("session", *_credential_settings())
+    session: boto3.Session | None = _clients.get(key)
+    if session is None:
+        session = _clients[key] = boto3_session()
+    return session
+
+
+def credentials() -> Credentials | None:
+    """boto3's credential chain (settings, profile, environment, instance or task role).
+
+    The same object for every call until the settings change: refreshable
+    credentials refresh themselves, so callers freeze them per request with
+    ``get_frozen_credentials()``. None when the chain finds nothing; that answer
+    is remembered too, because botocore would otherwise walk the chain again
+    (instance metadata timeouts included) on every call.
+    """
+    key = ("credentials", *_credential_settings())
     with _clients_lock:
-        existing = _clients.get(key)
-        if existing is None:
-            session = boto3_session()
-            kwargs: dict[str, Any] = {"endpoint_url": endpoint_url, "config": _client_config()}
-            if local and session.get_credentials() is None:
-                # The local gateway accepts any SigV4 signature; a developer
-                # without AWS credentials must still be able to send to it.
-                kwargs.update(LOCAL_PLACEHOLDER_CREDENTIALS)
-            # boto3's stubs type region_name as str, but it is None when unset.
-            region: str | None = session.region_name
-            if local and not region:
-                kwargs["region_name"] = LOCAL_PLACEHOLDER_REGION
-            # boto3's stubs overload client() per service literal; ours is dynamic.
-            new_client: Any = session.client(service, **kwargs)  # type: ignore[call-overload]
-            existing = _clients[key] = new_client
-        return existing
+        if key not in _clients:
+            _clients[key] = _session().get_credentials()
+        found: Credentials | None = _clients[key]
+        return found
+
+
+def signing_region(endpoint_url: str) -> str | None:
+    """The region to sign Management API requests to ``endpoint_url`` for.
+
+    The endpoint's own region when its host names one, else the configured
+    region; for an endpoint outside AWS without one, a placeholder.
+    """
+    region = region_of_endpoint(endpoint_url) or conf.AWS_GATEWAY_REGION_NAME
+    if region is None and not is_aws_hosted(endpoint_url):
+        return LOCAL_PLACEHOLDER_REGION
+    return region
+
+
+def routed_management_endpoint(endpoint_url: str) -> str:
+    """Where calls for ``endpoint_url`` really go.
+
+    A derived AWS endpoint gives way to ``AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI``
+    (botocore's standard setting, resolved by botocore itself) so that
+    LocalStack-style setups work; an explicit non-AWS endpoint (the local
+    gateway) is always used as it is.
+    """
+    if is_aws_hosted(endpoint_url) and has_configured_endpoint(MANAGEMENT_SERVICE):
+        configured = client(MANAGEMENT_SERVICE, region_name=region_of_endpoint(endpoint_url))
+        return str(configured.meta.endpoint_url)
+    return endpoint_url
 
 
 def management_client(endpoint_url: str) -> Any:
-    """Management API client for one gateway endpoint.
-
-    A derived AWS endpoint gives way to ``AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI``
-    (botocore's standard setting) so that LocalStack-style setups work; an
-    explicit non-AWS endpoint (the local gateway) is always used as it is.
-    """
-    if is_aws_hosted(endpoint_url) and has_configured_endpoint(MANAGEMENT_SERVICE):
-        return client(MANAGEMENT_SERVICE)
-    return client(MANAGEMENT_SERVICE, endpoint_url)
+    """Management API client for one gateway endpoint, signing for its region."""
+    region = region_of_endpoint(endpoint_url)
+    routed = routed_management_endpoint(endpoint_url)
+    if routed != endpoint_url:
+        return client(MANAGEMENT_SERVICE, region_name=region)
+    return client(MANAGEMENT_SERVICE, endpoint_url, region_name=region)
 
 
 def clear_client_cache() -> None:

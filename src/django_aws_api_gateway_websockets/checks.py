@@ -33,6 +33,7 @@ _POSITIVE = frozenset(
         "max_body_size",
         "send_concurrency",
         "send_max_attempts",
+        "send_max_in_flight",
         "send_connect_timeout_seconds",
         "send_read_timeout_seconds",
         "session_max_age_seconds",
@@ -45,6 +46,8 @@ _NON_NEGATIVE = frozenset(
         "exception_mail_interval_seconds",
         "connect_grace_seconds",
         "token_rate_limit_per_minute",
+        "send_backoff_base_seconds",
+        "send_backoff_max_seconds",
     }
 )
 # Shorter secrets warn on --deploy: 32 random characters is what

@@ -42,7 +42,12 @@ DEFAULTS: dict[str, Any] = {
     "send_connect_timeout_seconds": 2.0,
     "send_read_timeout_seconds": 5.0,
     "send_max_attempts": 3,
-    "transport": "django_aws_api_gateway_websockets.transport.BotoTransport",
+    # The default (aiohttp) transport: requests in flight per process, which is
+    # also the size of its keep-alive connection pool, and the retry backoff.
+    "send_max_in_flight": 256,
+    "send_backoff_base_seconds": 0.05,
+    "send_backoff_max_seconds": 2.0,
+    "transport": "django_aws_api_gateway_websockets.aiohttp_transport.AiohttpTransport",
     # A 410 for a session created less than this many seconds ago (and that has
     # carried no message) may mean its $connect has not completed: the row stays
     # connected. Just above API Gateway's 29 s integration timeout.
@@ -75,6 +80,9 @@ SETTING_TYPES: dict[str, tuple[type | None, ...]] = {
     "send_connect_timeout_seconds": (int, float),
     "send_read_timeout_seconds": (int, float),
     "send_max_attempts": (int,),
+    "send_max_in_flight": (int,),
+    "send_backoff_base_seconds": (int, float),
+    "send_backoff_max_seconds": (int, float),
     "transport": (str,),
     "connect_grace_seconds": (int, float),
     "exception_mail_interval_seconds": (int, float),
@@ -189,6 +197,18 @@ class Settings:
     @property
     def send_max_attempts(self) -> int:
         return int(self._get("send_max_attempts"))
+
+    @property
+    def send_max_in_flight(self) -> int:
+        return int(self._get("send_max_in_flight"))
+
+    @property
+    def send_backoff_base_seconds(self) -> float:
+        return float(self._get("send_backoff_base_seconds"))
+
+    @property
+    def send_backoff_max_seconds(self) -> float:
+        return float(self._get("send_backoff_max_seconds"))
 
     @property
     def transport(self) -> str:

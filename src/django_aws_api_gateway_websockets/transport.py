@@ -72,6 +72,8 @@ class Transport(Protocol):
 
     def delete_connections(self, targets: Sequence[Target]) -> list[Delivery]: ...
 
+    def get_connections(self, targets: Sequence[Target]) -> list[Delivery]: ...
+
 
 class BotoTransport:
     """boto3's ``apigatewaymanagementapi`` client, ``conf.send_concurrency`` calls at a time.

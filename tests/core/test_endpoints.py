@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 from botocore.exceptions import NoRegionError
 
@@ -115,3 +117,67 @@ def test_local_endpoints_need_no_aws_credentials_or_region(
         # An AWS endpoint still needs a real region: botocore says so itself.
         with pytest.raises(NoRegionError):
             aws.client("apigatewaymanagementapi", "https://x.execute-api.eu-west-1.amazonaws.com/p")
+
+
+@pytest.mark.parametrize(
+    ("url", "region", "aws_hosted"),
+    [
+        ("https://abc.execute-api.eu-west-3.amazonaws.com/prod", "eu-west-3", True),
+        ("https://abc.execute-api.cn-north-1.amazonaws.com.cn/prod", "cn-north-1", True),
+        ("https://abc.execute-api.us-gov-west-1.amazonaws.com/prod", "us-gov-west-1", True),
+        ("wss://ABC.Execute-Api.ap-south-1.AmazonAWS.com", "ap-south-1", True),
+        # A region in the wrong partition's domain is no execute-api host.
+        ("https://abc.execute-api.cn-north-1.amazonaws.com/prod", None, True),
+        ("https://abc.execute-api.eu-west-1.amazonaws.com.cn/prod", None, True),
+        ("https://apigateway.eu-west-1.amazonaws.com", None, True),
+        ("https://ws.example.com/prod", None, False),
+        ("https://amazonaws.com.cn.example.com/prod", None, False),
+        ("http://127.0.0.1:8001/production", None, False),
+    ],
+)
+def test_one_rule_says_which_hosts_are_aws_and_their_region(
+    url: str, region: str | None, aws_hosted: bool
+) -> None:
+    assert aws.region_of_endpoint(url) == region
+    assert aws.is_aws_hosted(url) is aws_hosted
+
+
+@pytest.mark.parametrize(
+    ("region", "partition", "suffix"),
+    [
+        ("eu-west-1", "aws", "amazonaws.com"),
+        ("cn-northwest-1", "aws-cn", "amazonaws.com.cn"),
+        ("us-gov-east-1", "aws-us-gov", "amazonaws.com"),
+    ],
+)
+def test_partitions(region: str, partition: str, suffix: str) -> None:
+    from django_aws_api_gateway_websockets.provisioning import iam
+
+    assert aws.partition_for(region) == iam.partition_for(region) == partition
+    assert aws.dns_suffix(region) == suffix
+
+
+def test_a_chinese_gateway_is_reached_under_amazonaws_com_cn() -> None:
+    url = aws.management_endpoint_url(
+        api_endpoint="", api_id="abc123", stage_name="", region="cn-north-1"
+    )
+    assert url == "https://abc123.execute-api.cn-north-1.amazonaws.com.cn/production"
+    assert aws.is_aws_hosted(url)
+
+
+def test_boto_clients_sign_for_the_endpoints_region_not_the_configured_one() -> None:
+    # tests.settings configures eu-west-1.
+    elsewhere = aws.management_client("https://a.execute-api.ap-south-1.amazonaws.com/production")
+    assert elsewhere.meta.region_name == "ap-south-1"
+    china = aws.management_client("https://a.execute-api.cn-north-1.amazonaws.com.cn/production")
+    assert china.meta.region_name == "cn-north-1"
+    local = aws.management_client("http://127.0.0.1:8001/production")
+    assert local.meta.region_name == "eu-west-1"
+
+
+def test_signing_region(settings: Any) -> None:
+    assert aws.signing_region("https://a.execute-api.sa-east-1.amazonaws.com/p") == "sa-east-1"
+    assert aws.signing_region("http://127.0.0.1:8001/p") == "eu-west-1"
+    settings.AWS_GATEWAY_REGION_NAME = settings.AWS_REGION_NAME = None
+    assert aws.signing_region("http://127.0.0.1:8001/p") == aws.LOCAL_PLACEHOLDER_REGION
+    assert aws.signing_region("https://custom.amazonaws.com/p") is None

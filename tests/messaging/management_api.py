@@ -77,7 +77,7 @@ class ManagementApiStandIn:
 
     def start(self, port: int = 0) -> ManagementApiStandIn:
         handler = type("Handler", (_Handler,), {"stand_in": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self._server = _Server(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
         threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -130,6 +130,11 @@ class ManagementApiStandIn:
             self.gone.add(connection_id)
             return 204
         return 200
+
+
+class _Server(ThreadingHTTPServer):
+    # The default backlog of 5 drops connects when a client opens many at once.
+    request_queue_size = 1024
 
 
 class _Handler(BaseHTTPRequestHandler):

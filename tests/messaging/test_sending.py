@@ -1,4 +1,4 @@
-"""Sending through the real path: record -> endpoint -> boto3 -> HTTP stand-in."""
+"""Sending through the real path: record -> endpoint -> default transport -> HTTP stand-in."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from django_aws_api_gateway_websockets import messaging, wire
 from django_aws_api_gateway_websockets.models import ApiGateway, WebSocketSession, WebSocketToken
+from django_aws_api_gateway_websockets.transport import BotoTransport, override_transport
 
 from .conftest import OPEN_FOR_A_WHILE, MakeGateway, MakeSession
 from .management_api import ManagementApiStandIn
@@ -218,7 +219,10 @@ def test_concurrency_is_bounded_by_send_concurrency(
         for i in range(40)
     )
 
-    result = WebSocketSession.objects.all().send_message({"x": 1})
+    # send_concurrency sizes BotoTransport's thread pool (the default transport's
+    # limit, send_max_in_flight, is tested with it).
+    with override_transport(BotoTransport()):
+        result = WebSocketSession.objects.all().send_message({"x": 1})
 
     assert result.sent == 40
     assert management_api.max_in_flight == 4

@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 from django.core.exceptions import ImproperlyConfigured
 
 from django_aws_api_gateway_websockets import aws, transport
+from django_aws_api_gateway_websockets.aiohttp_transport import AiohttpTransport
 from django_aws_api_gateway_websockets.models import WebSocketSession
 from django_aws_api_gateway_websockets.transport import (
     BotoTransport,
@@ -39,6 +40,9 @@ class CountingTransport:
     def delete_connections(self, targets: Sequence[Target]) -> list[Delivery]:
         return [Delivery(Outcome.SENT) for _ in targets]
 
+    def get_connections(self, targets: Sequence[Target]) -> list[Delivery]:
+        return [Delivery(Outcome.SENT) for _ in targets]
+
 
 class NotATransport:
     pass
@@ -47,10 +51,10 @@ class NotATransport:
 NOT_CALLABLE = 42
 
 
-def test_the_default_transport_is_boto_and_is_reused() -> None:
+def test_the_default_transport_is_aiohttp_and_is_reused() -> None:
     first = get_transport()
 
-    assert isinstance(first, BotoTransport)
+    assert isinstance(first, AiohttpTransport)
     assert get_transport() is first
 
 
@@ -90,7 +94,7 @@ def test_override_transport_nests_and_restores() -> None:
         with override_transport(inner):
             assert get_transport() is inner
         assert get_transport() is outer
-    assert isinstance(get_transport(), BotoTransport)
+    assert isinstance(get_transport(), AiohttpTransport)
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..aws import partition_for
 from ..conf import conf
 from ..models.gateway import ApiGateway, IntegrationType
 from . import clients
@@ -25,14 +26,6 @@ APIGATEWAY_ACTIONS = [
     "apigateway:PUT",
     "apigateway:DELETE",
 ]
-
-
-def partition_for(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
 
 
 def _provisioning(gateway: ApiGateway, partition: str, region: str) -> list[dict[str, Any]]:

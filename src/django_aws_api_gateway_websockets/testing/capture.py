@@ -114,6 +114,10 @@ class Outbox:
                 deliveries.append(delivery)
         return deliveries
 
+    def get_connections(self, targets: Sequence[Target]) -> list[Delivery]:
+        with self._lock:
+            return [self._answer(target.connection_id) for target in targets]
+
     def _answer(self, connection_id: str) -> Delivery:
         if connection_id in self._gone:
             return GONE

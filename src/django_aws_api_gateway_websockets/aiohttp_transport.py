@@ -1,0 +1,354 @@
+"""The default transport: aiohttp on one private event loop per process.
+
+botocore spends most of a ``post_to_connection`` call in its own per-call
+machinery, so a thread pool of boto3 calls tops out far below what the network
+allows. This transport keeps only botocore's signer (``SigV4Auth``) and boto3's
+credential chain, and sends with aiohttp over a keep-alive HTTP/1.1 pool with
+up to ``WEBSOCKETS["send_max_in_flight"]`` requests in flight per process.
+
+The event loop runs in a daemon thread that this module starts on first use
+(and again in a forked child). Callers of any kind submit a batch to it with
+``run_coroutine_threadsafe`` and wait for the answer: a sync view, several
+threads at once, or code running inside another event loop (an async view),
+which never meets "this event loop is already running". The loop thread alone
+touches the aiohttp session, so the pool needs no lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import logging
+import os
+import random
+import threading
+from collections.abc import Coroutine, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import aiohttp
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    ReadTimeoutError,
+)
+from botocore.parsers import create_parser
+from yarl import URL
+
+from . import aws
+from .conf import conf
+from .transport import GONE, GONE_STATUS, SENT, Delivery, Outcome, Target, delivery_for_client_error
+
+logger = logging.getLogger(__name__)
+
+SIGNING_SERVICE = "execute-api"
+_OPERATIONS = {"POST": "PostToConnection", "GET": "GetConnection", "DELETE": "DeleteConnection"}
+# Used only for endpoints outside AWS (the local gateway, stand-ins), which
+# need a signature but check none.
+_LOCAL_CREDENTIALS = Credentials(
+    aws.LOCAL_PLACEHOLDER_CREDENTIALS["aws_access_key_id"],
+    aws.LOCAL_PLACEHOLDER_CREDENTIALS["aws_secret_access_key"],
+)
+_HEADERS = {"User-Agent": f"{aws.USER_AGENT_EXTRA} aiohttp/{aiohttp.__version__}"}
+_THROTTLED = 429
+_FIRST_SERVER_ERROR = 500
+
+R = TypeVar("R")
+
+
+class AiohttpTransport:
+    """POST, GET and DELETE ``@connections/<id>``, a whole batch at once.
+
+    Throttling (429), 5xx answers, timeouts and broken connections are retried
+    with exponential backoff and full jitter, ``send_max_attempts`` attempts in
+    all; 410 and other 4xx answers never are.
+    """
+
+    def post_to_connections(self, targets: Sequence[Target], data: bytes) -> list[Delivery]:
+        return self._run("POST", targets, data)
+
+    def get_connections(self, targets: Sequence[Target]) -> list[Delivery]:
+        return self._run("GET", targets, b"")
+
+    def delete_connections(self, targets: Sequence[Target]) -> list[Delivery]:
+        return self._run("DELETE", targets, b"")
+
+    def _run(self, method: str, targets: Sequence[Target], body: bytes) -> list[Delivery]:
+        if not targets:
+            return []
+        # Settings, credentials and endpoints are looked up here, in the
+        # caller's thread, once per batch: the loop never reads Django settings.
+        batch = _Batch(method, body, _Policy.from_settings(), _plan(targets))
+        return _event_loop().run(batch.send(targets))
+
+
+@dataclass(frozen=True, slots=True)
+class _Policy:
+    attempts: int
+    backoff_base: float
+    backoff_max: float
+    in_flight: int
+    timeout: aiohttp.ClientTimeout
+
+    @classmethod
+    def from_settings(cls) -> _Policy:
+        return cls(
+            attempts=max(1, conf.send_max_attempts),
+            backoff_base=conf.send_backoff_base_seconds,
+            backoff_max=conf.send_backoff_max_seconds,
+            in_flight=max(1, conf.send_max_in_flight),
+            # No total and no pool-wait limit: a big batch queues for the pool
+            # by design. Each socket operation is bounded instead.
+            timeout=aiohttp.ClientTimeout(
+                total=None,
+                sock_connect=conf.send_connect_timeout_seconds,
+                sock_read=conf.send_read_timeout_seconds,
+            ),
+        )
+
+    def backoff(self, attempt: int) -> float:
+        """Full jitter: anywhere up to base * 2^(attempt-1), capped."""
+        ceiling = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
+        return random.uniform(0, ceiling)
+
+
+@dataclass(frozen=True, slots=True)
+class _Endpoint:
+    """Where one gateway's calls go and how they are signed, or why they cannot be."""
+
+    base_url: str
+    region: str
+    credentials: Credentials | None
+    problem: Delivery | None = None
+
+    def url(self, connection_id: str) -> str:
+        # As botocore renders the ConnectionId path parameter: every byte but
+        # unreserved ones percent-encoded.
+        return f"{self.base_url}/@connections/{quote(connection_id, safe='~')}"
+
+    def signed_headers(self, method: str, url: str, body: bytes) -> dict[str, str]:
+        if self.credentials is None:
+            raise NoCredentialsError()
+        # Refreshable credentials may change between two requests; a frozen
+        # copy keeps key, secret and token of one signature together. When
+        # botocore refreshes them (minutes before they expire) that one call
+        # holds the loop while it fetches the new set.
+        frozen = self.credentials.get_frozen_credentials()
+        request = AWSRequest(method=method, url=url, data=body)
+        SigV4Auth(frozen, SIGNING_SERVICE, self.region).add_auth(request)
+        return dict(request.headers.items())
+
+
+def _plan(targets: Sequence[Target]) -> dict[str, _Endpoint]:
+    plan: dict[str, _Endpoint] = {}
+    for target in targets:
+        if target.endpoint_url not in plan:
+            plan[target.endpoint_url] = _endpoint(target.endpoint_url)
+    return plan
+
+
+def _endpoint(endpoint_url: str) -> _Endpoint:
+    try:
+        base_url = aws.routed_management_endpoint(endpoint_url)
+        credentials = aws.credentials()
+    except BotoCoreError as exc:
+        # A missing region or a broken profile: every call to this endpoint fails alike.
+        return _Endpoint(endpoint_url, "", None, _failed(exc))
+    if credentials is None and not aws.is_aws_hosted(base_url):
+        credentials = _LOCAL_CREDENTIALS
+    region = aws.signing_region(endpoint_url)
+    if region is None:
+        problem = Delivery(
+            Outcome.FAILED,
+            "NoRegionError: set AWS_GATEWAY_REGION_NAME to sign for this endpoint",
+        )
+        return _Endpoint(base_url, "", credentials, problem)
+    return _Endpoint(base_url.rstrip("/"), region, credentials)
+
+
+class _Batch:
+    def __init__(
+        self, method: str, body: bytes, policy: _Policy, endpoints: Mapping[str, _Endpoint]
+    ) -> None:
+        self.method = method
+        self.body = body
+        self.policy = policy
+        self.endpoints = endpoints
+
+    async def send(self, targets: Sequence[Target]) -> list[Delivery]:
+        session = _event_loop().session(self.policy.in_flight)
+        results: list[Delivery] = [SENT] * len(targets)
+        # A fixed number of workers share one iterator: memory stays bounded by
+        # the in-flight limit however many targets there are.
+        pending: Iterator[int] = iter(range(len(targets)))
+
+        async def worker() -> None:
+            for index in pending:
+                results[index] = await self.one(session, targets[index])
+
+        workers = min(self.policy.in_flight, len(targets))
+        await asyncio.gather(*(worker() for _ in range(workers)))
+        return results
+
+    async def one(self, session: aiohttp.ClientSession, target: Target) -> Delivery:
+        endpoint = self.endpoints[target.endpoint_url]
+        if endpoint.problem is not None:
+            return endpoint.problem
+        attempt = 1
+        while True:
+            try:
+                delivery, retryable = await self.attempt(session, endpoint, target.connection_id)
+            except Exception as exc:  # one broken call must not stop the others
+                logger.exception(
+                    "Unexpected error calling the Management API for %s", target.connection_id
+                )
+                return _failed(exc)
+            if not retryable or attempt >= self.policy.attempts:
+                return delivery
+            await asyncio.sleep(self.policy.backoff(attempt))
+            attempt += 1
+
+    async def attempt(
+        self, session: aiohttp.ClientSession, endpoint: _Endpoint, connection_id: str
+    ) -> tuple[Delivery, bool]:
+        """One request: its delivery, and whether another attempt may do better."""
+        url = endpoint.url(connection_id)
+        try:
+            headers = endpoint.signed_headers(self.method, url, self.body)
+        except BotoCoreError as exc:
+            return _failed(exc), False
+        try:
+            async with session.request(
+                self.method,
+                URL(url, encoded=True),
+                data=self.body or None,
+                headers=headers,
+                timeout=self.policy.timeout,
+            ) as response:
+                status = response.status
+                content = await response.read()
+                response_headers = response.headers
+        except aiohttp.ConnectionTimeoutError:
+            return _failed(ConnectTimeoutError(endpoint_url=url)), True
+        except (TimeoutError, aiohttp.ServerTimeoutError):
+            return _failed(ReadTimeoutError(endpoint_url=url)), True
+        except aiohttp.ClientConnectorError as exc:
+            return _failed(EndpointConnectionError(endpoint_url=url, error=exc)), True
+        except aiohttp.ClientError as exc:
+            # The server closed a kept-alive connection, a reset, a truncated answer.
+            return _failed(ConnectionClosedError(endpoint_url=url, error=exc)), True
+        if status < 300:
+            return SENT, False
+        if status == GONE_STATUS:
+            return GONE, False
+        delivery = _error_delivery(self.method, status, response_headers, content)
+        return delivery, status == _THROTTLED or status >= _FIRST_SERVER_ERROR
+
+
+_error_parser = create_parser("rest-json")
+
+
+def _error_delivery(
+    method: str, status: int, headers: Mapping[str, str], content: bytes
+) -> Delivery:
+    """An error answer read by botocore's own parser, mapped like BotoTransport's."""
+    parsed = _error_parser.parse(
+        {
+            "status_code": status,
+            "headers": {name.lower(): value for name, value in headers.items()},
+            "body": content,
+        },
+        # Error answers are parsed without the operation's output shape.
+        None,  # type: ignore[arg-type]
+    )
+    return delivery_for_client_error(ClientError(parsed, _OPERATIONS[method]))
+
+
+def _failed(exc: Exception) -> Delivery:
+    return Delivery(Outcome.FAILED, f"{type(exc).__name__}: {exc}")
+
+
+class _EventLoopThread:
+    """An event loop in a daemon thread, and the aiohttp sessions it owns."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.loop = asyncio.new_event_loop()
+        self._sessions: dict[int, aiohttp.ClientSession] = {}
+        self._thread = threading.Thread(target=self._serve, name="ws-transport-loop", daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_forever()
+
+    def run(self, coroutine: Coroutine[Any, Any, R]) -> R:
+        if threading.current_thread() is self._thread:
+            coroutine.close()
+            raise RuntimeError("the WebSocket transport cannot be called from its own loop")
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    def session(self, in_flight: int) -> aiohttp.ClientSession:
+        """The pool for this in-flight limit; call on the loop only."""
+        session = self._sessions.get(in_flight)
+        if session is None or session.closed:
+            connector = aiohttp.TCPConnector(limit=in_flight, limit_per_host=0)
+            session = aiohttp.ClientSession(connector=connector, headers=_HEADERS)
+            self._sessions[in_flight] = session
+        return session
+
+    async def _close_sessions(self) -> None:
+        sessions, self._sessions = list(self._sessions.values()), {}
+        for session in sessions:
+            await session.close()
+
+    def stop(self) -> None:
+        """Close the pools and end the thread (at exit, and in tests)."""
+        if self.loop.is_closed() or not self._thread.is_alive():
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(self._close_sessions(), self.loop).result(timeout=5)
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(timeout=5)
+            if not self._thread.is_alive():
+                self.loop.close()
+
+
+_loop: _EventLoopThread | None = None
+_loop_lock = threading.Lock()
+
+
+def _event_loop() -> _EventLoopThread:
+    global _loop
+    current = _loop
+    # A forked child inherits the object but not the thread: it starts its own.
+    if current is not None and current.pid == os.getpid():
+        return current
+    with _loop_lock:
+        if _loop is None or _loop.pid != os.getpid():
+            _loop = _EventLoopThread()
+        return _loop
+
+
+def shutdown() -> None:
+    """Close this process's connection pools and stop its loop thread.
+
+    Called at exit; the next send starts a new loop.
+    """
+    global _loop
+    with _loop_lock:
+        current, _loop = _loop, None
+    if current is not None and current.pid == os.getpid():
+        current.stop()
+
+
+atexit.register(shutdown)
