@@ -119,3 +119,22 @@ def test_the_package_names_only_its_helpers() -> None:
 
     with pytest.raises(AttributeError, match="has no attribute 'ws_outbox'"):
         testing.ws_outbox  # noqa: B018
+
+
+def test_with_token_connects_a_token_view_as_the_logged_in_user(
+    client: Client, ws_gateway: ApiGateway
+) -> None:
+    ws = WebSocketTestClient("/token-ws/", api_id=ws_gateway.api_id, client=client)
+    assert ws.connect().response.status_code == 401  # no token, as a browser without one
+
+    client.force_login(User.objects.create_user("tina"))
+    connection = ws.connect(with_token=True)
+
+    assert connection.response.status_code == 200
+    session = WebSocketSession.objects.get(connection_id=connection.connection_id)
+    assert session.user is not None and session.user.get_username() == "tina"
+
+
+def test_fresh_token_needs_a_logged_in_client(ws_client: WebSocketTestClient) -> None:
+    with pytest.raises(LookupError, match="force_login"):
+        ws_client.fresh_token()

@@ -113,17 +113,38 @@ class WebSocketTestClient:
             secret = conf.current_gateway_secret
         return {wire.GATEWAY_SECRET_HEADER: secret} if secret else {}
 
+    def fresh_token(self) -> str:
+        """A single-use token for the user logged in on ``client``, as the token view issues."""
+        from django.contrib.auth import get_user
+        from django.http import HttpRequest
+
+        from ..tokens import issue_token
+
+        request = HttpRequest()
+        request.session = self.client.session
+        user = get_user(request)
+        if not user.is_authenticated:
+            raise LookupError("fresh_token() needs a logged-in client: call client.force_login(user)")
+        return issue_token(user, request.session.session_key or "")
+
     def connect(
         self,
         connection_id: str | None = None,
         *,
         channel: str | None = None,
         token: str | None = None,
+        with_token: bool = False,
         headers: Mapping[str, str] | None = None,
         query: Mapping[str, str] | None = None,
     ) -> Connection:
-        """$connect with a new connection id unless one is given."""
+        """$connect with a new connection id unless one is given.
+
+        ``with_token=True`` connects as ``GatewaySocket`` does for a view with
+        ``USE_WS_TOKEN``: with a fresh token for the user logged in on ``client``.
+        """
         connection_id = connection_id or wire.new_connection_id()
+        if with_token:
+            token = self.fresh_token()
         params = dict(query or {})
         if channel is not None:
             params[wire.CHANNEL_PARAM] = channel
