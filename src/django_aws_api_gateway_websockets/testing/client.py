@@ -124,7 +124,9 @@ class WebSocketTestClient:
         request.session = self.client.session
         user = get_user(request)
         if not user.is_authenticated:
-            raise LookupError("fresh_token() needs a logged-in client: call client.force_login(user)")
+            raise LookupError(
+                "fresh_token() needs a logged-in client: call client.force_login(user)"
+            )
         return issue_token(user, request.session.session_key or "")
 
     def connect(
