@@ -39,6 +39,9 @@ class CountingTransport:
     def delete_connections(self, targets: Sequence[Target]) -> list[Delivery]:
         return [Delivery(Outcome.SENT) for _ in targets]
 
+    def get_connections(self, targets: Sequence[Target]) -> list[Delivery]:
+        return [Delivery(Outcome.SENT) for _ in targets]
+
 
 class NotATransport:
     pass

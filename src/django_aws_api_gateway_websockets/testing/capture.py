@@ -113,6 +113,11 @@ class Outbox:
                 deliveries.append(delivery)
         return deliveries
 
+    def get_connections(self, targets: Sequence[Target]) -> list[Delivery]:
+        """Every connection is open unless marked gone (or failing) or closed."""
+        with self._lock:
+            return [self._answer(target.connection_id) for target in targets]
+
     def _answer(self, connection_id: str) -> Delivery:
         if connection_id in self._gone:
             return GONE
