@@ -32,7 +32,7 @@ class ChaosSocketView(WebSocketView):
     def echo(self, request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
         seq = self.body.get("seq")
         path = os.environ.get(HANDLED_LOG_ENV)
-        if path:
+        if path and isinstance(seq, int):
             with open(path, "a") as log:
                 log.write(f"{self.websocket_session.connection_id} {seq}\n")
         return JsonResponse({"type": "echo", "seq": seq})
