@@ -12,10 +12,8 @@ import json
 import os
 import resource
 import signal
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -25,32 +23,22 @@ from typing import Any
 
 import psycopg
 
+from tests.e2e.stack import free_port
+from tests.e2e.stack import wait_for_port as e2e_wait_for_port
+
 REPO = Path(__file__).resolve().parents[2]
 SETTINGS = "tests.chaos.site.settings"
 GATEWAY_SECRET = "chaos-" + "s" * 40
 # gunicorn's sync workers: several processes, as a production Django runs.
 DJANGO_WORKERS = 3
-STARTUP_SECONDS = 30
 SESSIONS_TABLE = "django_aws_api_gateway_websockets_websocketsession"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"process exited early:\n{log.read_text()[-3000:]}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"port {port} did not open within {STARTUP_SECONDS} s")
+    try:
+        e2e_wait_for_port(port, process)  # type: ignore[arg-type]
+    except RuntimeError as error:
+        raise RuntimeError(f"{error}\n{log.read_text()[-3000:]}") from None
 
 
 @dataclass
