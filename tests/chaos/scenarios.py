@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -462,6 +463,10 @@ def fuzz_request(
     return http_request(parts["method"], path, list(parts["headers"].items()), parts["body"])
 
 
+# The last line of a traceback in Django's log: the exception and its message.
+_EXCEPTION_LINE = re.compile(rb"^((?:[\w.]+\.)?\w+(?:Error|Exception): .{0,80})", re.MULTILINE)
+
+
 def fuzzed_requests(stack: ChaosStack, *, count: int = 20_000, seed: int = 7) -> Figures:
     gateway = stack.start_gateway("fuzz")
     rng = random.Random(seed)
@@ -481,10 +486,17 @@ def fuzzed_requests(stack: ChaosStack, *, count: int = 20_000, seed: int = 7) ->
         await _close(sockets)
         return statuses
 
+    log = stack.workdir / "gunicorn.log"
+    log_start = log.stat().st_size
     started = time.monotonic()
     statuses = asyncio.run(run())
     seconds = time.monotonic() - started
     stack.stop_gateway(gateway)
+    with log.open("rb") as server_log:
+        server_log.seek(log_start)
+        errors = Counter(
+            match.group(1).decode() for match in _EXCEPTION_LINE.finditer(server_log.read())
+        )
     return Figures(
         "fuzzed requests with the valid secret",
         {
@@ -492,6 +504,8 @@ def fuzzed_requests(stack: ChaosStack, *, count: int = 20_000, seed: int = 7) ->
             "responses >= 500": sum(n for s, n in statuses.items() if s is not None and s >= 500),
             "no answer": statuses.get(None, 0),
             "statuses": dict(sorted(statuses.items(), key=lambda item: str(item[0]))),
+            # What the server logged as the cause of its 500s, if any.
+            "server exceptions": dict(errors.most_common(5)) or "-",
             "seconds": round(seconds, 1),
         },
     )

@@ -211,3 +211,23 @@ def test_a_list_of_instances_is_updated_in_memory_too(
     assert result.gone_ids == ("dead",)
     assert session.connected is False
     assert connected_ids() == set()
+
+
+def test_the_stand_in_answers_get_as_aws_does(management_api: ManagementApiStandIn) -> None:
+    import boto3
+
+    client = boto3.client(
+        "apigatewaymanagementapi",
+        endpoint_url=f"http://127.0.0.1:{management_api.port}/production",
+        region_name="eu-west-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    management_api.gone.add("closed")
+
+    answer = client.get_connection(ConnectionId="open")
+
+    assert answer["Identity"] == {"SourceIp": "127.0.0.1"}
+    assert answer["ConnectedAt"] <= answer["LastActiveAt"]
+    with pytest.raises(client.exceptions.GoneException):
+        client.get_connection(ConnectionId="closed")
