@@ -117,3 +117,11 @@ def test_long_runs_print_progress(session: MakeSession, monkeypatch: pytest.Monk
 
     assert lines[:2] == ["checked 2/3 connections", "checked 3/3 connections"]
     assert lines[2].startswith("Checked 3 connected session(s): 3 alive")
+
+
+def test_a_gateway_value_naming_two_records_is_a_command_error(
+    gateway: ApiGateway, make_gateway: MakeGateway
+) -> None:
+    make_gateway("Two", api_id=str(gateway.pk))  # its api_id is the first one's pk
+    with pytest.raises(CommandError, match="matches several gateways"):
+        run("--gateway", str(gateway.pk))
