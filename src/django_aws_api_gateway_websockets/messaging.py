@@ -125,6 +125,83 @@ def close_connections(sessions: Sessions) -> SendResult:
     return result
 
 
+@dataclass(frozen=True)
+class ReconcileResult:
+    """What the Management API said about each connected row of one reconcile."""
+
+    alive_ids: tuple[str, ...] = ()
+    # Answered 410: marked closed (unless it was a dry run).
+    gone_ids: tuple[str, ...] = ()
+    failed_ids: tuple[str, ...] = ()
+    # connection id -> why it failed
+    errors: Mapping[str, str] = field(default_factory=dict, hash=False)
+    # Answered 410 while possibly still in $connect; the row stays connected.
+    pending_ids: tuple[str, ...] = ()
+    dry_run: bool = False
+
+    @property
+    def alive(self) -> int:
+        return len(self.alive_ids)
+
+    @property
+    def gone(self) -> int:
+        return len(self.gone_ids)
+
+    @property
+    def failed(self) -> int:
+        return len(self.failed_ids)
+
+    @property
+    def pending(self) -> int:
+        return len(self.pending_ids)
+
+    @property
+    def total(self) -> int:
+        return self.alive + self.gone + self.failed + self.pending
+
+
+# Connections asked about per transport call; progress is reported after each.
+RECONCILE_BATCH = 1000
+Progress = Callable[[int, int], None]
+
+
+def reconcile_sessions(
+    sessions: Sessions, *, dry_run: bool = False, progress: Progress | None = None
+) -> ReconcileResult:
+    """Ask API Gateway about every connected session; mark those it calls gone closed.
+
+    Sends nothing to anyone (GET ``@connections/{id}``). A 410 for a row that
+    may still be in its ``$connect`` counts it pending and leaves it alone, as
+    a send does. One query loads the rows and one UPDATE marks the gone ones,
+    however many there are. ``progress(done, total)`` is called after each
+    batch of ``RECONCILE_BATCH`` connections.
+    """
+    transport = get_transport()
+    recipients = _load(sessions)
+
+    def ask(targets: Sequence[Target]) -> list[Delivery]:
+        deliveries: list[Delivery] = []
+        for start in range(0, len(targets), RECONCILE_BATCH):
+            batch = list(targets[start : start + RECONCILE_BATCH])
+            deliveries.extend(_call_transport(transport.get_connections, batch))
+            if progress is not None:
+                progress(len(deliveries), len(targets))
+        return deliveries
+
+    result = _hold_connecting(_deliver(recipients, ask), recipients.connecting)
+    if not dry_run:
+        _mark_disconnected(result.gone_ids, recipients.instances)
+    _log(result, "reconcile", marked=not dry_run)
+    return ReconcileResult(
+        alive_ids=result.sent_ids,
+        gone_ids=result.gone_ids,
+        failed_ids=result.failed_ids,
+        errors=result.errors,
+        pending_ids=result.pending_ids,
+        dry_run=dry_run,
+    )
+
+
 def send_to_channel(channel_name: str, data: Any) -> SendResult:
     return send_to_sessions(WebSocketSession.objects.in_channel(channel_name), data)
 
@@ -318,9 +395,14 @@ def _mark_disconnected(
         ).update(connected=False, updated_on=now)
 
 
-def _log(result: SendResult, action: str) -> None:
+def _log(result: SendResult, action: str, *, marked: bool = True) -> None:
     if result.gone:
-        logger.info("%s: %d connection(s) were gone and are marked closed", action, result.gone)
+        logger.info(
+            "%s: %d connection(s) were gone%s",
+            action,
+            result.gone,
+            " and are marked closed" if marked else " (dry run: left as they are)",
+        )
     if result.pending:
         logger.info(
             "%s: %d connection(s) not open yet (410 within %gs of $connect); left connected",

@@ -63,9 +63,11 @@ GONE = Delivery(Outcome.GONE)
 
 @runtime_checkable
 class Transport(Protocol):
-    """Both methods answer one ``Delivery`` per target, in the targets' order.
+    """Every method answers one ``Delivery`` per target, in the targets' order.
 
     They must not raise for a failure of one connection; report it as FAILED.
+    ``get_connections`` asks whether each connection is open (GET
+    ``@connections/{id}``): SENT for a 200, GONE for a 410, FAILED otherwise.
     """
 
     def post_to_connections(self, targets: Sequence[Target], data: bytes) -> list[Delivery]: ...
@@ -89,6 +91,9 @@ class BotoTransport:
 
     def delete_connections(self, targets: Sequence[Target]) -> list[Delivery]:
         return self._run(targets, lambda client, cid: client.delete_connection(ConnectionId=cid))
+
+    def get_connections(self, targets: Sequence[Target]) -> list[Delivery]:
+        return self._run(targets, lambda client, cid: client.get_connection(ConnectionId=cid))
 
     def _run(self, targets: Sequence[Target], call: Callable[[Any, str], object]) -> list[Delivery]:
         # Looking a client up costs a lock and several settings reads: once per
@@ -169,7 +174,7 @@ def _load(path: str) -> Transport:
     if not isinstance(transport, Transport):
         raise ImproperlyConfigured(
             f"WEBSOCKETS['transport'] = {path!r} made {transport!r}, which lacks "
-            "post_to_connections() and delete_connections()"
+            "post_to_connections(), delete_connections() or get_connections()"
         )
     return transport
 

@@ -141,3 +141,58 @@ def test_invalid_filter_redirects(admin_client: Client, db: None) -> None:
     response = admin_client.get(f"{CHANGELIST}?bogus=1")
     assert response.status_code == 302
     assert "?e=1" in response["Location"]
+
+
+def reconcile(client: Client, rows: list[WebSocketSession]) -> list[str]:
+    response = client.post(
+        CHANGELIST,
+        {"action": "reconcile_selected", "_selected_action": [row.pk for row in rows]},
+    )
+    assert response.status_code == 302
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_reconcile_selected_marks_gone_rows_and_sends_nothing(
+    admin_client: Client, sessions: list[WebSocketSession]
+) -> None:
+    with capture_messages() as outbox:
+        outbox.mark_gone("conn-anon")
+        notes = reconcile(admin_client, sessions)
+
+    assert outbox.messages == [] and outbox.closed_ids == []
+    assert list(
+        WebSocketSession.objects.filter(connected=True).values_list("connection_id", flat=True)
+    ) == ["conn-alice"]
+    assert notes == [
+        "Asked API Gateway about 2 connected session(s): 1 open, 1 gone and marked "
+        "disconnected, 0 still connecting, 0 failed."
+    ]
+
+
+def test_reconcile_reports_failures_as_a_warning_and_keeps_the_rows(
+    admin_client: Client, sessions: list[WebSocketSession]
+) -> None:
+    with capture_messages() as outbox:
+        outbox.mark_failed("conn-alice")
+        response = admin_client.post(
+            CHANGELIST,
+            {"action": "reconcile_selected", "_selected_action": [sessions[0].pk]},
+            follow=True,
+        )
+
+    content = response.content.decode()
+    assert "0 open, 0 gone and marked disconnected, 0 still connecting, 1 failed." in content
+    assert 'class="warning"' in content
+    assert WebSocketSession.objects.filter(connected=True).count() == 2
+
+
+def test_view_only_staff_cannot_reconcile(
+    viewer_client: Client, sessions: list[WebSocketSession]
+) -> None:
+    assert "reconcile_selected" not in viewer_client.get(CHANGELIST).content.decode()
+    with capture_messages() as outbox:
+        outbox.mark_gone("conn-alice")
+        viewer_client.post(
+            CHANGELIST, {"action": "reconcile_selected", "_selected_action": [sessions[0].pk]}
+        )
+    assert WebSocketSession.objects.filter(connected=True).count() == 2

@@ -178,3 +178,31 @@ def test_signed_requests_with_any_credentials_are_accepted(
     with ws_connect(gateway.url) as client:
         api.post_to_connection(ConnectionId=connection_id_of(backend), Data=b"signed")
         assert client.recv(timeout=5) == "signed"
+
+
+def test_get_during_connect_is_gone_and_open_once_the_handshake_completes(
+    backend: Backend, make_gateway: GatewayFactory
+) -> None:
+    import threading
+
+    backend.answer("connect", delay=1.0)
+    gateway = make_gateway()
+    api = management_client(gateway)
+    opened = threading.Event()
+
+    def open_client() -> None:
+        with ws_connect(gateway.url):
+            opened.set()
+            time.sleep(1.0)
+
+    thread = threading.Thread(target=open_client)
+    thread.start()
+    try:
+        connection_id = connection_id_of(backend)
+        # $connect has not returned: as AWS, GET answers 410 (reconcile must wait).
+        with pytest.raises(api.exceptions.GoneException):
+            api.get_connection(ConnectionId=connection_id)
+        assert opened.wait(5)
+        assert api.get_connection(ConnectionId=connection_id)["Identity"]["SourceIp"] == "127.0.0.1"
+    finally:
+        thread.join(10)

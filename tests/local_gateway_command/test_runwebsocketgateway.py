@@ -208,3 +208,23 @@ def test_the_source_ip_mapping_is_not_a_static_header(record: ApiGateway) -> Non
     assert local_config.static_headers(parameters) == {wire.GATEWAY_SECRET_HEADER: "s"}
     # The local gateway sets the source IP header itself, from the client's address.
     assert wire.SOURCE_IP_HEADER not in local_config.config_for_gateway(record).static_headers
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, 0.0), ("0.3", 0.3), ("1", 1.0)])
+def test_disconnect_drop_rate_reaches_the_config(
+    record: ApiGateway, monkeypatch: pytest.MonkeyPatch, given: str | None, expected: float
+) -> None:
+    served: list[GatewayConfig] = []
+    monkeypatch.setattr(
+        runwebsocketgateway, "run", lambda config, host, port, on_ready: served.append(config)
+    )
+    extra = [] if given is None else ["--disconnect-drop-rate", given]
+    call_command("runwebsocketgateway", "--port", "9001", *extra, stdout=StringIO())
+    assert served[0].disconnect_drop_rate == expected
+    assert served[0].api_id == ApiGateway.objects.get().api_id
+
+
+@pytest.mark.parametrize("given", ["1.5", "-0.1", "half"])
+def test_a_bad_disconnect_drop_rate_is_refused(record: ApiGateway, given: str) -> None:
+    with pytest.raises(CommandError, match="disconnect-drop-rate"):
+        call_command("runwebsocketgateway", "--disconnect-drop-rate", given)

@@ -163,7 +163,8 @@ class _Handler(BaseHTTPRequestHandler):
         status = self.stand_in.answer(method, parts[1], connection_id, body, signed)
         if status == 200 and method == "GET":
             now = datetime.now(UTC).isoformat()
-            info = {"ConnectedAt": now, "LastActiveAt": now, "Identity": {"SourceIp": "127.0.0.1"}}
+            # The service model's wire names (boto3 shows them capitalised).
+            info = {"connectedAt": now, "lastActiveAt": now, "identity": {"sourceIp": "127.0.0.1"}}
             self._reply(200, info)
         else:
             self._reply(status)

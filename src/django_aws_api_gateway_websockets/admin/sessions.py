@@ -63,7 +63,7 @@ class WebSocketSessionAdmin(ReadOnlyAdmin):
     ordering = ["-created_on"]
     fields = SHOWN_FIELDS
     readonly_fields = SHOWN_FIELDS
-    actions = ["disconnect_selected"]
+    actions = ["disconnect_selected", "reconcile_selected"]
 
     @admin.display(description=_("open"), boolean=True, ordering="connected")
     def is_open(self, session: WebSocketSession) -> bool:
@@ -99,6 +99,28 @@ class WebSocketSessionAdmin(ReadOnlyAdmin):
         ) % {"sent": result.sent}
         message += "; " + _("%(gone)d already gone; %(failed)d failed.") % {
             "gone": result.gone,
+            "failed": result.failed,
+        }
+        self.message_user(request, message, messages.WARNING if result.failed else messages.SUCCESS)
+
+    @admin.action(
+        description=_("Reconcile selected sessions with API Gateway"), permissions=["disconnect"]
+    )
+    def reconcile_selected(
+        self, request: HttpRequest, queryset: QuerySet[WebSocketSession]
+    ) -> None:
+        from ..messaging import reconcile_sessions
+
+        result = reconcile_sessions(queryset)
+        message = _(
+            "Asked API Gateway about %(total)d connected session(s): %(alive)d open, "
+            "%(gone)d gone and marked disconnected, %(pending)d still connecting, "
+            "%(failed)d failed."
+        ) % {
+            "total": result.total,
+            "alive": result.alive,
+            "gone": result.gone,
+            "pending": result.pending,
             "failed": result.failed,
         }
         self.message_user(request, message, messages.WARNING if result.failed else messages.SUCCESS)

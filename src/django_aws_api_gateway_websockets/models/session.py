@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from .gateway import ApiGateway
 
 if TYPE_CHECKING:
-    from ..messaging import SendResult
+    from ..messaging import Progress, ReconcileResult, SendResult
 
 
 class WebSocketSessionQuerySet(models.QuerySet["WebSocketSession"]):
@@ -26,6 +26,17 @@ class WebSocketSessionQuerySet(models.QuerySet["WebSocketSession"]):
         from ..messaging import send_to_sessions  # messaging imports models
 
         return send_to_sessions(self, data)
+
+    def reconcile(
+        self, *, dry_run: bool = False, progress: Progress | None = None
+    ) -> ReconcileResult:
+        """Mark the connected rows of this queryset that API Gateway reports gone closed.
+
+        Sends no message: asks ``GET @connections/{id}`` for each row.
+        """
+        from ..messaging import reconcile_sessions  # messaging imports models
+
+        return reconcile_sessions(self, dry_run=dry_run, progress=progress)
 
 
 class WebSocketSession(models.Model):

@@ -115,6 +115,7 @@ class Outbox:
         return deliveries
 
     def get_connections(self, targets: Sequence[Target]) -> list[Delivery]:
+        """Every connection is open unless marked gone (or failing) or closed."""
         with self._lock:
             return [self._answer(target.connection_id) for target in targets]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import logging
 from typing import Any
@@ -30,6 +31,14 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8001)
         parser.add_argument("--api", type=int, help="pk of the ApiGateway record")
         parser.add_argument("--verbose", action="store_true", help="log message bodies too")
+        parser.add_argument(
+            "--disconnect-drop-rate",
+            type=fraction,
+            default=0.0,
+            metavar="FRACTION",
+            help="fraction of $disconnect calls to skip, 0 to 1, to try out reconcile "
+            "(default 0: none, as API Gateway's are usually delivered)",
+        )
         add_limit_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -42,7 +51,9 @@ class Command(BaseCommand):
             # First, so that the config carries the api id a blank record is given.
             attach_local_endpoint(gateway, options["host"], options["port"])
             config = dataclasses.replace(
-                config_for_gateway(gateway, verbose=options["verbose"]), limits=limits
+                config_for_gateway(gateway, verbose=options["verbose"]),
+                limits=limits,
+                disconnect_drop_rate=options["disconnect_drop_rate"],
             )
         except LocalGatewayError as error:
             raise CommandError(str(error)) from error
@@ -60,6 +71,16 @@ class Command(BaseCommand):
             self.stdout.flush()
 
         run(config, options["host"], options["port"], on_ready=ready)
+
+
+def fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not between 0 and 1")
+    return value
 
 
 def show_event_lines() -> None:
