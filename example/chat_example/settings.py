@@ -64,6 +64,15 @@ if os.environ.get("DEMO_POSTGRES_DB"):
         "PORT": os.environ.get("PGPORT", "5432"),
     }
 
+# In the database, so that every Django process, and a restarted one, remembers
+# which chat messages it has handled (see chat.sockets.first_delivery).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "demo_cache",
+    }
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 TIME_ZONE = "UTC"
