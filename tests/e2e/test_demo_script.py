@@ -128,12 +128,10 @@ def demo_stack(tmp_path: Path) -> Stack:
 def test_a_dead_server_is_named_and_a_restart_closes_what_it_left(
     tmp_path: Path, demo_stack: Stack
 ) -> None:
-    with demo(tmp_path, demo_stack, 1) as first:
-        client = open_client(demo_stack, "left-over")
+    with demo(tmp_path, demo_stack, 1) as first, open_client(demo_stack, "left-over"):
         assert connected_rows(demo_stack, "left-over") == 1
         os.kill(first.pid_of("django"), signal.SIGKILL)
         assert first.exit_code() == 1
-        client.close()
     said = first.text()
     assert "django killed by signal SIGKILL" in said
     assert "the last lines of its log" in said
@@ -153,15 +151,13 @@ def test_a_dead_server_is_named_and_a_restart_closes_what_it_left(
 def test_ctrl_c_stops_the_gateway_first_so_disconnects_arrive(
     tmp_path: Path, demo_stack: Stack
 ) -> None:
-    with demo(tmp_path, demo_stack, 1) as running:
-        client = open_client(demo_stack, "stop-order")
+    with demo(tmp_path, demo_stack, 1) as running, open_client(demo_stack, "stop-order"):
         assert connected_rows(demo_stack, "stop-order") == 1
-        # The terminal's Ctrl-C reaches the script's process group only: the
-        # servers run in their own groups.
+        # The terminal's Ctrl-C reaches the script's process group only:
+        # the servers run in their own groups.
         assert running.process is not None
         os.killpg(running.process.pid, signal.SIGINT)
         assert running.exit_code() == 130
-        client.close()
     said = running.text()
     assert said.index("stopped gateway") < said.index("stopped django")
     assert connected_rows(demo_stack, "stop-order") == 0
