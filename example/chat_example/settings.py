@@ -52,6 +52,10 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("DEMO_DATABASE", BASE_DIR / "db.sqlite3"),
+        # A transaction that reads before it writes (the cache's add) must not
+        # fail with "database is locked" when two messages arrive at once:
+        # IMMEDIATE takes the write lock at BEGIN, waiting up to the timeout.
+        "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
     }
 }
 if os.environ.get("DEMO_POSTGRES_DB"):
