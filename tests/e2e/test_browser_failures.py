@@ -147,10 +147,47 @@ def test_a_refused_token_stops_reconnecting(
                 "close", (event) => seen.push(["close", event.detail.willReconnect])
             );
             socket.addEventListener("open", () => seen.push(["open"]));
+            socket.addEventListener(
+                "error", (event) => seen.push([event.detail.kind, event.detail.reason])
+            );
+            socket.send({action: "chat", text: "queued, never sent"});
         }"""
     )
-    page.wait_for_function("() => window.seen.length >= 2")
+    page.wait_for_function("() => window.seen.length >= 3")
     # Several backoff periods: a client that kept trying would have asked again.
     time.sleep(1.5)
-    assert page.evaluate("() => window.seen") == [["unauthorized", 403], ["close", False]]
+    assert page.evaluate("() => window.seen") == [
+        ["unauthorized", 403],
+        ["undelivered", "logged out"],
+        ["close", False],
+    ]
     assert len(token_requests) == 1
+
+
+def test_a_refused_message_is_reported_when_its_acknowledgement_does_not_come(
+    browser: Browser,  # noqa: F811
+    stack: Stack,
+) -> None:
+    page = open_room(browser, stack, "bob", "refused-room")
+    outcome = page.evaluate(
+        """() => new Promise((resolve) => {
+            const config = JSON.parse(document.getElementById("websocket-config").textContent);
+            const socket = new GatewaySocket(Object.assign({}, config, {ackTimeoutSeconds: 1}));
+            const seen = [];
+            socket.addEventListener("message", (event) => seen.push(event.detail));
+            socket.addEventListener("error", (event) => {
+                socket.close();
+                resolve({seen: seen, detail: event.detail, id: window.sentId});
+            });
+            // The chat view allows no such handler: 400, and no acknowledgement.
+            window.sentId = socket.send({action: "nonsense"});
+        })"""
+    )
+    # The refusal reached the page ($default is a two-way route)...
+    assert outcome["seen"] == [{"error": "No handler for this message."}]
+    # ...and the message was reported, with its id, once the wait ran out.
+    detail = outcome["detail"]
+    assert detail["kind"] == "undelivered"
+    assert detail["reason"] == "no acknowledgement within 1 s"
+    assert detail["messageId"] == outcome["id"]
+    assert detail["message"] == {"client_message_id": outcome["id"], "action": "nonsense"}

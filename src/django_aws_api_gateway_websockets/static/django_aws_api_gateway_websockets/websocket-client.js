@@ -133,6 +133,10 @@
         if (error instanceof TokenRefused && LOGGED_OUT_STATUSES.includes(error.status)) {
           this.stopped = true;
           this.dispatchEvent(new CustomEvent("unauthorized", { detail: { status: error.status } }));
+          // They will never be sent: say so rather than keep them silently.
+          const queued = this.queue;
+          this.queue = [];
+          for (const item of queued) if (item.entry) this.undelivered(item.entry, "logged out", null);
           this.scheduleReconnect(0, String(error));
           return;
         }
