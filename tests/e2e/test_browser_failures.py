@@ -12,13 +12,30 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
+import boto3
 from playwright.sync_api import Browser, Page, Route, expect
 
 from .stack import Stack
-from .test_browser_chat import browser, open_room, pytestmark  # noqa: F401
+from .test_browser_chat import (  # noqa: F401
+    browser,
+    connected_ids,
+    open_room,
+    pytestmark,
+)
 
 __all__ = ["pytestmark"]
+
+
+def management_client(stack: Stack) -> Any:
+    return boto3.client(
+        "apigatewaymanagementapi",
+        endpoint_url=stack.management_url,
+        region_name="eu-west-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
 
 
 class _Unavailable(BaseHTTPRequestHandler):
@@ -118,6 +135,23 @@ def test_logging_out_elsewhere_sends_the_page_to_the_login_page(
     other_tab.click("#logout")
     expect(room).to_have_url(
         re.compile(re.escape(f"{stack.http_url}/login/?next=") + r"(/|%2F)rooms(/|%2F)logout-room")
+    )
+
+
+def test_a_403_from_the_token_url_sends_the_page_to_the_login_page(
+    browser: Browser,  # noqa: F811
+    stack: Stack,
+) -> None:
+    room = open_room(browser, stack, "alice", "forbidden-room")
+    (connection_id,) = connected_ids(stack, "alice", "forbidden-room")
+    room.route(
+        "**/api/ws-token/",
+        lambda route: route.fulfill(status=403, body='{"error": "CSRF verification failed."}'),
+    )
+    # The server closes the connection; the page's reconnect meets the 403.
+    management_client(stack).delete_connection(ConnectionId=connection_id)
+    expect(room).to_have_url(
+        re.compile(re.escape(f"{stack.http_url}/login/?next=") + r"(/|%2F)rooms(/|%2F)forbidden")
     )
 
 

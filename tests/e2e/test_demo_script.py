@@ -22,6 +22,7 @@ pytestmark = pytest.mark.e2e
 STARTED_SECONDS = 120
 STOPPED_SECONDS = 40
 SESSIONS = "django_aws_api_gateway_websockets_websocketsession"
+BOB = "from django.contrib.auth.models import User; bob = User.objects.get(username='bob')"
 
 
 class Demo:
@@ -139,9 +140,14 @@ def test_a_dead_server_is_named_and_a_restart_closes_what_it_left(
     # Django was dead when the gateway stopped: its $disconnect was lost.
     assert connected_rows(demo_stack, "left-over") == 1
 
+    # A demo user whose password was changed keeps it across a restart.
+    demo_stack.manage("shell", "-c", f"{BOB}; bob.set_password('changed'); bob.save()")
+
     with demo(tmp_path, demo_stack, 2) as second:
         assert "1 session(s) left connected by an earlier run closed" in second.text()
         assert connected_rows(demo_stack, "left-over") == 0
+        checked = demo_stack.manage("shell", "-c", f"{BOB}; print(bob.check_password('changed'))")
+        assert checked.strip() == "True"
         os.kill(second.pid_of("gateway"), signal.SIGTERM)
         assert second.exit_code() == 1
     assert "gateway exited with code 0" in second.text()
