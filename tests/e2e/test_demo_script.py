@@ -141,12 +141,13 @@ def test_a_dead_server_is_named_and_a_restart_closes_what_it_left(
     assert connected_rows(demo_stack, "left-over") == 1
 
     # A demo user whose password was changed keeps it across a restart.
-    demo_stack.manage("shell", "-c", f"{BOB}; bob.set_password('changed'); bob.save()")
+    shell = ("shell", "--verbosity", "0", "--command")
+    demo_stack.manage(*shell, f"{BOB}; bob.set_password('changed'); bob.save()")
 
     with demo(tmp_path, demo_stack, 2) as second:
         assert "1 session(s) left connected by an earlier run closed" in second.text()
         assert connected_rows(demo_stack, "left-over") == 0
-        checked = demo_stack.manage("shell", "-c", f"{BOB}; print(bob.check_password('changed'))")
+        checked = demo_stack.manage(*shell, f"{BOB}; print(bob.check_password('changed'))")
         assert checked.strip() == "True"
         os.kill(second.pid_of("gateway"), signal.SIGTERM)
         assert second.exit_code() == 1
