@@ -4,14 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import cache
 from django.dispatch import receiver
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest
 
 from django_aws_api_gateway_websockets.models import WebSocketSession
 from django_aws_api_gateway_websockets.signals import connection_closed
 from django_aws_api_gateway_websockets.views import WebSocketView
 
 MAX_CHAT_TEXT_LENGTH = 500
+# How long a handled message id is remembered: longer than any page keeps
+# offering "retry" for it.
+HANDLED_IDS_SECONDS = 24 * 60 * 60
+
+
+def first_delivery(user_pk: object, message_id: str | None) -> bool:
+    """False when this user's message with this id was handled before (a retry).
+
+    ``cache.add`` stores the key only if it is absent, in one step, so two
+    copies of one message racing each other are told apart too.
+    """
+    if message_id is None:
+        return True
+    return bool(cache.add(f"chat:handled:{user_pk}:{message_id}", True, HANDLED_IDS_SECONDS))
 
 
 def send_presence(channel_name: str) -> None:
@@ -32,14 +47,16 @@ class ChatSocketView(WebSocketView):
         # so the page says "join" once it is open and everyone gets the new list.
         send_presence(self.websocket_session.channel_name)
 
-    def chat(self, request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse | None:
+    def chat(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, str] | None:
         text = self.body.get("text")
         if not isinstance(text, str) or not text.strip():
-            return JsonResponse({"type": "error", "error": "text must be a non-empty string"})
+            return {"type": "error", "error": "text must be a non-empty string"}
         if len(text) > MAX_CHAT_TEXT_LENGTH:
-            return JsonResponse(
-                {"type": "error", "error": f"at most {MAX_CHAT_TEXT_LENGTH} characters"}
-            )
+            return {"type": "error", "error": f"at most {MAX_CHAT_TEXT_LENGTH} characters"}
+        if not first_delivery(request.user.pk, self.message_id):
+            # Handled already (the page retried after an error frame that came
+            # although this message got through): acknowledge, send nothing twice.
+            return None
         room = self.websocket_session.channel_name
         WebSocketSession.objects.connected().in_channel(room).send_message(
             {"type": "chat", "room": room, "user": request.user.get_username(), "text": text}

@@ -52,6 +52,10 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("DEMO_DATABASE", BASE_DIR / "db.sqlite3"),
+        # A transaction that reads before it writes (the cache's add) must not
+        # fail with "database is locked" when two messages arrive at once:
+        # IMMEDIATE takes the write lock at BEGIN, waiting up to the timeout.
+        "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
     }
 }
 if os.environ.get("DEMO_POSTGRES_DB"):
@@ -63,6 +67,15 @@ if os.environ.get("DEMO_POSTGRES_DB"):
         "HOST": os.environ.get("PGHOST", "127.0.0.1"),
         "PORT": os.environ.get("PGPORT", "5432"),
     }
+
+# In the database, so that every Django process, and a restarted one, remembers
+# which chat messages it has handled (see chat.sockets.first_delivery).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "demo_cache",
+    }
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True

@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -48,6 +48,35 @@ class Stack:
     management_url: str
     env: dict[str, str]
     logs: dict[str, Path]
+    commands: dict[str, list[str]] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen[str]] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)
+
+    def start(self, name: str) -> None:
+        """Start one server (again), appending to its log, and wait for its port."""
+        log = self.logs[name].open("a")
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", *self.commands[name]],
+            cwd=EXAMPLE,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.processes[name] = process
+        wait_for_port(self.ports[name], process)
+
+    def stop(self, name: str) -> None:
+        """Stop one server as Ctrl-C would (killed if it takes longer than 15 s)."""
+        process = self.processes.pop(name, None)
+        if process is None:
+            return
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
     def manage(self, *args: str) -> str:
         result = subprocess.run(
@@ -105,37 +134,22 @@ def running_stack(tmp_path: Path) -> Iterator[Stack]:
             management_url=f"http://127.0.0.1:{ws_port}/production",
             env=env,
             logs={"django": tmp_path / "django.log", "gateway": tmp_path / "gateway.log"},
+            ports={"django": http_port, "gateway": ws_port},
         )
         stack.manage("migrate", "--noinput", "-v", "0")
         pk = stack.manage("setupdemo", "--http-port", str(http_port)).strip()
-        commands = {
-            "django": ["runserver", f"127.0.0.1:{http_port}", "--noreload"],
-            "gateway": ["runwebsocketgateway", "--api", pk, "--port", str(ws_port)],
-        }
-        processes: dict[str, subprocess.Popen[str]] = {}
+        stack.commands.update(
+            django=["runserver", f"127.0.0.1:{http_port}", "--noreload"],
+            gateway=["runwebsocketgateway", "--api", pk, "--port", str(ws_port)],
+        )
         try:
-            for name, args in commands.items():
-                log = stack.logs[name].open("w")
-                processes[name] = subprocess.Popen(
-                    [sys.executable, "manage.py", *args],
-                    cwd=EXAMPLE,
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    text=True,
-                )
-            wait_for_port(http_port, processes["django"])
-            wait_for_port(ws_port, processes["gateway"])
+            for name in stack.commands:
+                stack.start(name)
             yield stack
         finally:
-            for process in processes.values():
-                process.send_signal(signal.SIGINT)
-            for process in processes.values():
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            # The gateway first, so that its $disconnect calls reach Django.
+            for name in ("gateway", "django"):
+                stack.stop(name)
 
 
 @contextmanager

@@ -45,6 +45,9 @@ class ChatView(WebSocketView):
         )
         return {"ok": True}
 
+    def message_id_seen(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        return {"message_id": self.message_id}
+
     def silent(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         return None
 

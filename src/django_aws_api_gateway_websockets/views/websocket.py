@@ -30,6 +30,7 @@ from ..models import WebSocketSession, WebSocketToken
 from ..origins import check_origin
 from . import connect as connecting
 from .handlers import choose_handler
+from .message_ids import acknowledged, read_message_id
 from .messages import load_session, parse_body
 from .responses import (
     handler_response,
@@ -61,6 +62,8 @@ class WebSocketView(View):
     # Message routing: the body's "handler" key, else its "action" key.
     handler_selection_key = "handler"
     route_selection_key = "action"
+    # The body key of the client's id for a message (docs/delivery.md).
+    message_id_key = "client_message_id"
     # None (or empty): "default", "change_channel" and the public methods of your
     # subclasses. "ping" (keep-alive) is always allowed.
     ALLOWED_HANDLERS: Sequence[str] | None = None
@@ -90,6 +93,7 @@ class WebSocketView(View):
     # Set while a request is handled.
     gateway: Gateway
     body: dict[str, Any]
+    message_id: str | None = None
     websocket_session: WebSocketSession | None = None
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
@@ -201,6 +205,7 @@ class WebSocketView(View):
         self.check_user_agent(request)
         connection_id = self.connection_id(request)
         self.body = parse_body(request, self._setting(self.MAX_BODY_SIZE, conf.max_body_size))
+        self.message_id = read_message_id(self.body, self.message_id_key)
         session = load_session(connection_id)
         self.check_session_gateway(session)
         self.check_session_user(session)
@@ -265,7 +270,8 @@ class WebSocketView(View):
         self, name: str, request: HttpRequest, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
         try:
-            response = handler_response(getattr(self, name)(request, *args, **kwargs))
+            result = getattr(self, name)(request, *args, **kwargs)
+            response = handler_response(acknowledged(result, self.message_id))
         except Refused:
             # A handler that refuses after writing must not half-commit under
             # ATOMIC_REQUESTS, any more than one that fails.

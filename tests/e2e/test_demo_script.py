@@ -1,0 +1,170 @@
+"""scripts/demo as a user runs it: stop order, a dying server, rows left connected."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from websockets.sync.client import ClientConnection, connect
+
+from .clients import logged_in, new_token
+from .stack import REPO, Stack, free_port
+
+pytestmark = pytest.mark.e2e
+
+STARTED_SECONDS = 120
+STOPPED_SECONDS = 40
+SESSIONS = "django_aws_api_gateway_websockets_websocketsession"
+BOB = "from django.contrib.auth.models import User; bob = User.objects.get(username='bob')"
+
+
+class Demo:
+    def __init__(self, tmp_path: Path, run: int) -> None:
+        self.output = tmp_path / f"demo-{run}.out"
+        self.tmp = tmp_path / f"run-{run}"
+        self.tmp.mkdir()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def text(self) -> str:
+        return self.output.read_text(errors="replace")
+
+    def wait_for(self, needle: str, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while needle not in self.text():
+            assert self.process is not None
+            if self.process.poll() is not None and needle not in self.text():
+                raise AssertionError(f"demo exited before {needle!r}:\n{self.text()}")
+            assert time.monotonic() < deadline, f"no {needle!r} in:\n{self.text()}"
+            time.sleep(0.2)
+
+    def pid_of(self, name: str) -> int:
+        (pids,) = self.tmp.glob("dagw-demo.*/pids")
+        for line in pids.read_text().splitlines():
+            server, pid = line.split()
+            if server == name:
+                return int(pid)
+        raise AssertionError(f"no {name} in {pids}")
+
+    def exit_code(self) -> int:
+        assert self.process is not None
+        return self.process.wait(timeout=STOPPED_SECONDS)
+
+
+@contextmanager
+def demo(tmp_path: Path, stack: Stack, run: int) -> Iterator[Demo]:
+    running = Demo(tmp_path, run)
+    env = {**stack.env, "TMPDIR": str(running.tmp)}
+    with running.output.open("wb") as output:
+        running.process = subprocess.Popen(
+            [str(REPO / "scripts" / "demo")],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            # Its own group, as in a terminal; cleaned up below whatever happens.
+            start_new_session=True,
+        )
+        try:
+            running.wait_for("Demo chat:", STARTED_SECONDS)
+            yield running
+        finally:
+            if running.process.poll() is None:
+                os.killpg(running.process.pid, signal.SIGKILL)
+                running.process.wait()
+            # The servers run in process groups of their own.
+            for pids in running.tmp.glob("dagw-demo.*/pids"):
+                for line in pids.read_text().splitlines():
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(int(line.split()[1]), signal.SIGKILL)
+
+
+def open_client(stack: Stack, channel: str) -> ClientConnection:
+    session = logged_in(stack, "alice")
+    token = new_token(stack, session)
+    return connect(
+        f"{stack.ws_url}?channel={channel}&ws_token={token}",
+        origin=stack.http_url,  # type: ignore[arg-type]
+        proxy=None,
+        open_timeout=10,
+    )
+
+
+def connected_rows(stack: Stack, channel: str) -> int:
+    rows = stack.sql(
+        f"SELECT COUNT(*) FROM {SESSIONS} WHERE channel_name = '{channel}' AND connected"
+    )
+    return int(rows[0][0])  # type: ignore[call-overload]
+
+
+@pytest.fixture
+def demo_stack(tmp_path: Path) -> Stack:
+    http_port, ws_port = free_port(), free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEMO_POSTGRES_DB", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(
+        DEMO_HTTP_PORT=str(http_port),
+        DEMO_WS_PORT=str(ws_port),
+        DEMO_DATABASE=str(tmp_path / "demo.sqlite3"),
+        DEMO_STOP_SECONDS="10",
+        PYTHONUNBUFFERED="1",
+    )
+    return Stack(
+        http_url=f"http://127.0.0.1:{http_port}",
+        ws_url=f"ws://127.0.0.1:{ws_port}/production",
+        management_url=f"http://127.0.0.1:{ws_port}/production",
+        env=env,
+        logs={},
+    )
+
+
+def test_a_dead_server_is_named_and_a_restart_closes_what_it_left(
+    tmp_path: Path, demo_stack: Stack
+) -> None:
+    with demo(tmp_path, demo_stack, 1) as first, open_client(demo_stack, "left-over"):
+        assert connected_rows(demo_stack, "left-over") == 1
+        os.kill(first.pid_of("django"), signal.SIGKILL)
+        assert first.exit_code() == 1
+    said = first.text()
+    assert "django killed by signal SIGKILL" in said
+    assert "the last lines of its log" in said
+    assert "stopped gateway" in said
+    # Django was dead when the gateway stopped: its $disconnect was lost.
+    assert connected_rows(demo_stack, "left-over") == 1
+
+    # A demo user whose password was changed keeps it across a restart.
+    shell = ("shell", "--verbosity", "0", "--command")
+    demo_stack.manage(*shell, f"{BOB}; bob.set_password('changed'); bob.save()")
+
+    with demo(tmp_path, demo_stack, 2) as second:
+        assert "1 session(s) left connected by an earlier run closed" in second.text()
+        assert connected_rows(demo_stack, "left-over") == 0
+        checked = demo_stack.manage(*shell, f"{BOB}; print(bob.check_password('changed'))")
+        assert checked.strip() == "True"
+        os.kill(second.pid_of("gateway"), signal.SIGTERM)
+        assert second.exit_code() == 1
+    assert "gateway exited with code 0" in second.text()
+    assert "stopped django" in second.text()
+
+
+def test_ctrl_c_stops_the_gateway_first_so_disconnects_arrive(
+    tmp_path: Path, demo_stack: Stack
+) -> None:
+    with demo(tmp_path, demo_stack, 1) as running, open_client(demo_stack, "stop-order"):
+        assert connected_rows(demo_stack, "stop-order") == 1
+        # The terminal's Ctrl-C reaches the script's process group only:
+        # the servers run in their own groups.
+        assert running.process is not None
+        os.killpg(running.process.pid, signal.SIGINT)
+        assert running.exit_code() == 130
+    said = running.text()
+    assert said.index("stopped gateway") < said.index("stopped django")
+    assert connected_rows(demo_stack, "stop-order") == 0

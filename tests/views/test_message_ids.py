@@ -1,0 +1,106 @@
+"""The client's message id: read from the body, validated, and acknowledged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from django_aws_api_gateway_websockets.models import WebSocketSession
+from django_aws_api_gateway_websockets.testing import WebSocketTestClient
+from django_aws_api_gateway_websockets.views.message_ids import acknowledged
+
+VIEWS_LOGGER = "django_aws_api_gateway_websockets.views"
+ID = "3f9a0c1e5b7d4e2a8c6b0d1f2e3a4b5c"
+
+
+def test_the_handler_sees_the_message_id_and_the_reply_acknowledges_it(
+    ws: WebSocketTestClient, connected: str
+) -> None:
+    response = ws.send(connected, {"handler": "message_id_seen", "client_message_id": ID})
+
+    assert response.status_code == 200
+    assert response.json() == {"message_id": ID, "ack": ID}
+
+
+def test_without_an_id_the_attribute_is_none_and_nothing_is_added(
+    ws: WebSocketTestClient, connected: str
+) -> None:
+    assert ws.send(connected, {"handler": "message_id_seen"}).json() == {"message_id": None}
+    silent = ws.send(connected, {"handler": "silent"})
+    assert silent.status_code == 200
+    assert silent.content == b""
+
+
+@pytest.mark.parametrize(
+    ("handler", "expected"),
+    [
+        # None becomes a bare acknowledgement; a keep-alive with an id is acknowledged too.
+        ("silent", {"ack": ID}),
+        ("ping", {"ack": ID}),
+        # A dict gets the ack key beside its own.
+        ("shout", {"shout": "", "ack": ID}),
+    ],
+)
+def test_acknowledgements(
+    ws: WebSocketTestClient, connected: str, handler: str, expected: dict[str, Any]
+) -> None:
+    response = ws.send(connected, {"handler": handler, "client_message_id": ID})
+
+    assert response.status_code == 200
+    assert response.json() == expected
+
+
+def test_the_applications_own_answers_pass_unchanged(
+    ws: WebSocketTestClient, connected: str
+) -> None:
+    body = {"client_message_id": ID}
+    assert ws.send(connected, {**body, "handler": "plain"}).content == b"plain text"
+    assert ws.send(connected, {**body, "handler": "listing"}).json() == [1, 2, 3]
+    teapot = ws.send(connected, {**body, "handler": "teapot"})
+    assert (teapot.status_code, teapot.content) == (418, b"short and stout")
+
+
+def test_a_dict_that_has_its_own_ack_key_is_left_alone() -> None:
+    assert acknowledged({"ack": "mine", "x": 1}, ID) == {"ack": "mine", "x": 1}
+    assert acknowledged({"x": 1}, None) == {"x": 1}
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "x" * 65,
+        "has space",
+        "semi;colon",
+        "\u00e9t\u00e9",
+        "nul\x00byte",
+        5,
+        None,
+        ["a"],
+        {"id": "a"},
+    ],
+)
+def test_a_bad_message_id_is_a_400_and_changes_nothing(
+    ws: WebSocketTestClient,
+    connected: str,
+    bad: object,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    before = WebSocketSession.objects.get(connection_id=connected).request_count
+
+    with caplog.at_level("WARNING", logger=VIEWS_LOGGER):
+        response = ws.send(connected, {"handler": "silent", "client_message_id": bad})
+
+    assert response.status_code == 400
+    assert "client_message_id" in response.json()["error"]
+    assert WebSocketSession.objects.get(connection_id=connected).request_count == before
+    assert [r.message for r in caplog.records if "bad client_message_id" in r.message]
+
+
+def test_the_longest_id_is_accepted(ws: WebSocketTestClient, connected: str) -> None:
+    long_id = "a-_Z9" * 12 + "abcd"
+    assert len(long_id) == 64
+    assert ws.send(connected, {"handler": "silent", "client_message_id": long_id}).json() == {
+        "ack": long_id
+    }
