@@ -17,6 +17,9 @@ HANDLED_LOG_ENV = "CHAOS_HANDLED_LOG"
 
 class ChaosSocketView(WebSocketView):
     ALLOWED_HANDLERS = ("whoami", "echo", "multicast")
+    # Cookie mode: the cross-site scenario is about a logged-in user's cookies
+    # reaching $connect from another origin, which a token would hide.
+    USE_WS_TOKEN = False
     # Hundreds of clients connect from 127.0.0.1 within seconds.
     RATE_LIMIT_ENABLED = False
 
