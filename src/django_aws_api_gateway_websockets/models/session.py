@@ -12,6 +12,7 @@ from .gateway import ApiGateway
 
 if TYPE_CHECKING:
     from ..messaging import SendResult
+    from ..tasks import SendTaskResult
 
 
 class WebSocketSessionQuerySet(models.QuerySet["WebSocketSession"]):
@@ -26,6 +27,15 @@ class WebSocketSessionQuerySet(models.QuerySet["WebSocketSession"]):
         from ..messaging import send_to_sessions  # messaging imports models
 
         return send_to_sessions(self, data)
+
+    def enqueue_message(self, data: Any) -> list[SendTaskResult]:
+        """Send ``data`` to every connected row of this queryset from background tasks.
+
+        One task per ``WEBSOCKETS["enqueue_chunk_size"]`` rows; returns their results.
+        """
+        from ..tasks import enqueue_message  # tasks import models
+
+        return enqueue_message(self, data)
 
 
 class WebSocketSession(models.Model):
@@ -75,3 +85,9 @@ class WebSocketSession(models.Model):
         from ..messaging import send_to_sessions  # messaging imports models
 
         return send_to_sessions([self], data)
+
+    def enqueue_message(self, data: Any) -> list[SendTaskResult]:
+        """Send ``data`` to this connection from a background task (none if it is closed)."""
+        from ..tasks import enqueue_message  # tasks import models
+
+        return enqueue_message(self, data)
