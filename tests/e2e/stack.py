@@ -104,13 +104,15 @@ def running_stack(tmp_path: Path) -> Iterator[Stack]:
             ws_url=f"ws://127.0.0.1:{ws_port}/production",
             management_url=f"http://127.0.0.1:{ws_port}/production",
             env=env,
-            logs={"django": tmp_path / "django.log", "gateway": tmp_path / "gateway.log"},
+            logs={name: tmp_path / f"{name}.log" for name in ("django", "gateway", "worker")},
         )
         stack.manage("migrate", "--noinput", "-v", "0")
         pk = stack.manage("setupdemo", "--http-port", str(http_port)).strip()
         commands = {
             "django": ["runserver", f"127.0.0.1:{http_port}", "--noreload"],
             "gateway": ["runwebsocketgateway", "--api", pk, "--port", str(ws_port)],
+            # Runs the example's background sends (enqueue_message).
+            "worker": ["db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.1"],
         }
         processes: dict[str, subprocess.Popen[str]] = {}
         try:

@@ -246,7 +246,7 @@ def test_a_chunk_larger_than_the_databases_parameter_limit_is_read_in_parts(
     gateway = make_gateway()
     open_sessions(make_session, gateway, 7)
     [result] = WebSocketSession.objects.all().enqueue_message({"n": 1})
-    monkeypatch.setattr(connection.features, "max_query_params", 3)
+    monkeypatch.setattr(type(connection.features), "max_query_params", 3)
 
     with CaptureQueriesContext(connection) as queries:
         summary = tasks.send_chunk.call(*result.args, **result.kwargs)
