@@ -1,6 +1,6 @@
 """Background sends: what ``enqueue_message`` costs the caller, and how fast workers send.
 
-    .venv/bin/python benchmarks/background.py [--recipients 50000] [--sent 10000]
+    .venv/bin/python benchmarks/background.py [--recipients 50000] [--sent 5000]
 
 On a SQLite file with the django-tasks-db backend (a real, database-backed
 Tasks backend: one INSERT per task). First the caller's side: queries and
@@ -48,6 +48,7 @@ from django_aws_api_gateway_websockets.transport import get_transport  # noqa: E
 
 MESSAGE = {"type": "announcement", "text": "maintenance at noon"}
 LATENCY_S = 0.020
+WARM_UP = 200
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 
@@ -169,7 +170,7 @@ def direct_send(channel: str, count: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipients", type=int, default=50_000, help="for the enqueue cost")
-    parser.add_argument("--sent", type=int, default=10_000, help="for the throughput runs")
+    parser.add_argument("--sent", type=int, default=5_000, help="for the throughput runs")
     args = parser.parse_args()
 
     create_schema()
@@ -196,14 +197,15 @@ def main() -> None:
     print(f"transport {transport}\n")
     print(f"{'sender':<22} {'seconds':>8} {'msgs/s':>8}")
     add_sessions(gateway, "sent", args.sent)
+    add_sessions(gateway, "warm-up", WARM_UP)
     with stand_in() as endpoint:
         ApiGateway.objects.filter(pk=gateway.pk).update(api_endpoint=endpoint)
-        direct_send("sent", args.sent)  # warm-up: client, connection pool
+        direct_send("warm-up", WARM_UP)  # client, connection pool
         elapsed = direct_send("sent", args.sent)
         print(f"{'direct send_message':<22} {elapsed:>8.2f} {args.sent / elapsed:>8.0f}")
         for count in (1, 2):
             with workers(count):
-                background_send("sent", args.sent)  # warm-up of the workers
+                background_send("warm-up", WARM_UP)  # every worker has loaded Django
                 elapsed = background_send("sent", args.sent)
             label = f"{count} worker{'s' if count > 1 else ''} (db_worker)"
             print(f"{label:<22} {elapsed:>8.2f} {args.sent / elapsed:>8.0f}")
