@@ -1,6 +1,9 @@
 """Settings for the test suite. DATABASE=postgres runs it on PostgreSQL."""
 
 import os
+from typing import Any
+
+import django
 
 SECRET_KEY = "tests-only-not-secret"
 DEBUG = False
@@ -62,7 +65,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 STATIC_URL = "/static/"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-ADMINS = [("Admin", "admin@example.com")]
+# Django 6.0 takes plain addresses and deprecates the (name, address) pairs 5.2 needs.
+ADMINS: list[Any] = (
+    ["admin@example.com"] if django.VERSION >= (6, 0) else [("Admin", "admin@example.com")]
+)
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 AWS_GATEWAY_REGION_NAME = "eu-west-1"
 AWS_ACCESS_KEY_ID = "testing"

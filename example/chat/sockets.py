@@ -38,9 +38,18 @@ def send_presence(channel_name: str) -> None:
     sessions.send_message({"type": "presence", "room": channel_name, "users": names})
 
 
+def text_error(text: object) -> dict[str, str] | None:
+    """Why ``text`` cannot be sent, as the answer to its sender; None if it can."""
+    if not isinstance(text, str) or not text.strip():
+        return {"type": "error", "error": "text must be a non-empty string"}
+    if len(text) > MAX_CHAT_TEXT_LENGTH:
+        return {"type": "error", "error": f"at most {MAX_CHAT_TEXT_LENGTH} characters"}
+    return None
+
+
 class ChatSocketView(WebSocketView):
     USE_WS_TOKEN = True
-    ALLOWED_HANDLERS = ("join", "chat")
+    ALLOWED_HANDLERS = ("join", "chat", "announce")
 
     def join(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         # $connect cannot send to the client (the connection does not exist yet),
@@ -49,17 +58,30 @@ class ChatSocketView(WebSocketView):
 
     def chat(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, str] | None:
         text = self.body.get("text")
-        if not isinstance(text, str) or not text.strip():
-            return {"type": "error", "error": "text must be a non-empty string"}
-        if len(text) > MAX_CHAT_TEXT_LENGTH:
-            return {"type": "error", "error": f"at most {MAX_CHAT_TEXT_LENGTH} characters"}
+        if error := text_error(text):
+            return error
         if not first_delivery(request.user.pk, self.message_id):
             # Handled already (the page retried after an error frame that came
             # although this message got through): acknowledge, send nothing twice.
             return None
         room = self.websocket_session.channel_name
+        # A room is small: send right away, in this request.
         WebSocketSession.objects.connected().in_channel(room).send_message(
             {"type": "chat", "room": room, "user": request.user.get_username(), "text": text}
+        )
+        return None
+
+    def announce(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, str] | None:
+        text = self.body.get("text")
+        if error := text_error(text):
+            return error
+        if not first_delivery(request.user.pk, self.message_id):
+            return None
+        # Every connection of every room may be many: the sending goes to
+        # background tasks (the db_worker that scripts/demo runs), and this
+        # request returns as soon as they are enqueued.
+        WebSocketSession.objects.connected().enqueue_message(
+            {"type": "announcement", "user": request.user.get_username(), "text": text}
         )
         return None
 

@@ -17,6 +17,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_aws_api_gateway_websockets",
+    "django_tasks_db",
     "chat",
 ]
 
@@ -76,6 +77,10 @@ CACHES = {
         "LOCATION": "demo_cache",
     }
 }
+
+# Announcements are sent by background tasks (enqueue_message), stored in this
+# database and run by `manage.py db_worker`, which scripts/demo starts.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True

@@ -38,6 +38,7 @@ _POSITIVE = frozenset(
         "send_read_timeout_seconds",
         "session_max_age_seconds",
         "rate_limit_ipv6_prefix",
+        "enqueue_chunk_size",
     }
 )
 _NON_NEGATIVE = frozenset(
@@ -83,6 +84,7 @@ def check_settings(
             errors.append(_unknown_key(key))
         else:
             errors.extend(_check_value(key, item))
+    errors.extend(_check_enqueue_target(value))
     return errors
 
 
@@ -220,6 +222,43 @@ def _check_transport(key: str, value: object) -> Iterator[CheckMessage]:
             f"{value!r} cannot be imported: {exc}",
             f"Give the dotted path of a class; the default is {DEFAULTS[key]!r}.",
             "dagw.E006",
+        )
+
+
+# What the Tasks framework assumes when TASKS, or a backend's QUEUES, is not set.
+_DEFAULT_TASK_BACKENDS: Mapping[str, Mapping[str, Any]] = {"default": {}}
+_DEFAULT_TASK_QUEUES = ("default",)
+
+
+def _task_backends() -> Mapping[str, Any]:
+    value = getattr(settings, "TASKS", None)
+    return value if isinstance(value, Mapping) and value else _DEFAULT_TASK_BACKENDS
+
+
+def _check_enqueue_target(value: Mapping[str, Any]) -> Iterator[CheckMessage]:
+    """Background sends go to a backend in TASKS and a queue it accepts."""
+    alias = value.get("enqueue_backend", DEFAULTS["enqueue_backend"])
+    queue = value.get("enqueue_queue_name", DEFAULTS["enqueue_queue_name"])
+    if not isinstance(alias, str) or not isinstance(queue, str):
+        return  # dagw.E002 already says so
+    backends = _task_backends()
+    backend = backends.get(alias)
+    if not isinstance(backend, Mapping):
+        yield _setting_error(
+            "enqueue_backend",
+            f"is {alias!r}, which is not a backend in TASKS.",
+            f"Name one of {sorted(backends)}.",
+            "dagw.E010",
+        )
+        return
+    queues = backend.get("QUEUES", _DEFAULT_TASK_QUEUES)
+    # An empty QUEUES list lets tasks use any queue.
+    if queues and queue not in queues:
+        yield _setting_error(
+            "enqueue_queue_name",
+            f"is {queue!r}, which is not in the QUEUES of the {alias!r} task backend.",
+            f"Name one of {sorted(queues)}, or add {queue!r} to that backend's QUEUES.",
+            "dagw.E010",
         )
 
 

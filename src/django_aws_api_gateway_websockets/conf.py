@@ -52,6 +52,11 @@ DEFAULTS: dict[str, Any] = {
     # carried no message) may mean its $connect has not completed: the row stays
     # connected. Just above API Gateway's 29 s integration timeout.
     "connect_grace_seconds": 30,
+    # Background sends (enqueue_message): recipients per task, and the Tasks
+    # backend alias and queue the tasks go to.
+    "enqueue_chunk_size": 1000,
+    "enqueue_backend": "default",
+    "enqueue_queue_name": "default",
     # Minimum seconds between two exception mails for the same view and error.
     "exception_mail_interval_seconds": 300,
     # A session older than this cannot still be connected (API Gateway's 2 h cap).
@@ -85,6 +90,9 @@ SETTING_TYPES: dict[str, tuple[type | None, ...]] = {
     "send_backoff_max_seconds": (int, float),
     "transport": (str,),
     "connect_grace_seconds": (int, float),
+    "enqueue_chunk_size": (int,),
+    "enqueue_backend": (str,),
+    "enqueue_queue_name": (str,),
     "exception_mail_interval_seconds": (int, float),
     "session_max_age_seconds": (int,),
     "lambda_path_prefix": (str,),
@@ -217,6 +225,18 @@ class Settings:
     @property
     def connect_grace_seconds(self) -> float:
         return float(self._get("connect_grace_seconds"))
+
+    @property
+    def enqueue_chunk_size(self) -> int:
+        return int(self._get("enqueue_chunk_size"))
+
+    @property
+    def enqueue_backend(self) -> str:
+        return str(self._get("enqueue_backend"))
+
+    @property
+    def enqueue_queue_name(self) -> str:
+        return str(self._get("enqueue_queue_name"))
 
     @property
     def exception_mail_interval_seconds(self) -> float:

@@ -101,7 +101,15 @@ def send_to_sessions(sessions: Sessions, data: Any) -> SendResult:
 
     A row that may still be in its ``$connect`` is counted pending instead.
     """
-    payload = encode_message(data)  # before any query, so a bad message costs nothing
+    return send_payload(sessions, encode_message(data))  # encoded before any query
+
+
+def send_payload(sessions: Sessions, payload: bytes) -> SendResult:
+    """``send_to_sessions`` for a message already encoded by ``encode_message``.
+
+    Background tasks use it: the caller encodes (and is refused) once, the
+    workers send the same bytes.
+    """
     transport = get_transport()
     recipients = _load(sessions)
     result = _deliver(recipients, lambda targets: transport.post_to_connections(targets, payload))
@@ -241,13 +249,27 @@ def _load(sessions: Sessions) -> _Recipients:
     return _load_instances(sessions)
 
 
-def _load_queryset(queryset: QuerySet[WebSocketSession]) -> _Recipients:
+def filterable(queryset: QuerySet[WebSocketSession]) -> QuerySet[WebSocketSession]:
+    """``queryset`` itself, or the same rows by primary key if it cannot be filtered further.
+
+    Sliced and ``union()`` querysets refuse ``.filter()``; they cost one more query.
+    """
     if queryset.query.is_sliced or queryset.query.combinator:
-        # Such querysets cannot be filtered further; narrow by primary key instead.
         pks = list(queryset.values_list("pk", flat=True))
-        queryset = WebSocketSession.objects.using(queryset.db).filter(pk__in=pks)
+        return WebSocketSession.objects.using(queryset.db).filter(pk__in=pks)
+    return queryset
+
+
+def max_query_params(db: str, reserved: int = 0) -> int | None:
+    """Parameters one statement may bind on ``db`` beyond ``reserved`` (None: no limit)."""
+    limit = connections[db].features.max_query_params
+    return limit - reserved if limit else None
+
+
+def _load_queryset(queryset: QuerySet[WebSocketSession]) -> _Recipients:
     rows = (
-        queryset.filter(connected=True)
+        filterable(queryset)
+        .filter(connected=True)
         .order_by()
         .values_list(
             "connection_id",
@@ -386,8 +408,7 @@ def _mark_disconnected(
             session.connected = False
     db = router.db_for_write(WebSocketSession)
     # SQLite caps bound parameters; two are taken by the SET clause.
-    limit = connections[db].features.max_query_params
-    step = limit - 2 if limit else len(connection_ids)
+    step = max_query_params(db, reserved=2) or len(connection_ids)
     now = timezone.now()
     for start in range(0, len(connection_ids), step):
         WebSocketSession.objects.using(db).filter(

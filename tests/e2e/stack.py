@@ -64,7 +64,8 @@ class Stack:
             text=True,
         )
         self.processes[name] = process
-        wait_for_port(self.ports[name], process)
+        if name in self.ports:  # the task worker listens on none
+            wait_for_port(self.ports[name], process)
 
     def stop(self, name: str) -> None:
         """Stop one server as Ctrl-C would (killed if it takes longer than 15 s)."""
@@ -133,13 +134,15 @@ def running_stack(tmp_path: Path) -> Iterator[Stack]:
             ws_url=f"ws://127.0.0.1:{ws_port}/production",
             management_url=f"http://127.0.0.1:{ws_port}/production",
             env=env,
-            logs={"django": tmp_path / "django.log", "gateway": tmp_path / "gateway.log"},
+            logs={name: tmp_path / f"{name}.log" for name in ("django", "gateway", "worker")},
             ports={"django": http_port, "gateway": ws_port},
         )
         stack.manage("migrate", "--noinput", "-v", "0")
         pk = stack.manage("setupdemo", "--http-port", str(http_port)).strip()
         stack.commands.update(
             django=["runserver", f"127.0.0.1:{http_port}", "--noreload"],
+            # Runs the example's background sends (enqueue_message).
+            worker=["db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.1"],
             gateway=["runwebsocketgateway", "--api", pk, "--port", str(ws_port)],
         )
         try:
@@ -148,7 +151,7 @@ def running_stack(tmp_path: Path) -> Iterator[Stack]:
             yield stack
         finally:
             # The gateway first, so that its $disconnect calls reach Django.
-            for name in ("gateway", "django"):
+            for name in ("gateway", "worker", "django"):
                 stack.stop(name)
 
 

@@ -12,6 +12,7 @@ from .gateway import ApiGateway
 
 if TYPE_CHECKING:
     from ..messaging import Progress, ReconcileResult, SendResult
+    from ..tasks import SendTaskResult
 
 
 class WebSocketSessionQuerySet(models.QuerySet["WebSocketSession"]):
@@ -37,6 +38,15 @@ class WebSocketSessionQuerySet(models.QuerySet["WebSocketSession"]):
         from ..messaging import reconcile_sessions  # messaging imports models
 
         return reconcile_sessions(self, dry_run=dry_run, progress=progress)
+
+    def enqueue_message(self, data: Any) -> list[SendTaskResult]:
+        """Send ``data`` to every connected row of this queryset from background tasks.
+
+        One task per ``WEBSOCKETS["enqueue_chunk_size"]`` rows; returns their results.
+        """
+        from ..tasks import enqueue_message  # tasks import models
+
+        return enqueue_message(self, data)
 
 
 class WebSocketSession(models.Model):
@@ -86,3 +96,9 @@ class WebSocketSession(models.Model):
         from ..messaging import send_to_sessions  # messaging imports models
 
         return send_to_sessions([self], data)
+
+    def enqueue_message(self, data: Any) -> list[SendTaskResult]:
+        """Send ``data`` to this connection from a background task (none if it is closed)."""
+        from ..tasks import enqueue_message  # tasks import models
+
+        return enqueue_message(self, data)

@@ -69,6 +69,8 @@
     const message = event.detail;
     if (message.type === "chat") {
       addLine(message.user + ": " + message.text, "chat");
+    } else if (message.type === "announcement") {
+      addLine("📣 " + message.user + " to every room: " + message.text, "announcement");
     } else if (message.type === "presence") {
       members.replaceChildren(
         ...message.users.map((name) => {
@@ -86,6 +88,13 @@
     event.preventDefault();
     const input = document.getElementById("message");
     socket.send({ action: "chat", text: input.value });
+    input.value = "";
+  });
+
+  document.getElementById("announce-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const input = document.getElementById("announcement");
+    socket.send({ action: "announce", text: input.value });
     input.value = "";
   });
 
