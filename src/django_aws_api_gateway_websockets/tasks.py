@@ -5,6 +5,9 @@ here, not in a worker), read the recipients' primary keys in one query, and
 enqueue one ``send_chunk`` task per ``conf.enqueue_chunk_size`` of them. The
 caller's cost is that query plus one enqueue per chunk, whatever the transport.
 
+``reconcile_connections`` is the periodic repair of rows whose ``$disconnect``
+was lost, for a scheduler to enqueue (see docs/admin.md, "Reconciling").
+
 ``send_chunk`` is the worker's part: it sends through ``messaging`` exactly as a
 direct send does, so the rows still connected when it runs are sent to, gone
 rows are marked closed and failures are logged the same way.
@@ -52,6 +55,24 @@ def send_chunk(payload: str, session_pks: str, using: str) -> Summary:
         rows = WebSocketSession.objects.using(using).filter(pk__in=pks[start : start + step])
         result += messaging.send_payload(rows, data)
     return summary(result)
+
+
+@task()
+def reconcile_connections(gateway_pk: int | None = None, channel: str | None = None) -> Summary:
+    """``reconcile()`` the connected rows (of one gateway, of one channel) in a worker."""
+    rows = WebSocketSession.objects.all()
+    if gateway_pk is not None:
+        rows = rows.filter(api_gateway_id=gateway_pk)
+    if channel is not None:
+        rows = rows.in_channel(channel)
+    result = rows.reconcile()
+    return {
+        "alive": result.alive,
+        "gone": result.gone,
+        "pending": result.pending,
+        "failed": result.failed,
+        "errors": dict(result.errors),
+    }
 
 
 def summary(result: messaging.SendResult) -> Summary:

@@ -125,3 +125,38 @@ def test_a_gateway_value_naming_two_records_is_a_command_error(
     make_gateway("Two", api_id=str(gateway.pk))  # its api_id is the first one's pk
     with pytest.raises(CommandError, match="matches several gateways"):
         run("--gateway", str(gateway.pk))
+
+
+def test_the_reconcile_task_repairs_rows_in_a_worker(
+    settings: object,
+    management_api: ManagementApiStandIn,
+    make_gateway: MakeGateway,
+    gateway: ApiGateway,
+    session: MakeSession,
+) -> None:
+    from importlib.util import find_spec
+
+    from django_aws_api_gateway_websockets import tasks
+
+    framework = "django.tasks" if find_spec("django.tasks") else "django_tasks"
+    settings.TASKS = {  # type: ignore[attr-defined]
+        "default": {"BACKEND": f"{framework}.backends.immediate.ImmediateBackend"}
+    }
+    other = make_gateway("Two", api_id="apitwo")
+    session("dead", channel_name="lobby")
+    session("live", channel_name="lobby")
+    session("elsewhere", channel_name="kitchen")
+    session("other-gateway", other, channel_name="lobby")
+    management_api.gone.update({"dead", "elsewhere", "other-gateway"})
+
+    result = tasks.reconcile_connections.enqueue(gateway.pk, "lobby")
+
+    assert result.return_value == {
+        "alive": 1,
+        "gone": 1,
+        "pending": 0,
+        "failed": 0,
+        "errors": {},
+    }
+    assert connected() == {"live", "elsewhere", "other-gateway"}
+    assert {r.method for r in management_api.received} == {"GET"}
