@@ -18,15 +18,20 @@ MAX_CHAT_TEXT_LENGTH = 500
 HANDLED_IDS_SECONDS = 24 * 60 * 60
 
 
-def first_delivery(user_pk: object, message_id: str | None) -> bool:
-    """False when this user's message with this id was handled before (a retry).
+def _handled_key(user_pk: object, message_id: str) -> str:
+    return f"chat:handled:{user_pk}:{message_id}"
 
-    ``cache.add`` stores the key only if it is absent, in one step, so two
-    copies of one message racing each other are told apart too.
-    """
-    if message_id is None:
-        return True
-    return bool(cache.add(f"chat:handled:{user_pk}:{message_id}", True, HANDLED_IDS_SECONDS))
+
+def handled_before(user_pk: object, message_id: str | None) -> bool:
+    """True when this user's message with this id was handled already (a retry)."""
+    return message_id is not None and bool(cache.get(_handled_key(user_pk, message_id)))
+
+
+def remember_handled(user_pk: object, message_id: str | None) -> None:
+    """After the effect, never before: a failure in between must leave the retry
+    free to deliver (at worst a crash right here repeats the effect once)."""
+    if message_id is not None:
+        cache.set(_handled_key(user_pk, message_id), True, HANDLED_IDS_SECONDS)
 
 
 def send_presence(channel_name: str) -> None:
@@ -60,22 +65,23 @@ class ChatSocketView(WebSocketView):
         text = self.body.get("text")
         if error := text_error(text):
             return error
-        if not first_delivery(request.user.pk, self.message_id):
-            # Handled already (the page retried after an error frame that came
-            # although this message got through): acknowledge, send nothing twice.
+        if handled_before(request.user.pk, self.message_id):
+            # The page retried after an error frame that came although this
+            # message got through: acknowledge, send nothing twice.
             return None
         room = self.websocket_session.channel_name
         # A room is small: send right away, in this request.
         WebSocketSession.objects.connected().in_channel(room).send_message(
             {"type": "chat", "room": room, "user": request.user.get_username(), "text": text}
         )
+        remember_handled(request.user.pk, self.message_id)
         return None
 
     def announce(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, str] | None:
         text = self.body.get("text")
         if error := text_error(text):
             return error
-        if not first_delivery(request.user.pk, self.message_id):
+        if handled_before(request.user.pk, self.message_id):
             return None
         # Every connection of every room may be many: the sending goes to
         # background tasks (the db_worker that scripts/demo runs), and this
@@ -83,6 +89,7 @@ class ChatSocketView(WebSocketView):
         WebSocketSession.objects.connected().enqueue_message(
             {"type": "announcement", "user": request.user.get_username(), "text": text}
         )
+        remember_handled(request.user.pk, self.message_id)
         return None
 
 

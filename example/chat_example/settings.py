@@ -70,7 +70,7 @@ if os.environ.get("DEMO_POSTGRES_DB"):
     }
 
 # In the database, so that every Django process, and a restarted one, remembers
-# which chat messages it has handled (see chat.sockets.first_delivery).
+# which chat messages it has handled (see chat.sockets.handled_before).
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -197,21 +198,31 @@ def _session() -> boto3.Session:
     return session
 
 
+# How long "the chain found no credentials" is believed. Long enough that a
+# send burst does not walk the chain (instance-metadata timeouts included) once
+# per request; short enough that a role that was slow to answer once (a
+# container's first second) is found on a later send.
+NO_CREDENTIALS_RETRY_SECONDS = 30.0
+
+
 def credentials() -> Credentials | None:
     """boto3's credential chain (settings, profile, environment, instance or task role).
 
     The same object for every call until the settings change: refreshable
     credentials refresh themselves, so callers freeze them per request with
-    ``get_frozen_credentials()``. None when the chain finds nothing; that answer
-    is remembered too, because botocore would otherwise walk the chain again
-    (instance metadata timeouts included) on every call.
+    ``get_frozen_credentials()``. None when the chain finds nothing; that
+    answer is remembered for ``NO_CREDENTIALS_RETRY_SECONDS`` only.
     """
     key = ("credentials", *_credential_settings())
     with _clients_lock:
-        if key not in _clients:
-            _clients[key] = _session().get_credentials()
-        found: Credentials | None = _clients[key]
-        return found
+        found, looked_at = _clients.get(key, (None, None))
+        stale = found is None and (
+            looked_at is None or time.monotonic() - looked_at > NO_CREDENTIALS_RETRY_SECONDS
+        )
+        if stale:
+            found = _session().get_credentials()
+            _clients[key] = (found, time.monotonic())
+        return found  # type: ignore[no-any-return]
 
 
 def signing_region(endpoint_url: str) -> str | None:

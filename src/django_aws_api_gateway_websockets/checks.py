@@ -232,7 +232,8 @@ _DEFAULT_TASK_QUEUES = ("default",)
 
 def _task_backends() -> Mapping[str, Any]:
     value = getattr(settings, "TASKS", None)
-    return value if isinstance(value, Mapping) and value else _DEFAULT_TASK_BACKENDS
+    # TASKS = {} is no backend at all, not the default one.
+    return value if isinstance(value, Mapping) else _DEFAULT_TASK_BACKENDS
 
 
 def _check_enqueue_target(value: Mapping[str, Any]) -> Iterator[CheckMessage]:

@@ -18,6 +18,7 @@ Django 6.0 ships the framework as ``django.tasks``; on Django 5.2 the
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
 
@@ -31,8 +32,10 @@ from .models import WebSocketSession
 
 if TYPE_CHECKING or find_spec("django.tasks"):
     from django.tasks import TaskResult, task
+    from django.tasks.backends.immediate import ImmediateBackend
 else:  # Django 5.2
     from django_tasks import TaskResult, task
+    from django_tasks.backends.immediate import ImmediateBackend
 
 Summary = dict[str, Any]
 if TYPE_CHECKING:  # the framework's classes are not subscriptable the same way everywhere
@@ -49,7 +52,7 @@ def send_chunk(payload: str, session_pks: str, using: str) -> Summary:
     """
     data = payload.encode()
     pks = [int(pk) for pk in session_pks.split(",") if pk]
-    step = messaging.max_query_params(using) or len(pks) or 1
+    step = messaging.max_query_params(using, reserved=1) or len(pks) or 1
     result = messaging.SendResult()
     for start in range(0, len(pks), step):
         rows = WebSocketSession.objects.using(using).filter(pk__in=pks[start : start + step])
@@ -124,7 +127,10 @@ def enqueue_message(
     sender = send_chunk.using(backend=conf.enqueue_backend, queue_name=conf.enqueue_queue_name)
     # A database-backed backend writes one row per task: one commit for them all
     # (an fsync each would cost more than everything else), and all or none.
-    with transaction.atomic():
+    # The immediate backend sends right here: a transaction around that would
+    # hold the gone rows' UPDATE locks through every later chunk's network calls.
+    stores_tasks = not isinstance(sender.get_backend(), ImmediateBackend)
+    with transaction.atomic() if stores_tasks else nullcontext():
         return [
             sender.enqueue(payload, ",".join(map(str, pks[i : i + chunk])), db)
             for i in range(0, len(pks), chunk)

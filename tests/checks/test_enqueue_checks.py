@@ -35,6 +35,11 @@ def test_a_backend_missing_from_tasks_fails_check() -> None:
     assert "Name one of ['default']" in message
 
 
+def test_an_empty_tasks_setting_has_no_backend() -> None:
+    message = check_fails(TASKS={})
+    assert "dagw.E010" in message and "'default', which is not a backend in TASKS" in message
+
+
 def test_without_tasks_only_the_default_backend_exists() -> None:
     assert ids_for({"enqueue_backend": "other"}) == ["dagw.E010"]
 

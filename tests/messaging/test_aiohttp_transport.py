@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -518,3 +519,9 @@ def test_finding_no_credentials_is_remembered(
     assert aws.credentials() is None
     assert aws.credentials() is None
     assert len(lookups) == 1
+
+    # Not for ever: a role that did not answer once is asked again later.
+    now = time.monotonic()
+    monkeypatch.setattr(aws.time, "monotonic", lambda: now + aws.NO_CREDENTIALS_RETRY_SECONDS + 1)
+    assert aws.credentials() is None
+    assert len(lookups) == 2

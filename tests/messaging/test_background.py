@@ -253,4 +253,5 @@ def test_a_chunk_larger_than_the_databases_parameter_limit_is_read_in_parts(
 
     assert summary["sent"] == 7
     assert len(management_api.posted()) == 7
-    assert len(queries) == 3  # rows read 3 + 3 + 1
+    # Each read binds connected=True beside the ids: 2 ids + 1 fit in 3 parameters.
+    assert len(queries) == 4  # rows read 2 + 2 + 2 + 1

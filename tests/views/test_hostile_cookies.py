@@ -80,6 +80,16 @@ def test_token_view_with_a_hostile_session_cookie_is_a_403(db: None, key: str) -
     assert response.status_code == 403
 
 
+@pytest.mark.parametrize("key", HOSTILE_KEYS)
+def test_token_view_with_csrf_in_the_session_and_a_hostile_cookie_is_a_403(
+    db: None, key: str, settings: Any
+) -> None:
+    # csrf_protect reads the session before the view runs when CSRF_USE_SESSIONS is on.
+    settings.CSRF_USE_SESSIONS = True
+    response = with_session_cookie(key).post("/ws-token/")
+    assert response.status_code == 403
+
+
 @pytest.mark.parametrize(
     ("key", "plausible"),
     [

@@ -130,7 +130,10 @@ class BoundedListener:
 
     def listen(self, host: str, port: int, backlog: int) -> tuple[str, int]:
         """Bind and listen; returns the bound address. Call ``start`` to accept."""
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        # "" means every interface, as for aiohttp's sites: None with AI_PASSIVE.
+        infos = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
         family, kind, proto, _, address = infos[0]
         sock = socket.socket(family, kind, proto)
         try:

@@ -57,7 +57,8 @@ def ws_gateway(db: None, ws_path: str) -> ApiGateway:
 
 @pytest.fixture
 def ws_client(ws_gateway: ApiGateway, ws_path: str, client: Client) -> WebSocketTestClient:
-    """``ws_gateway`` in front of your view; log in with ``client`` and $connect carries it."""
+    """``ws_gateway`` in front of your view; log in with ``client``, then
+    ``connect(with_token=True)`` for a view with ``USE_WS_TOKEN`` (the default)."""
     from .client import WebSocketTestClient
 
     return WebSocketTestClient(ws_path, api_id=ws_gateway.api_id, client=client)

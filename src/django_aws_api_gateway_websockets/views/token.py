@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -24,11 +25,18 @@ from .responses import method_not_allowed, refusal_response
 # Protected even where CsrfViewMiddleware is not installed: the token is as good
 # as the session for one connect, so a cross-site POST must not obtain one.
 @method_decorator(csrf_protect, name="dispatch")
+# An anonymous request gets the JSON 403 below, not LoginRequiredMiddleware's redirect.
+@method_decorator(login_not_required, name="dispatch")
 class WebSocketTokenView(View):
     http_method_names = ["post"]
 
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        # Before dispatch, so before csrf_protect, which reads the session when
+        # CSRF_USE_SESSIONS is on.
         drop_hostile_session_cookie(request)
+        super().setup(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             user = self.authenticated_user(request)
             self.check_rate_limit(user)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.contrib.auth.decorators import login_not_required
 from django.db import connections, transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
@@ -54,6 +55,8 @@ def roll_back_atomic_requests() -> None:
 
 
 @method_decorator(csrf_exempt, name="dispatch")
+# API Gateway logs no one in: LoginRequiredMiddleware must not redirect it.
+@method_decorator(login_not_required, name="dispatch")
 class WebSocketView(View):
     """Subclass it, add handler methods, and route ``ws/<slug:route>`` to it."""
 
