@@ -40,7 +40,7 @@ ensure_venv() {
     if [ "$missing" = 1 ]; then
         local all
         all="$(printf '%s\n' ${wanted//,/ } $(tr ',' ' ' <<<"${installed#*:}") | sort -u | paste -sd, -)"
-        log "installing Python packages [$all] into .venv"
+        log "installing Python packages [$all] into ${VENV#"$REPO"/}"
         "$VENV/bin/python" -m pip install -q --upgrade pip
         "$VENV/bin/python" -m pip install -q -e "$REPO[$all]"
         echo "$hash:$all" >"$stamp"
