@@ -52,8 +52,28 @@ def encode_message(data: Any) -> bytes:
     return payload
 
 
+class _OutcomeCounts:
+    """The counts both results share, derived from their id tuples."""
+
+    gone_ids: tuple[str, ...]
+    failed_ids: tuple[str, ...]
+    pending_ids: tuple[str, ...]
+
+    @property
+    def gone(self) -> int:
+        return len(self.gone_ids)
+
+    @property
+    def failed(self) -> int:
+        return len(self.failed_ids)
+
+    @property
+    def pending(self) -> int:
+        return len(self.pending_ids)
+
+
 @dataclass(frozen=True)
-class SendResult:
+class SendResult(_OutcomeCounts):
     """What happened to each connection of one send (or close)."""
 
     sent_ids: tuple[str, ...] = ()
@@ -67,18 +87,6 @@ class SendResult:
     @property
     def sent(self) -> int:
         return len(self.sent_ids)
-
-    @property
-    def gone(self) -> int:
-        return len(self.gone_ids)
-
-    @property
-    def failed(self) -> int:
-        return len(self.failed_ids)
-
-    @property
-    def pending(self) -> int:
-        return len(self.pending_ids)
 
     @property
     def total(self) -> int:
@@ -134,7 +142,7 @@ def close_connections(sessions: Sessions) -> SendResult:
 
 
 @dataclass(frozen=True)
-class ReconcileResult:
+class ReconcileResult(_OutcomeCounts):
     """What the Management API said about each connected row of one reconcile."""
 
     alive_ids: tuple[str, ...] = ()
@@ -150,18 +158,6 @@ class ReconcileResult:
     @property
     def alive(self) -> int:
         return len(self.alive_ids)
-
-    @property
-    def gone(self) -> int:
-        return len(self.gone_ids)
-
-    @property
-    def failed(self) -> int:
-        return len(self.failed_ids)
-
-    @property
-    def pending(self) -> int:
-        return len(self.pending_ids)
 
     @property
     def total(self) -> int:
