@@ -18,8 +18,12 @@ every N and latency:
 
 "cpu µs/msg" is this process's CPU time (every thread) per message. Peak
 memory growth is measured with tracemalloc in a separate, untimed send to the
-largest N with the default transport (Python allocations, every thread). The targets of issue 8 are
-checked at the end.
+largest N with the default transport (Python allocations, every thread).
+
+Then, in the same run, ``benchmarks/background.py`` prints the background side:
+what ``enqueue_message`` to the largest N costs the caller (queries, ms) and
+what one and two ``db_worker`` processes send (``--no-background`` skips it).
+The targets of issue 8 are checked at the end.
 """
 
 from __future__ import annotations
@@ -201,6 +205,9 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=3, help=f"runs per sender up to {REPEAT_UP_TO:,} recipients"
     )
+    parser.add_argument(
+        "--no-background", action="store_true", help="skip enqueue_message and the workers"
+    )
     arguments = parser.parse_args()
     counts = QUICK_COUNTS if arguments.quick else FULL_COUNTS
     repeats = max(1, arguments.repeat)
@@ -257,6 +264,10 @@ def main() -> None:
     for name, growth in memory.items():
         print(f"peak memory growth sending to {max(counts):,}: {name} {growth:.1f} MB")
     print_targets(rows, memory, max(counts))
+    if not arguments.no_background:
+        print(flush=True)
+        background = [str(ROOT / "benchmarks" / "background.py"), "--recipients", str(max(counts))]
+        subprocess.run([sys.executable, *background, "--sent", str(min(counts))], check=True)
 
 
 def print_row(row: Row, rows: list[Row], runs: int) -> None:
