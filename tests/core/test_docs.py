@@ -40,6 +40,9 @@ def test_each_documented_row_matches_its_declaration(setting: Setting[object]) -
     assert kind == setting.kind.shown
     assert default == shown_default(setting.default)
     assert meaning.startswith(setting.meaning), "the row starts with the declared meaning"
+    # The page says every number is above 0 unless its row says what 0 does.
+    if int in setting.kind.accepted:
+        assert setting.minimum is not None, "declare the number's minimum"
     # A key that accepts 0 says what 0 does; dagw.E003 refuses 0 for every other number.
     assert ("`0`" in meaning) == (setting.minimum is ZERO)
     if setting.maximum is not None:
