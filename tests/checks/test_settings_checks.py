@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
-from django_aws_api_gateway_websockets.conf import DEFAULTS, SETTINGS
+from django_aws_api_gateway_websockets.conf import DEFAULTS, SETTINGS, Settings, conf
 from django_aws_api_gateway_websockets.settings_schema import ZERO, Setting
 
 
@@ -239,3 +239,12 @@ def test_each_declared_bound_is_checked(setting: Setting[object]) -> None:
         assert messages_for({setting.name: setting.maximum.limit}) == []
         over = messages_for({setting.name: setting.maximum.limit + 1})
         assert [m[0] for m in over] == ["dagw.E003"]
+
+
+def test_a_declared_key_is_read_lazily_and_its_class_attribute_is_the_declaration() -> None:
+    declaration = Settings.rate_limit_ipv6_prefix
+    assert (declaration.name, declaration.default) == ("rate_limit_ipv6_prefix", 64)
+    assert conf.rate_limit_ipv6_prefix == 64
+    with override_settings(WEBSOCKETS={"rate_limit_ipv6_prefix": 200}):
+        # Out of range (dagw.E003) but kept usable: ipaddress refuses a prefix over 128.
+        assert conf.rate_limit_ipv6_prefix == 128
