@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from numbers import Real
 from typing import Any
 
 from django.apps import AppConfig, apps
@@ -16,41 +15,14 @@ from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.module_loading import import_string
 
-from .conf import DEFAULTS, SETTING_TYPES, conf
+from .conf import DEFAULTS, SETTINGS, conf
 
 # The view matches origins with this same function, so a value it accepts works.
 from .origins import normalize_origin
+from .settings_schema import ZERO, Maximum, Minimum, Setting
 
 APP_LABEL = "django_aws_api_gateway_websockets"
 
-# Keys whose value must be > 0, and keys where 0 is allowed (0 disables them).
-_POSITIVE = frozenset(
-    {
-        "token_expiry_seconds",
-        "rate_limit_max_attempts",
-        "rate_limit_window_minutes",
-        "max_channel_name_length",
-        "max_body_size",
-        "send_concurrency",
-        "send_max_attempts",
-        "send_max_in_flight",
-        "send_connect_timeout_seconds",
-        "send_read_timeout_seconds",
-        "session_max_age_seconds",
-        "rate_limit_ipv6_prefix",
-        "enqueue_chunk_size",
-    }
-)
-_NON_NEGATIVE = frozenset(
-    {
-        "gateway_cache_seconds",
-        "exception_mail_interval_seconds",
-        "connect_grace_seconds",
-        "token_rate_limit_per_minute",
-        "send_backoff_base_seconds",
-        "send_backoff_max_seconds",
-    }
-)
 # Shorter secrets warn on --deploy: 32 random characters is what
 # django.utils.crypto.get_random_string(32) gives.
 MIN_GATEWAY_SECRET_LENGTH = 32
@@ -80,10 +52,11 @@ def check_settings(
         )
         return errors
     for key, item in value.items():
-        if key not in DEFAULTS:
+        setting = _DECLARED.get(key)
+        if setting is None:
             errors.append(_unknown_key(key))
         else:
-            errors.extend(_check_value(key, item))
+            errors.extend(_check_value(setting, item))
     errors.extend(_check_enqueue_target(value))
     return errors
 
@@ -98,78 +71,53 @@ def _unknown_key(key: object) -> Warning:
     return Warning(f"WEBSOCKETS has an unknown key {key!r}.", hint=hint, id="dagw.W001")
 
 
-def _type_matches(value: object, accepted: tuple[type | None, ...]) -> bool:
-    if value is None:
-        return None in accepted
-    # bool is an int subclass, but True is never a sensible number of seconds.
-    if isinstance(value, bool) and bool not in accepted:
-        return False
-    return any(kind is not None and isinstance(value, kind) for kind in accepted)
-
-
 def _type_names(accepted: tuple[type | None, ...]) -> str:
     return " or ".join("None" if kind is None else kind.__name__ for kind in accepted)
 
 
-def _check_value(key: str, value: object) -> list[CheckMessage]:
-    accepted = SETTING_TYPES.get(key)
-    if accepted is not None and not _type_matches(value, accepted):
+def _check_value(setting: Setting[Any], value: object) -> list[CheckMessage]:
+    key = setting.name
+    if not setting.kind.accepts(value):
         return [
             _setting_error(
                 key,
-                f"must be {_type_names(accepted)}, not {type(value).__name__}.",
-                f"The default is {DEFAULTS[key]!r}.",
+                f"must be {_type_names(setting.kind.accepted)}, not {type(value).__name__}.",
+                f"The default is {setting.default!r}.",
                 "dagw.E002",
             )
         ]
-    validator = _VALIDATORS.get(key)
-    return list(validator(key, value)) if validator is not None else []
+    problems = list(_check_bounds(setting, value))
+    content_check = _CONTENT_CHECKS.get(key)
+    if content_check is not None:
+        problems.extend(content_check(key, value))
+    return problems
 
 
-def _check_number(key: str, value: object) -> Iterator[CheckMessage]:
-    if not isinstance(value, Real):
-        return
-    if key in _POSITIVE and value <= 0:
+def _check_bounds(setting: Setting[Any], value: object) -> Iterator[CheckMessage]:
+    """The minimum and maximum the setting declares (conf.Settings)."""
+    bound = setting.out_of_bounds(value)
+    if isinstance(bound, Minimum):
+        turns_off = "; 0 turns it off" if bound is ZERO else ""
         yield _setting_error(
-            key,
-            f"must be greater than 0, not {value!r}.",
-            f"The default is {DEFAULTS[key]!r}.",
+            setting.name,
+            f"must be {bound.value}, not {value!r}.",
+            f"The default is {setting.default!r}{turns_off}.",
             "dagw.E003",
         )
-    elif key in _NON_NEGATIVE and value < 0:
-        yield _setting_error(
-            key,
-            f"must be 0 or more, not {value!r}.",
-            f"The default is {DEFAULTS[key]!r}; 0 turns it off.",
-            "dagw.E003",
-        )
-
-
-def _check_at_most(
-    key: str, value: object, limit: int, message: str, hint: str
-) -> Iterator[CheckMessage]:
-    """A positive number that must also stay at or under ``limit``."""
-    yield from _check_number(key, value)
-    if isinstance(value, int) and not isinstance(value, bool) and value > limit:
-        yield _setting_error(key, message, hint, "dagw.E003")
+    elif isinstance(bound, Maximum):
+        yield _setting_error(setting.name, f"is {value}; {bound.why}.", bound.hint, "dagw.E003")
 
 
 def _check_channel_length(key: str, value: object) -> Iterator[CheckMessage]:
     column = apps.get_model(APP_LABEL, "WebSocketSession")._meta.get_field("channel_name")
     limit = int(getattr(column, "max_length", None) or DEFAULTS[key])
-    yield from _check_at_most(
-        key,
-        value,
-        limit,
-        f"is {value}, but WebSocketSession.channel_name holds at most {limit} characters.",
-        f"Use a value between 1 and {limit}.",
-    )
-
-
-def _check_ipv6_prefix(key: str, value: object) -> Iterator[CheckMessage]:
-    yield from _check_at_most(
-        key, value, 128, f"is {value}; an IPv6 prefix is at most 128.", "Use 64 (a /64)."
-    )
+    if isinstance(value, int) and value > limit:
+        yield _setting_error(
+            key,
+            f"is {value}, but WebSocketSession.channel_name holds at most {limit} characters.",
+            f"Use a value between 1 and {limit}.",
+            "dagw.E003",
+        )
 
 
 def _check_gateway_secret(key: str, value: object) -> Iterator[CheckMessage]:
@@ -263,10 +211,11 @@ def _check_enqueue_target(value: Mapping[str, Any]) -> Iterator[CheckMessage]:
         )
 
 
-_VALIDATORS: dict[str, Callable[[str, object], Iterator[CheckMessage]]] = {
-    **dict.fromkeys(_POSITIVE | _NON_NEGATIVE, _check_number),
+_DECLARED: Mapping[str, Setting[Any]] = {setting.name: setting for setting in SETTINGS}
+
+# Checks of a value's content, beyond the type and bounds conf.Settings declares.
+_CONTENT_CHECKS: dict[str, Callable[[str, object], Iterator[CheckMessage]]] = {
     "max_channel_name_length": _check_channel_length,
-    "rate_limit_ipv6_prefix": _check_ipv6_prefix,
     "gateway_secret": _check_gateway_secret,
     "allowed_origins": _check_allowed_origins,
     "transport": _check_transport,

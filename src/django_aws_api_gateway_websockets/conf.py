@@ -11,105 +11,46 @@ from typing import Any
 from django.conf import settings
 
 from . import wire
+from .settings_schema import (
+    ABOVE_ZERO,
+    FLAG,
+    INT,
+    NUMBER,
+    TEXT,
+    TEXT_OR_NONE,
+    TEXT_OR_TEXTS_OR_NONE,
+    TEXTS_OR_NONE,
+    ZERO,
+    Maximum,
+    Setting,
+    declared_in,
+)
 
-# The documented keys of ``settings.WEBSOCKETS`` with their defaults. ``checks``
-# validates user values against the types of these defaults (see ``SETTING_TYPES``).
-DEFAULTS: dict[str, Any] = {
-    # Tokens (WebSocketTokenView)
-    "token_expiry_seconds": 60,
-    "token_rate_limit_per_minute": 20,
-    # Connection rate limit ($connect), per client IP and per user
-    "rate_limit_max_attempts": 20,
-    "rate_limit_window_minutes": 1,
-    # IPv6 clients are counted per network of this prefix length (one customer
-    # line is usually a /64), not per address.
-    "rate_limit_ipv6_prefix": 64,
-    # Proof that a request came through our own gateway: a string, or a list of
-    # strings while a secret is being rotated.
-    "gateway_secret": None,
-    # Origins allowed to open a connection, e.g. ["https://app.example.com"].
-    # None: the browser's Origin must name the host Django is serving.
-    "allowed_origins": None,
-    # Non-browser clients send no Origin; refuse them unless this is True.
-    "allow_missing_origin": False,
-    "max_channel_name_length": 100,
-    # Largest message body a view accepts (API Gateway's own limit is 128 KB).
-    "max_body_size": wire.MAX_PAYLOAD_BYTES,
-    # Seconds a registered gateway's api id stays cached in this process.
-    "gateway_cache_seconds": 60,
-    # Sending through the Management API
-    "send_concurrency": 16,
-    "send_connect_timeout_seconds": 2.0,
-    "send_read_timeout_seconds": 5.0,
-    "send_max_attempts": 3,
-    # The default (aiohttp) transport: requests in flight per process, which is
-    # also the size of its keep-alive connection pool, and the retry backoff.
-    "send_max_in_flight": 256,
-    "send_backoff_base_seconds": 0.05,
-    "send_backoff_max_seconds": 2.0,
-    "transport": "django_aws_api_gateway_websockets.aiohttp_transport.AiohttpTransport",
-    # A 410 for a session created less than this many seconds ago (and that has
-    # carried no message) may mean its $connect has not completed: the row stays
-    # connected. Just above API Gateway's 29 s integration timeout.
-    "connect_grace_seconds": 30,
-    # Background sends (enqueue_message): recipients per task, and the Tasks
-    # backend alias and queue the tasks go to.
-    "enqueue_chunk_size": 1000,
-    "enqueue_backend": "default",
-    "enqueue_queue_name": "default",
-    # Minimum seconds between two exception mails for the same view and error.
-    "exception_mail_interval_seconds": 300,
-    # A session older than this cannot still be connected (API Gateway's 2 h cap).
-    "session_max_age_seconds": wire.MAX_CONNECTION_DURATION_SECONDS,
-    # aws_lambda.handler: the URL of the WebSocketView (before its <slug:route>)
-    # that Lambda events are sent to, and the Host they carry (None: the API's
-    # domain name from the event).
-    "lambda_path_prefix": "/ws/",
-    "lambda_host": None,
-}
+# ipaddress refuses a longer prefix.
+_IPV6_MAX_PREFIX = 128
 
-# Accepted types per key; ``None`` in a tuple means the key may be unset.
-SETTING_TYPES: dict[str, tuple[type | None, ...]] = {
-    "token_expiry_seconds": (int,),
-    "token_rate_limit_per_minute": (int,),
-    "rate_limit_max_attempts": (int,),
-    "rate_limit_window_minutes": (int,),
-    "rate_limit_ipv6_prefix": (int,),
-    "gateway_secret": (str, list, tuple, None),
-    "allowed_origins": (list, tuple, None),
-    "allow_missing_origin": (bool,),
-    "max_channel_name_length": (int,),
-    "max_body_size": (int,),
-    "gateway_cache_seconds": (int, float),
-    "send_concurrency": (int,),
-    "send_connect_timeout_seconds": (int, float),
-    "send_read_timeout_seconds": (int, float),
-    "send_max_attempts": (int,),
-    "send_max_in_flight": (int,),
-    "send_backoff_base_seconds": (int, float),
-    "send_backoff_max_seconds": (int, float),
-    "transport": (str,),
-    "connect_grace_seconds": (int, float),
-    "enqueue_chunk_size": (int,),
-    "enqueue_backend": (str,),
-    "enqueue_queue_name": (str,),
-    "exception_mail_interval_seconds": (int, float),
-    "session_max_age_seconds": (int,),
-    "lambda_path_prefix": (str,),
-    "lambda_host": (str, None),
-}
+
+def _ipv6_prefix(value: Any) -> int:
+    # Kept in range so a bad value cannot raise on every connect; dagw.E003 reports it.
+    return min(_IPV6_MAX_PREFIX, max(1, int(value)))
 
 
 class Settings:
-    """Typed, lazy access to the app's settings."""
+    """Typed, lazy access to the app's settings.
+
+    The ``WEBSOCKETS`` keys are the ``Setting`` attributes below, each declared
+    once: the attribute name is the key, then its kind (accepted types, and the
+    type the code reads), default, one-line meaning and bounds. ``DEFAULTS``,
+    the system checks (dagw.W001, E002, E003) and the docs test are derived
+    from them. To add a key: add one ``Setting`` here, and its row in
+    docs/settings.md starting with the same meaning (tests/core/test_docs.py
+    compares the two). A check beyond type and bounds goes in checks.py.
+    """
 
     @property
     def WEBSOCKETS(self) -> Mapping[str, Any]:
         value = getattr(settings, "WEBSOCKETS", {})
         return value if isinstance(value, Mapping) else {}
-
-    def _get(self, key: str) -> Any:
-        return self.WEBSOCKETS.get(key, DEFAULTS[key])
 
     # AWS
 
@@ -130,33 +71,195 @@ class Settings:
     def AWS_SECRET_ACCESS_KEY(self) -> str | None:
         return getattr(settings, "AWS_SECRET_ACCESS_KEY", None)
 
-    # WEBSOCKETS
+    # WEBSOCKETS: security
 
-    @property
-    def token_expiry_seconds(self) -> int:
-        return int(self._get("token_expiry_seconds"))
+    gateway_secret = Setting(
+        TEXT_OR_TEXTS_OR_NONE,
+        None,
+        "Proof that a request came through your own gateway.",
+    )
+    allowed_origins = Setting(
+        TEXTS_OR_NONE,
+        None,
+        "Pages allowed to open a connection, written as browsers send `Origin`",
+    )
+    allow_missing_origin = Setting(
+        FLAG,
+        False,
+        "`True` lets clients that send no `Origin` (scripts, mobile apps) connect.",
+    )
+    max_channel_name_length = Setting(
+        INT,
+        100,
+        "Longest channel name accepted at connect and by `change_channel`.",
+        minimum=ABOVE_ZERO,
+    )
+    max_body_size = Setting(
+        INT,
+        wire.MAX_PAYLOAD_BYTES,
+        "Largest message body, in bytes, a view accepts (413 beyond).",
+        minimum=ABOVE_ZERO,
+    )
 
-    @property
-    def token_rate_limit_per_minute(self) -> int:
-        return int(self._get("token_rate_limit_per_minute"))
+    # WEBSOCKETS: tokens and rate limits
 
-    @property
-    def rate_limit_max_attempts(self) -> int:
-        return int(self._get("rate_limit_max_attempts"))
+    token_expiry_seconds = Setting(
+        INT,
+        60,
+        "Lifetime of a token from `WebSocketTokenView`; a connect with an older one is refused.",
+        minimum=ABOVE_ZERO,
+    )
+    token_rate_limit_per_minute = Setting(
+        INT,
+        20,
+        "Tokens one user may request per minute (429 beyond); `0`: unlimited.",
+        minimum=ZERO,
+    )
+    rate_limit_max_attempts = Setting(
+        INT,
+        20,
+        "Connection attempts allowed per client IP and per user in one window",
+        minimum=ABOVE_ZERO,
+    )
+    rate_limit_window_minutes = Setting(
+        INT,
+        1,
+        "Length of the connection rate limit's window, in minutes.",
+        minimum=ABOVE_ZERO,
+    )
+    rate_limit_ipv6_prefix = Setting(
+        INT.reading(_ipv6_prefix),
+        64,
+        "IPv6 clients are counted per network of this prefix length (one customer line is "
+        "usually a /64), not per address.",
+        minimum=ABOVE_ZERO,
+        maximum=Maximum(
+            _IPV6_MAX_PREFIX, f"an IPv6 prefix is at most {_IPV6_MAX_PREFIX}", "Use 64 (a /64)."
+        ),
+    )
 
-    @property
-    def rate_limit_window_minutes(self) -> int:
-        return int(self._get("rate_limit_window_minutes"))
+    # WEBSOCKETS: sessions
 
-    @property
-    def rate_limit_ipv6_prefix(self) -> int:
-        # ipaddress refuses a prefix over 128; the check (dagw.E003) reports it.
-        return min(128, max(1, int(self._get("rate_limit_ipv6_prefix"))))
+    session_max_age_seconds = Setting(
+        INT,
+        wire.MAX_CONNECTION_DURATION_SECONDS,
+        "A session older than this many seconds is treated as closed",
+        minimum=ABOVE_ZERO,
+    )
+    gateway_cache_seconds = Setting(
+        NUMBER,
+        60,
+        "How long each process remembers which API ids are registered `ApiGateway` records",
+        minimum=ZERO,
+    )
+
+    # WEBSOCKETS: sending through the Management API
+
+    transport = Setting(
+        TEXT,
+        "django_aws_api_gateway_websockets.aiohttp_transport.AiohttpTransport",
+        "Dotted path to the class (or factory with no arguments) that talks to the Management API.",
+    )
+    send_max_in_flight = Setting(
+        INT,
+        256,
+        "Default transport: most Management API requests in flight at once per process",
+        minimum=ABOVE_ZERO,
+    )
+    send_concurrency = Setting(
+        INT,
+        16,
+        "`BotoTransport`: most Management API requests in flight at once for one multicast",
+        minimum=ABOVE_ZERO,
+    )
+    send_connect_timeout_seconds = Setting(
+        NUMBER,
+        2.0,
+        "Connect timeout of each Management API request.",
+        minimum=ABOVE_ZERO,
+    )
+    send_read_timeout_seconds = Setting(
+        NUMBER,
+        5.0,
+        "Read timeout of each Management API request",
+        minimum=ABOVE_ZERO,
+    )
+    send_max_attempts = Setting(
+        INT,
+        3,
+        "Attempts per request, first one included.",
+        minimum=ABOVE_ZERO,
+    )
+    send_backoff_base_seconds = Setting(
+        NUMBER,
+        0.05,
+        "Default transport: the wait before retry *n* is random between 0 and "
+        "`send_backoff_base_seconds * 2**(n-1)`",
+        minimum=ZERO,
+    )
+    send_backoff_max_seconds = Setting(
+        NUMBER,
+        2.0,
+        "Default transport: the longest wait before one retry.",
+        minimum=ZERO,
+    )
+    connect_grace_seconds = Setting(
+        NUMBER,
+        30,
+        "A 410 from the Management API for a session created less than this many seconds "
+        "ago, that has carried no message yet, does not mark it closed",
+        minimum=ZERO,
+    )
+
+    # WEBSOCKETS: background sends (enqueue_message)
+
+    enqueue_chunk_size = Setting(
+        INT,
+        1000,
+        "Recipients per task",
+        minimum=ABOVE_ZERO,
+    )
+    enqueue_backend = Setting(
+        TEXT,
+        "default",
+        "Alias of the backend in Django's `TASKS` setting that the send tasks go to.",
+    )
+    enqueue_queue_name = Setting(
+        TEXT,
+        "default",
+        "Queue of that backend the send tasks go to",
+    )
+
+    # WEBSOCKETS: errors
+
+    exception_mail_interval_seconds = Setting(
+        NUMBER,
+        300,
+        "An exception in one of your handlers is mailed to `ADMINS` at most once per this "
+        "many seconds for the same view and error",
+        minimum=ZERO,
+    )
+
+    # WEBSOCKETS: the Lambda adapter (aws_lambda.handler)
+
+    lambda_path_prefix = Setting(
+        TEXT,
+        "/ws/",
+        "URL prefix of your `WebSocketView` (the part before `<slug:route>`) that Lambda "
+        "events are turned into requests for.",
+    )
+    lambda_host = Setting(
+        TEXT_OR_NONE,
+        None,
+        "Host the Lambda events' requests carry (must be in `ALLOWED_HOSTS`).",
+    )
+
+    # Read from the keys above
 
     @property
     def gateway_secrets(self) -> tuple[str, ...]:
         """Every accepted gateway secret; empty when none is configured."""
-        value = self._get("gateway_secret")
+        value = self.gateway_secret
         if not value:
             return ()
         if isinstance(value, str):
@@ -169,91 +272,9 @@ class Settings:
         secrets = self.gateway_secrets
         return secrets[0] if secrets else None
 
-    @property
-    def allowed_origins(self) -> tuple[str, ...] | None:
-        value = self._get("allowed_origins")
-        return None if value is None else tuple(value)
 
-    @property
-    def allow_missing_origin(self) -> bool:
-        return bool(self._get("allow_missing_origin"))
-
-    @property
-    def max_channel_name_length(self) -> int:
-        return int(self._get("max_channel_name_length"))
-
-    @property
-    def max_body_size(self) -> int:
-        return int(self._get("max_body_size"))
-
-    @property
-    def gateway_cache_seconds(self) -> float:
-        return float(self._get("gateway_cache_seconds"))
-
-    @property
-    def send_concurrency(self) -> int:
-        return int(self._get("send_concurrency"))
-
-    @property
-    def send_connect_timeout_seconds(self) -> float:
-        return float(self._get("send_connect_timeout_seconds"))
-
-    @property
-    def send_read_timeout_seconds(self) -> float:
-        return float(self._get("send_read_timeout_seconds"))
-
-    @property
-    def send_max_attempts(self) -> int:
-        return int(self._get("send_max_attempts"))
-
-    @property
-    def send_max_in_flight(self) -> int:
-        return int(self._get("send_max_in_flight"))
-
-    @property
-    def send_backoff_base_seconds(self) -> float:
-        return float(self._get("send_backoff_base_seconds"))
-
-    @property
-    def send_backoff_max_seconds(self) -> float:
-        return float(self._get("send_backoff_max_seconds"))
-
-    @property
-    def transport(self) -> str:
-        return str(self._get("transport"))
-
-    @property
-    def connect_grace_seconds(self) -> float:
-        return float(self._get("connect_grace_seconds"))
-
-    @property
-    def enqueue_chunk_size(self) -> int:
-        return int(self._get("enqueue_chunk_size"))
-
-    @property
-    def enqueue_backend(self) -> str:
-        return str(self._get("enqueue_backend"))
-
-    @property
-    def enqueue_queue_name(self) -> str:
-        return str(self._get("enqueue_queue_name"))
-
-    @property
-    def exception_mail_interval_seconds(self) -> float:
-        return float(self._get("exception_mail_interval_seconds"))
-
-    @property
-    def session_max_age_seconds(self) -> int:
-        return int(self._get("session_max_age_seconds"))
-
-    @property
-    def lambda_path_prefix(self) -> str:
-        return str(self._get("lambda_path_prefix"))
-
-    @property
-    def lambda_host(self) -> str | None:
-        value = self._get("lambda_host")
-        return str(value) if value else None
-
+# Every WEBSOCKETS key, in the order docs/settings.md lists them.
+SETTINGS: tuple[Setting[Any], ...] = declared_in(Settings)
+DEFAULTS: Mapping[str, Any] = {setting.name: setting.default for setting in SETTINGS}
 
 conf = Settings()

@@ -9,7 +9,8 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
-from django_aws_api_gateway_websockets.conf import DEFAULTS
+from django_aws_api_gateway_websockets.conf import DEFAULTS, SETTINGS, Settings, conf
+from django_aws_api_gateway_websockets.settings_schema import ZERO, Setting
 
 
 def ids_for(websockets: Any = None, **settings: Any) -> list[str]:
@@ -180,3 +181,70 @@ def test_half_a_key_pair_warns() -> None:
 def test_several_problems_reported_together() -> None:
     found = ids_for({"token_expiry_seconds": 0, "gateway_secret": "", "bogus": 1})
     assert sorted(found) == ["dagw.E003", "dagw.E004", "dagw.W001"]
+
+
+def messages_for(websockets: dict[str, Any]) -> list[tuple[str | None, str, str | None]]:
+    with override_settings(WEBSOCKETS=websockets):
+        return [(m.id, m.msg, m.hint) for m in run_checks() if m.id and m.id.startswith("dagw.")]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "id", "message", "hint"),
+    [
+        ("send_max_attempts", 2.5, "dagw.E002", "must be int, not float.", "The default is 3."),
+        ("lambda_host", 7, "dagw.E002", "must be str or None, not int.", "The default is None."),
+        (
+            "token_expiry_seconds",
+            0,
+            "dagw.E003",
+            "must be greater than 0, not 0.",
+            "The default is 60.",
+        ),
+        (
+            "gateway_cache_seconds",
+            -1,
+            "dagw.E003",
+            "must be 0 or more, not -1.",
+            "The default is 60; 0 turns it off.",
+        ),
+        (
+            "rate_limit_ipv6_prefix",
+            129,
+            "dagw.E003",
+            "is 129; an IPv6 prefix is at most 128.",
+            "Use 64 (a /64).",
+        ),
+        (
+            "max_channel_name_length",
+            101,
+            "dagw.E003",
+            "is 101, but WebSocketSession.channel_name holds at most 100 characters.",
+            "Use a value between 1 and 100.",
+        ),
+    ],
+)
+def test_type_and_range_messages(key: str, value: object, id: str, message: str, hint: str) -> None:
+    assert messages_for({key: value}) == [(id, f"WEBSOCKETS[{key!r}] {message}", hint)]
+
+
+@pytest.mark.parametrize(
+    "setting", [s for s in SETTINGS if s.minimum or s.maximum], ids=lambda s: s.name
+)
+def test_each_declared_bound_is_checked(setting: Setting[object]) -> None:
+    """The bounds conf.Settings declares are the ones dagw.E003 enforces, key by key."""
+    smallest = 0 if setting.minimum is ZERO else 1
+    assert messages_for({setting.name: smallest}) == []
+    assert [m[0] for m in messages_for({setting.name: smallest - 1})] == ["dagw.E003"]
+    if setting.maximum is not None:
+        assert messages_for({setting.name: setting.maximum.limit}) == []
+        over = messages_for({setting.name: setting.maximum.limit + 1})
+        assert [m[0] for m in over] == ["dagw.E003"]
+
+
+def test_a_declared_key_is_read_lazily_and_its_class_attribute_is_the_declaration() -> None:
+    declaration = Settings.rate_limit_ipv6_prefix
+    assert (declaration.name, declaration.default) == ("rate_limit_ipv6_prefix", 64)
+    assert conf.rate_limit_ipv6_prefix == 64
+    with override_settings(WEBSOCKETS={"rate_limit_ipv6_prefix": 200}):
+        # Out of range (dagw.E003) but kept usable: ipaddress refuses a prefix over 128.
+        assert conf.rate_limit_ipv6_prefix == 128

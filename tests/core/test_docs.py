@@ -5,17 +5,48 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from django_aws_api_gateway_websockets import checks
-from django_aws_api_gateway_websockets.conf import DEFAULTS, SETTING_TYPES
+from django_aws_api_gateway_websockets.conf import DEFAULTS, SETTINGS
+from django_aws_api_gateway_websockets.settings_schema import ZERO, Setting
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
+_ROW = re.compile(r"^\| `(\w+)` \| (.+?) \| (.+?) \| (.+) \|$", re.MULTILINE)
+
+
+def documented_websockets_keys() -> dict[str, tuple[str, str, str]]:
+    """key -> (type, default, meaning) from the tables of docs/settings.md's WEBSOCKETS part."""
+    page = (DOCS / "settings.md").read_text()
+    section = page.split("## `WEBSOCKETS`", 1)[1].split("\n## ", 1)[0]
+    return {key: (kind, default, meaning) for key, kind, default, meaning in _ROW.findall(section)}
+
+
+def shown_default(value: object) -> str:
+    return f'`"{value}"`' if isinstance(value, str) else f"`{value!r}`"
 
 
 def test_every_websockets_key_is_documented_and_typed() -> None:
     settings_page = (DOCS / "settings.md").read_text()
     missing = [key for key in DEFAULTS if f"`{key}`" not in settings_page]
     assert missing == [], f"add these WEBSOCKETS keys to docs/settings.md: {missing}"
-    assert set(SETTING_TYPES) == set(DEFAULTS)
+    documented = documented_websockets_keys()
+    assert sorted(documented) == sorted(DEFAULTS), "docs/settings.md lists a key conf does not"
+
+
+@pytest.mark.parametrize("setting", SETTINGS, ids=lambda setting: setting.name)
+def test_each_documented_row_matches_its_declaration(setting: Setting[object]) -> None:
+    kind, default, meaning = documented_websockets_keys()[setting.name]
+    assert kind == setting.kind.shown
+    assert default == shown_default(setting.default)
+    assert meaning.startswith(setting.meaning), "the row starts with the declared meaning"
+    # The page says every number is above 0 unless its row says what 0 does.
+    if int in setting.kind.accepted:
+        assert setting.minimum is not None, "declare the number's minimum"
+    # A key that accepts 0 says what 0 does; dagw.E003 refuses 0 for every other number.
+    assert ("`0`" in meaning) == (setting.minimum is ZERO)
+    if setting.maximum is not None:
+        assert f"At most {setting.maximum.limit}." in meaning
 
 
 def test_every_check_id_is_documented() -> None:
