@@ -4,15 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import call_command
 
 from django_aws_api_gateway_websockets.local_gateway import GatewayConfig, GatewayThread
 from django_aws_api_gateway_websockets.models import ApiGateway, WebSocketSession
+from django_aws_api_gateway_websockets.transport import clear_transport_cache
 from tests.local_gateway.conftest import Backend, connection_id_of, ws_connect
 
-from .conftest import OPEN_FOR_A_WHILE, MakeSession
+from .conftest import OPEN_FOR_A_WHILE, SEND_SETTINGS, MakeSession
+
+
+@pytest.fixture(autouse=True)
+def _patient_sends(settings: Any) -> None:
+    # Real sockets through a real gateway thread: on a loaded machine an answer
+    # can take longer than the 1 s the stand-in tests allow.
+    settings.WEBSOCKETS = {
+        **SEND_SETTINGS,
+        "send_connect_timeout_seconds": 10.0,
+        "send_read_timeout_seconds": 10.0,
+    }
+    clear_transport_cache()
 
 
 @pytest.fixture
