@@ -231,10 +231,17 @@ def test_requests_in_flight_are_bounded_by_send_max_in_flight(
 
 
 def test_many_requests_are_in_flight_by_default(
-    management_api: ManagementApiStandIn, endpoint: str
+    settings: Any, management_api: ManagementApiStandIn, endpoint: str
 ) -> None:
-    # Long enough that the stand-in's thread per connection keeps up on a busy machine.
-    management_api.latency = 1.0
+    # Long enough that the stand-in's thread per connection keeps up on a busy
+    # machine (at 1 s, a load average of 10 saw only 36 at once), and timeouts
+    # longer than that.
+    settings.WEBSOCKETS = {
+        **settings.WEBSOCKETS,
+        "send_connect_timeout_seconds": 10,
+        "send_read_timeout_seconds": 10,
+    }
+    management_api.latency = 3.0
     ids = [f"c{i}" for i in range(100)]
 
     AiohttpTransport().post_to_connections(targets(endpoint, *ids), b"{}")
