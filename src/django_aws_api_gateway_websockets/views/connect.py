@@ -15,10 +15,9 @@ from django.utils import timezone
 
 from .. import wire
 from ..exceptions import Refused
-from ..gateway_auth import Gateway
+from ..gateway_auth import Gateway, clear_gateway_cache
 from ..hashing import sha256_hex
 from ..models import WebSocketSession
-from ..models.gateway import clear_gateway_cache
 from .responses import logger
 
 # Columns a repeated $connect for the same connection id overwrites.
