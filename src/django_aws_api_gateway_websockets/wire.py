@@ -68,6 +68,10 @@ CONNECT_PATH = "connect"
 DISCONNECT_PATH = "disconnect"
 DEFAULT_PATH = "default"
 
+# The stage of a gateway whose record names none (our default: AWS has none).
+# Provisioning deploys to it, sending addresses it, the local gateway serves it.
+DEFAULT_STAGE_NAME = "production"
+
 # Query string parameters the app reads on $connect.
 CHANNEL_PARAM = "channel"
 TOKEN_PARAM = "ws_token"
