@@ -39,6 +39,7 @@ Sessions = QuerySet[WebSocketSession] | Iterable[WebSocketSession]
 # Failed ids named in one log line; the rest are counted.
 _LOGGED_IDS = 5
 _NO_GATEWAY = "the session has no api_gateway"
+_NO_REASON = "unknown error"
 
 
 def encode_message(data: Any) -> bytes:
@@ -57,7 +58,16 @@ class _OutcomeCounts:
 
     gone_ids: tuple[str, ...]
     failed_ids: tuple[str, ...]
+    errors: Mapping[str, str]
     pending_ids: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        # ``errors`` is the record of failures and ``failed_ids`` its keys, so the
+        # two cannot disagree. ``failed_ids`` stays a constructor argument in its
+        # place; an id given there without a reason in ``errors`` gets one.
+        errors = {**dict.fromkeys(self.failed_ids, _NO_REASON), **self.errors}
+        object.__setattr__(self, "errors", errors)
+        object.__setattr__(self, "failed_ids", tuple(errors))
 
     @property
     def gone(self) -> int:
@@ -78,6 +88,7 @@ class SendResult(_OutcomeCounts):
 
     sent_ids: tuple[str, ...] = ()
     gone_ids: tuple[str, ...] = ()
+    # Always the keys of ``errors``.
     failed_ids: tuple[str, ...] = ()
     # connection id -> why it failed
     errors: Mapping[str, str] = field(default_factory=dict, hash=False)
@@ -98,7 +109,6 @@ class SendResult(_OutcomeCounts):
         return SendResult(
             sent_ids=self.sent_ids + other.sent_ids,
             gone_ids=self.gone_ids + other.gone_ids,
-            failed_ids=self.failed_ids + other.failed_ids,
             errors={**self.errors, **other.errors},
             pending_ids=self.pending_ids + other.pending_ids,
         )
@@ -148,6 +158,7 @@ class ReconcileResult(_OutcomeCounts):
     alive_ids: tuple[str, ...] = ()
     # Answered 410: marked closed (unless it was a dry run).
     gone_ids: tuple[str, ...] = ()
+    # Always the keys of ``errors``.
     failed_ids: tuple[str, ...] = ()
     # connection id -> why it failed
     errors: Mapping[str, str] = field(default_factory=dict, hash=False)
@@ -199,7 +210,6 @@ def reconcile_sessions(
     return ReconcileResult(
         alive_ids=result.sent_ids,
         gone_ids=result.gone_ids,
-        failed_ids=result.failed_ids,
         errors=result.errors,
         pending_ids=result.pending_ids,
         dry_run=dry_run,
@@ -343,8 +353,8 @@ def _deliver(
         elif delivery.outcome is Outcome.GONE:
             gone.append(target.connection_id)
         else:
-            failed[target.connection_id] = delivery.error or "unknown error"
-    return SendResult(tuple(sent), tuple(gone), tuple(failed), failed)
+            failed[target.connection_id] = delivery.error or _NO_REASON
+    return SendResult(tuple(sent), tuple(gone), errors=failed)
 
 
 def _hold_connecting(result: SendResult, connecting: set[str]) -> SendResult:
