@@ -16,10 +16,10 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.serializers.json import DjangoJSONEncoder
@@ -249,12 +249,6 @@ def _may_be_connecting(created_on: datetime | None, request_count: int, since: d
     return request_count == 0 and created_on is not None and created_on > since
 
 
-def _load(sessions: Sessions) -> _Recipients:
-    if isinstance(sessions, QuerySet):
-        return _load_queryset(sessions)
-    return _load_instances(sessions)
-
-
 def filterable(queryset: QuerySet[WebSocketSession]) -> QuerySet[WebSocketSession]:
     """``queryset`` itself, or the same rows by primary key if it cannot be filtered further.
 
@@ -272,7 +266,45 @@ def max_query_params(db: str, reserved: int = 0) -> int | None:
     return limit - reserved if limit else None
 
 
-def _load_queryset(queryset: QuerySet[WebSocketSession]) -> _Recipients:
+class _Row(NamedTuple):
+    """What loading needs of one connected session, however it was given."""
+
+    connection_id: str
+    gateway_id: int | None
+    created_on: datetime | None
+    request_count: int
+    # The row's gateway when it came with the row, else None (loaded later).
+    gateway: ApiGateway | None
+
+
+def _load(sessions: Sessions) -> _Recipients:
+    if isinstance(sessions, QuerySet):
+        instances: list[WebSocketSession] = []
+        rows: Iterable[_Row] = _queryset_rows(sessions)
+    else:
+        instances = [session for session in sessions if session.connected]
+        rows = map(_instance_row, instances)
+    recipients = _Recipients(defaultdict(list), {}, instances)
+    since = _connecting_since()
+    seen: set[str] = set()
+    for row in rows:
+        if row.connection_id in seen:
+            continue
+        seen.add(row.connection_id)
+        recipients.by_gateway[row.gateway_id].append(row.connection_id)
+        if _may_be_connecting(row.created_on, row.request_count, since):
+            recipients.connecting.add(row.connection_id)
+        if row.gateway_id is not None and row.gateway is not None:
+            recipients.gateways.setdefault(row.gateway_id, row.gateway)
+    missing = [
+        pk for pk in recipients.by_gateway if pk is not None and pk not in recipients.gateways
+    ]
+    if missing:
+        recipients.gateways.update(ApiGateway.objects.in_bulk(missing))
+    return recipients
+
+
+def _queryset_rows(queryset: QuerySet[WebSocketSession]) -> Iterator[_Row]:
     rows = (
         filterable(queryset)
         .filter(connected=True)
@@ -288,49 +320,29 @@ def _load_queryset(queryset: QuerySet[WebSocketSession]) -> _Recipients:
             "request_count",
         )
     )
-    recipients = _Recipients(defaultdict(list), {})
-    since = _connecting_since()
-    seen: set[str] = set()
+    # The first row of each gateway carries it; the rest need not build a copy.
+    carried: set[int | None] = {None}
     for connection_id, gateway_id, name, endpoint, api_id, stage, created, count in rows:
-        if connection_id in seen:
-            continue
-        seen.add(connection_id)
-        recipients.by_gateway[gateway_id].append(connection_id)
-        if _may_be_connecting(created, count, since):
-            recipients.connecting.add(connection_id)
-        if gateway_id is not None and gateway_id not in recipients.gateways:
+        gateway = None
+        if gateway_id not in carried:
+            carried.add(gateway_id)
             # Unsaved copy carrying only what the endpoint derivation reads.
-            recipients.gateways[gateway_id] = ApiGateway(
+            gateway = ApiGateway(
                 pk=gateway_id, api_name=name, api_endpoint=endpoint, api_id=api_id, stage_name=stage
             )
-    return recipients
+        yield _Row(connection_id, gateway_id, created, count, gateway)
 
 
-def _load_instances(sessions: Iterable[WebSocketSession]) -> _Recipients:
-    recipients = _Recipients(defaultdict(list), {})
-    since = _connecting_since()
-    seen: set[str] = set()
-    for session in sessions:
-        if not session.connected:
-            continue
-        recipients.instances.append(session)
-        if session.connection_id in seen:
-            continue
-        seen.add(session.connection_id)
-        gateway_id = session.api_gateway_id
-        recipients.by_gateway[gateway_id].append(session.connection_id)
-        if _may_be_connecting(session.created_on, session.request_count, since):
-            recipients.connecting.add(session.connection_id)
-        # A gateway already loaded with the session (select_related) saves a query.
-        cached = WebSocketSession.api_gateway.is_cached(session) and session.api_gateway
-        if gateway_id is not None and cached:
-            recipients.gateways[gateway_id] = cached
-    missing = [
-        pk for pk in recipients.by_gateway if pk is not None and pk not in recipients.gateways
-    ]
-    if missing:
-        recipients.gateways.update(ApiGateway.objects.in_bulk(missing))
-    return recipients
+def _instance_row(session: WebSocketSession) -> _Row:
+    # A gateway already loaded with the session (select_related) saves a query.
+    loaded = WebSocketSession.api_gateway.is_cached(session)
+    return _Row(
+        session.connection_id,
+        session.api_gateway_id,
+        session.created_on,
+        session.request_count,
+        session.api_gateway if loaded else None,
+    )
 
 
 def _deliver(

@@ -10,7 +10,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from .gateway_auth import clear_gateway_cache
-from .hashing import sha256_hex
+from .hashing import request_session_hash
 from .messaging import close_connections
 from .models import ApiGateway, WebSocketSession, WebSocketToken
 
@@ -27,11 +27,9 @@ def close_connections_on_logout(
     still there. ``logout()`` called outside a request, or on a session that
     was never saved, has no key: nothing can belong to it.
     """
-    session = getattr(request, "session", None)
-    session_key = getattr(session, "session_key", None)
-    if not session_key:
+    session_hash = request_session_hash(request)
+    if not session_hash:
         return
-    session_hash = sha256_hex(session_key)
     close_connections(
         WebSocketSession.objects.filter(django_session_hash=session_hash, connected=True)
     )

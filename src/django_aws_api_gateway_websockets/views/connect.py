@@ -16,7 +16,6 @@ from django.utils import timezone
 from .. import wire
 from ..exceptions import Refused
 from ..gateway_auth import Gateway, clear_gateway_cache
-from ..hashing import sha256_hex
 from ..models import WebSocketSession
 from .responses import logger
 
@@ -98,12 +97,6 @@ def cookie_user(request: HttpRequest) -> Any:
     if user is None or not user.is_authenticated:
         return None
     return user
-
-
-def cookie_session_hash(request: HttpRequest) -> str:
-    session = getattr(request, "session", None)
-    key = getattr(session, "session_key", None)
-    return sha256_hex(key) if key else ""
 
 
 def anonymous_or(user: Any) -> Any:

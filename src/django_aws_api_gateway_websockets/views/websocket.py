@@ -27,6 +27,7 @@ from ..conf import conf
 from ..exception_mail import mail_exception
 from ..exceptions import Refused
 from ..gateway_auth import Gateway
+from ..hashing import request_session_hash
 from ..models import WebSocketSession, WebSocketToken
 from ..origins import check_origin
 from . import connect as connecting
@@ -197,7 +198,7 @@ class WebSocketView(JsonMethodNotAllowed, View):
     def connect_session_hash(self, request: HttpRequest, token: WebSocketToken | None) -> str:
         if token is not None:
             return token.django_session_hash
-        return connecting.cookie_session_hash(request) if request.user.is_authenticated else ""
+        return request_session_hash(request) if request.user.is_authenticated else ""
 
     def can_join_channel(self, request: HttpRequest, channel: str) -> bool:
         """Hook: may ``request.user`` join ``channel``? At $connect and ``change_channel``."""
