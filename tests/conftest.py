@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 
 from django_aws_api_gateway_websockets import aws
+from django_aws_api_gateway_websockets.gateway_auth import clear_gateway_cache
 from django_aws_api_gateway_websockets.models import ApiGateway
-from django_aws_api_gateway_websockets.models.gateway import clear_gateway_cache
 
 API_ID = "testapi123"
 

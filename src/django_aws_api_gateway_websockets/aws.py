@@ -17,10 +17,10 @@ import boto3
 from botocore.config import Config
 from botocore.credentials import Credentials
 
+from . import wire
 from .conf import conf
 
 MANAGEMENT_SERVICE = "apigatewaymanagementapi"
-DEFAULT_STAGE_NAME = "production"
 USER_AGENT_EXTRA = "django-aws-api-gateway-websockets"
 
 # Used only for endpoints outside AWS (the local gateway, LocalStack-style
@@ -53,7 +53,7 @@ class ConfigurationError(Exception):
 
 
 def stage_or_default(stage_name: str | None) -> str:
-    return stage_name or DEFAULT_STAGE_NAME
+    return stage_name or wire.DEFAULT_STAGE_NAME
 
 
 def management_endpoint_url(

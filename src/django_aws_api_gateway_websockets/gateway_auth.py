@@ -8,6 +8,7 @@ carries; then the api id, which must name a registered gateway.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,7 +19,6 @@ from . import wire
 from .conf import conf
 from .exceptions import Refused
 from .models import ApiGateway
-from .models.gateway import cached_gateway
 
 FALLBACK_CHANNEL_NAME = str(ApiGateway._meta.get_field("default_channel_name").default)
 
@@ -32,6 +32,38 @@ class Gateway:
     # alone, with no ApiGateway record for it.
     pk: int | None
     default_channel_name: str
+
+
+# Registered api ids, cached per process so that a message or connect does not
+# pay a query to learn that its gateway exists (see conf.gateway_cache_seconds).
+# api id -> (expiry on the monotonic clock, the gateway).
+_registered: dict[str, tuple[float, Gateway]] = {}
+
+
+def cached_gateway(api_id: str) -> Gateway | None:
+    """The gateway registered under ``api_id``, else None.
+
+    Only hits are cached: a gateway registered by another process is accepted at
+    once. Saving or deleting a record clears this process's cache (the receivers
+    in ``receivers``); other processes notice a deletion within
+    ``gateway_cache_seconds`` (and a $connect for a deleted gateway is refused
+    by the database anyway).
+    """
+    now = time.monotonic()
+    cached = _registered.get(api_id)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    row = ApiGateway.objects.filter(api_id=api_id).values_list("pk", "default_channel_name").first()
+    if row is None:
+        return None
+    pk, channel = row
+    gateway = Gateway(api_id, pk, channel or FALLBACK_CHANNEL_NAME)
+    _registered[api_id] = (now + conf.gateway_cache_seconds, gateway)
+    return gateway
+
+
+def clear_gateway_cache() -> None:
+    _registered.clear()
 
 
 def check_secret(request: HttpRequest) -> None:
@@ -74,7 +106,7 @@ def identify(request: HttpRequest, *, aws_api_gateway_id: str | None) -> Gateway
         )
     found = cached_gateway(api_id)
     if found is not None:
-        return Gateway(api_id, found[0], found[1] or FALLBACK_CHANNEL_NAME)
+        return found
     if aws_api_gateway_id:
         return Gateway(api_id, None, FALLBACK_CHANNEL_NAME)
     raise Refused("Unknown API Gateway.", 403, reason=f"api id {api_id!r} not registered")

@@ -5,3 +5,14 @@ import hashlib
 
 def sha256_hex(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
+
+
+def session_key_hash(session_key: str | None) -> str:
+    """A Django session key as tokens and connections record it; "" for none."""
+    return sha256_hex(session_key) if session_key else ""
+
+
+def request_session_hash(request: object) -> str:
+    """``session_key_hash`` of the session ``request`` carries ("" if none was saved)."""
+    session = getattr(request, "session", None)
+    return session_key_hash(getattr(session, "session_key", None))

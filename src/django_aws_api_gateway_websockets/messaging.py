@@ -16,10 +16,10 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.serializers.json import DjangoJSONEncoder
@@ -39,6 +39,7 @@ Sessions = QuerySet[WebSocketSession] | Iterable[WebSocketSession]
 # Failed ids named in one log line; the rest are counted.
 _LOGGED_IDS = 5
 _NO_GATEWAY = "the session has no api_gateway"
+_NO_REASON = "unknown error"
 
 
 def encode_message(data: Any) -> bytes:
@@ -57,7 +58,16 @@ class _OutcomeCounts:
 
     gone_ids: tuple[str, ...]
     failed_ids: tuple[str, ...]
+    errors: Mapping[str, str]
     pending_ids: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        # ``errors`` is the record of failures and ``failed_ids`` its keys, so the
+        # two cannot disagree. ``failed_ids`` stays a constructor argument in its
+        # place; an id given there without a reason in ``errors`` gets one.
+        errors = {**dict.fromkeys(self.failed_ids, _NO_REASON), **self.errors}
+        object.__setattr__(self, "errors", errors)
+        object.__setattr__(self, "failed_ids", tuple(errors))
 
     @property
     def gone(self) -> int:
@@ -78,6 +88,7 @@ class SendResult(_OutcomeCounts):
 
     sent_ids: tuple[str, ...] = ()
     gone_ids: tuple[str, ...] = ()
+    # Always the keys of ``errors``.
     failed_ids: tuple[str, ...] = ()
     # connection id -> why it failed
     errors: Mapping[str, str] = field(default_factory=dict, hash=False)
@@ -98,7 +109,6 @@ class SendResult(_OutcomeCounts):
         return SendResult(
             sent_ids=self.sent_ids + other.sent_ids,
             gone_ids=self.gone_ids + other.gone_ids,
-            failed_ids=self.failed_ids + other.failed_ids,
             errors={**self.errors, **other.errors},
             pending_ids=self.pending_ids + other.pending_ids,
         )
@@ -148,6 +158,7 @@ class ReconcileResult(_OutcomeCounts):
     alive_ids: tuple[str, ...] = ()
     # Answered 410: marked closed (unless it was a dry run).
     gone_ids: tuple[str, ...] = ()
+    # Always the keys of ``errors``.
     failed_ids: tuple[str, ...] = ()
     # connection id -> why it failed
     errors: Mapping[str, str] = field(default_factory=dict, hash=False)
@@ -199,7 +210,6 @@ def reconcile_sessions(
     return ReconcileResult(
         alive_ids=result.sent_ids,
         gone_ids=result.gone_ids,
-        failed_ids=result.failed_ids,
         errors=result.errors,
         pending_ids=result.pending_ids,
         dry_run=dry_run,
@@ -239,12 +249,6 @@ def _may_be_connecting(created_on: datetime | None, request_count: int, since: d
     return request_count == 0 and created_on is not None and created_on > since
 
 
-def _load(sessions: Sessions) -> _Recipients:
-    if isinstance(sessions, QuerySet):
-        return _load_queryset(sessions)
-    return _load_instances(sessions)
-
-
 def filterable(queryset: QuerySet[WebSocketSession]) -> QuerySet[WebSocketSession]:
     """``queryset`` itself, or the same rows by primary key if it cannot be filtered further.
 
@@ -262,7 +266,45 @@ def max_query_params(db: str, reserved: int = 0) -> int | None:
     return limit - reserved if limit else None
 
 
-def _load_queryset(queryset: QuerySet[WebSocketSession]) -> _Recipients:
+class _Row(NamedTuple):
+    """What loading needs of one connected session, however it was given."""
+
+    connection_id: str
+    gateway_id: int | None
+    created_on: datetime | None
+    request_count: int
+    # The row's gateway when it came with the row, else None (loaded later).
+    gateway: ApiGateway | None
+
+
+def _load(sessions: Sessions) -> _Recipients:
+    if isinstance(sessions, QuerySet):
+        instances: list[WebSocketSession] = []
+        rows: Iterable[_Row] = _queryset_rows(sessions)
+    else:
+        instances = [session for session in sessions if session.connected]
+        rows = map(_instance_row, instances)
+    recipients = _Recipients(defaultdict(list), {}, instances)
+    since = _connecting_since()
+    seen: set[str] = set()
+    for row in rows:
+        if row.connection_id in seen:
+            continue
+        seen.add(row.connection_id)
+        recipients.by_gateway[row.gateway_id].append(row.connection_id)
+        if _may_be_connecting(row.created_on, row.request_count, since):
+            recipients.connecting.add(row.connection_id)
+        if row.gateway_id is not None and row.gateway is not None:
+            recipients.gateways.setdefault(row.gateway_id, row.gateway)
+    missing = [
+        pk for pk in recipients.by_gateway if pk is not None and pk not in recipients.gateways
+    ]
+    if missing:
+        recipients.gateways.update(ApiGateway.objects.in_bulk(missing))
+    return recipients
+
+
+def _queryset_rows(queryset: QuerySet[WebSocketSession]) -> Iterator[_Row]:
     rows = (
         filterable(queryset)
         .filter(connected=True)
@@ -278,49 +320,29 @@ def _load_queryset(queryset: QuerySet[WebSocketSession]) -> _Recipients:
             "request_count",
         )
     )
-    recipients = _Recipients(defaultdict(list), {})
-    since = _connecting_since()
-    seen: set[str] = set()
+    # The first row of each gateway carries it; the rest need not build a copy.
+    carried: set[int | None] = {None}
     for connection_id, gateway_id, name, endpoint, api_id, stage, created, count in rows:
-        if connection_id in seen:
-            continue
-        seen.add(connection_id)
-        recipients.by_gateway[gateway_id].append(connection_id)
-        if _may_be_connecting(created, count, since):
-            recipients.connecting.add(connection_id)
-        if gateway_id is not None and gateway_id not in recipients.gateways:
+        gateway = None
+        if gateway_id not in carried:
+            carried.add(gateway_id)
             # Unsaved copy carrying only what the endpoint derivation reads.
-            recipients.gateways[gateway_id] = ApiGateway(
+            gateway = ApiGateway(
                 pk=gateway_id, api_name=name, api_endpoint=endpoint, api_id=api_id, stage_name=stage
             )
-    return recipients
+        yield _Row(connection_id, gateway_id, created, count, gateway)
 
 
-def _load_instances(sessions: Iterable[WebSocketSession]) -> _Recipients:
-    recipients = _Recipients(defaultdict(list), {})
-    since = _connecting_since()
-    seen: set[str] = set()
-    for session in sessions:
-        if not session.connected:
-            continue
-        recipients.instances.append(session)
-        if session.connection_id in seen:
-            continue
-        seen.add(session.connection_id)
-        gateway_id = session.api_gateway_id
-        recipients.by_gateway[gateway_id].append(session.connection_id)
-        if _may_be_connecting(session.created_on, session.request_count, since):
-            recipients.connecting.add(session.connection_id)
-        # A gateway already loaded with the session (select_related) saves a query.
-        cached = WebSocketSession.api_gateway.is_cached(session) and session.api_gateway
-        if gateway_id is not None and cached:
-            recipients.gateways[gateway_id] = cached
-    missing = [
-        pk for pk in recipients.by_gateway if pk is not None and pk not in recipients.gateways
-    ]
-    if missing:
-        recipients.gateways.update(ApiGateway.objects.in_bulk(missing))
-    return recipients
+def _instance_row(session: WebSocketSession) -> _Row:
+    # A gateway already loaded with the session (select_related) saves a query.
+    loaded = WebSocketSession.api_gateway.is_cached(session)
+    return _Row(
+        session.connection_id,
+        session.api_gateway_id,
+        session.created_on,
+        session.request_count,
+        session.api_gateway if loaded else None,
+    )
 
 
 def _deliver(
@@ -343,8 +365,8 @@ def _deliver(
         elif delivery.outcome is Outcome.GONE:
             gone.append(target.connection_id)
         else:
-            failed[target.connection_id] = delivery.error or "unknown error"
-    return SendResult(tuple(sent), tuple(gone), tuple(failed), failed)
+            failed[target.connection_id] = delivery.error or _NO_REASON
+    return SendResult(tuple(sent), tuple(gone), errors=failed)
 
 
 def _hold_connecting(result: SendResult, connecting: set[str]) -> SendResult:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_out
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from .hashing import sha256_hex
+from .gateway_auth import clear_gateway_cache
+from .hashing import request_session_hash
 from .messaging import close_connections
-from .models import WebSocketSession, WebSocketToken
+from .models import ApiGateway, WebSocketSession, WebSocketToken
 
 
 @receiver(user_logged_out, dispatch_uid="django_aws_api_gateway_websockets.logout")
@@ -25,12 +27,17 @@ def close_connections_on_logout(
     still there. ``logout()`` called outside a request, or on a session that
     was never saved, has no key: nothing can belong to it.
     """
-    session = getattr(request, "session", None)
-    session_key = getattr(session, "session_key", None)
-    if not session_key:
+    session_hash = request_session_hash(request)
+    if not session_hash:
         return
-    session_hash = sha256_hex(session_key)
     close_connections(
         WebSocketSession.objects.filter(django_session_hash=session_hash, connected=True)
     )
     WebSocketToken.objects.filter(django_session_hash=session_hash, used_on__isnull=True).delete()
+
+
+@receiver(post_save, sender=ApiGateway, dispatch_uid="django_aws_api_gateway_websockets.saved")
+@receiver(post_delete, sender=ApiGateway, dispatch_uid="django_aws_api_gateway_websockets.deleted")
+def forget_cached_gateways(**kwargs: Any) -> None:
+    """A saved or deleted ``ApiGateway`` may change what its api id names."""
+    clear_gateway_cache()

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from .conf import conf
 from .exceptions import Refused
-from .hashing import sha256_hex
+from .hashing import session_key_hash, sha256_hex
 from .models import WebSocketToken
 
 TOKEN_BYTES = 32
@@ -29,7 +29,7 @@ def issue_token(user: AbstractBaseUser, django_session_key: str) -> str:
     WebSocketToken.objects.create(
         token_hash=sha256_hex(token),
         user_id=user.pk,
-        django_session_hash=sha256_hex(django_session_key) if django_session_key else "",
+        django_session_hash=session_key_hash(django_session_key),
     )
     return token
 

@@ -19,6 +19,7 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NotRequired, TypedDict, Unpack
 from urllib.parse import urlencode
 
 # Headers
@@ -67,6 +68,10 @@ DEFAULT_ROUTE = "$default"
 CONNECT_PATH = "connect"
 DISCONNECT_PATH = "disconnect"
 DEFAULT_PATH = "default"
+
+# The stage of a gateway whose record names none (our default: AWS has none).
+# Provisioning deploys to it, sending addresses it, the local gateway serves it.
+DEFAULT_STAGE_NAME = "production"
 
 # Query string parameters the app reads on $connect.
 CHANNEL_PARAM = "channel"
@@ -134,14 +139,30 @@ class GatewayRequest:
         return f"{integration_url}?{self.query_string}" if self.query_string else integration_url
 
 
+class GatewayFields(TypedDict):
+    """What every request of one connection carries besides its route and body.
+
+    The keyword arguments all three request builders take: the connection's
+    ids, where the gateway says the client is, and the integration's static
+    headers (the gateway secret).
+    """
+
+    connection_id: str
+    api_id: str
+    source_ip: NotRequired[str]  # default 127.0.0.1
+    forwarded_proto: NotRequired[str]  # default https
+    forwarded_port: NotRequired[int]  # default 443
+    static_headers: NotRequired[Mapping[str, str] | None]
+
+
 def _gateway_headers(
     *,
     connection_id: str,
     api_id: str,
-    source_ip: str,
-    forwarded_proto: str,
-    forwarded_port: int,
-    static_headers: Mapping[str, str] | None,
+    source_ip: str = "127.0.0.1",
+    forwarded_proto: str = "https",
+    forwarded_port: int = 443,
+    static_headers: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     headers = {
         CONNECTION_ID_HEADER: connection_id,
@@ -158,14 +179,9 @@ def _gateway_headers(
 
 def connect_request(
     *,
-    connection_id: str,
-    api_id: str,
     client_headers: Mapping[str, str] | None = None,
     query: Mapping[str, str] | str | None = None,
-    source_ip: str = "127.0.0.1",
-    forwarded_proto: str = "https",
-    forwarded_port: int = 443,
-    static_headers: Mapping[str, str] | None = None,
+    **fields: Unpack[GatewayFields],
 ) -> GatewayRequest:
     """The ``$connect`` request: the client's handshake headers pass through.
 
@@ -174,14 +190,7 @@ def connect_request(
     secret) next to the gateway's, and a server that joins repeated headers
     would hand Django both.
     """
-    gateway_headers = _gateway_headers(
-        connection_id=connection_id,
-        api_id=api_id,
-        source_ip=source_ip,
-        forwarded_proto=forwarded_proto,
-        forwarded_port=forwarded_port,
-        static_headers=static_headers,
-    )
+    gateway_headers = _gateway_headers(**fields)
     dropped = HOP_BY_HOP_HEADERS | {name.lower() for name in gateway_headers}
     headers = {
         name: value for name, value in (client_headers or {}).items() if name.lower() not in dropped
@@ -193,46 +202,17 @@ def connect_request(
 
 def message_request(
     *,
-    connection_id: str,
-    api_id: str,
     body: bytes | str,
     route_key: str = DEFAULT_ROUTE,
-    source_ip: str = "127.0.0.1",
-    forwarded_proto: str = "https",
-    forwarded_port: int = 443,
-    static_headers: Mapping[str, str] | None = None,
+    **fields: Unpack[GatewayFields],
 ) -> GatewayRequest:
     """A message: the body is the client's frame, unchanged."""
-    headers = _gateway_headers(
-        connection_id=connection_id,
-        api_id=api_id,
-        source_ip=source_ip,
-        forwarded_proto=forwarded_proto,
-        forwarded_port=forwarded_port,
-        static_headers=static_headers,
-    )
-    headers[USER_AGENT_HEADER] = gateway_user_agent(api_id)
+    headers = _gateway_headers(**fields)
+    headers[USER_AGENT_HEADER] = gateway_user_agent(fields["api_id"])
     data = body.encode() if isinstance(body, str) else body
     return GatewayRequest(route_key, headers, data)
 
 
-def disconnect_request(
-    *,
-    connection_id: str,
-    api_id: str,
-    source_ip: str = "127.0.0.1",
-    forwarded_proto: str = "https",
-    forwarded_port: int = 443,
-    static_headers: Mapping[str, str] | None = None,
-) -> GatewayRequest:
+def disconnect_request(**fields: Unpack[GatewayFields]) -> GatewayRequest:
     """``$disconnect``: best effort, empty body, otherwise shaped like a message."""
-    return message_request(
-        connection_id=connection_id,
-        api_id=api_id,
-        body=b"",
-        route_key=DISCONNECT_ROUTE,
-        source_ip=source_ip,
-        forwarded_proto=forwarded_proto,
-        forwarded_port=forwarded_port,
-        static_headers=static_headers,
-    )
+    return message_request(body=b"", route_key=DISCONNECT_ROUTE, **fields)

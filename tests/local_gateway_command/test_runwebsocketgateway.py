@@ -10,10 +10,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-from django_aws_api_gateway_websockets import local_config, wire
+from django_aws_api_gateway_websockets import wire
 from django_aws_api_gateway_websockets.local_gateway import GatewayConfig, Limits
 from django_aws_api_gateway_websockets.management.commands import runwebsocketgateway
 from django_aws_api_gateway_websockets.models import ApiGateway, ApiGatewayAdditionalRoute
+from django_aws_api_gateway_websockets.provisioning import export_local
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ def record() -> ApiGateway:
 @override_settings(WEBSOCKETS={"gateway_secret": ["new-secret", "old-secret"]})
 def test_config_serves_what_provisioning_would_create(record: ApiGateway) -> None:
     record.api_id = "abc123"
-    config = local_config.config_for_gateway(record, verbose=True)
+    config = export_local.config_for_gateway(record, verbose=True)
     assert dict(config.routes) == {
         "$connect": "http://127.0.0.1:8000/ws/connect",
         "$disconnect": "http://127.0.0.1:8000/ws/disconnect",
@@ -50,11 +51,11 @@ def test_config_serves_what_provisioning_would_create(record: ApiGateway) -> Non
 
 def test_without_a_secret_no_static_header_is_sent(record: ApiGateway) -> None:
     record.api_id = "abc123"
-    assert dict(local_config.config_for_gateway(record).static_headers) == {}
+    assert dict(export_local.config_for_gateway(record).static_headers) == {}
 
 
 def test_only_quoted_header_parameters_are_static() -> None:
-    assert local_config.static_headers(
+    assert export_local.static_headers(
         {
             "integration.request.header.Connectionid": "context.connectionId",
             "integration.request.header.X-Static": "'value'",
@@ -67,15 +68,15 @@ def test_lambda_records_cannot_be_served_locally(record: ApiGateway) -> None:
     record.api_id = "abc123"
     record.integration_type = "lambda"
     record.lambda_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:ws"
-    with pytest.raises(local_config.LocalGatewayError, match="HTTP endpoints only"):
-        local_config.config_for_gateway(record)
+    with pytest.raises(export_local.LocalGatewayError, match="HTTP endpoints only"):
+        export_local.config_for_gateway(record)
 
 
 @override_settings(WEBSOCKETS={"gateway_secret": "it's"})
 def test_a_record_provisioning_would_refuse_is_refused_here_too(record: ApiGateway) -> None:
     record.api_id = "abc123"
-    with pytest.raises(local_config.LocalGatewayError, match="single quote"):
-        local_config.config_for_gateway(record)
+    with pytest.raises(export_local.LocalGatewayError, match="single quote"):
+        export_local.config_for_gateway(record)
 
 
 @pytest.mark.parametrize(
@@ -89,13 +90,13 @@ def test_a_record_provisioning_would_refuse_is_refused_here_too(record: ApiGatew
 def test_attach_points_the_record_at_the_local_gateway(
     record: ApiGateway, host: str, endpoint: str
 ) -> None:
-    local_config.attach_local_endpoint(record, host, 9001)
+    export_local.attach_local_endpoint(record, host, 9001)
     record.refresh_from_db()
     assert record.api_endpoint == endpoint
     assert wire.is_valid_api_id(record.api_id) and len(record.api_id) == 10
     assert record.management_endpoint_url == endpoint.replace("ws://", "http://") + "/dev"
     kept = record.api_id
-    local_config.attach_local_endpoint(record, host, 9002)
+    export_local.attach_local_endpoint(record, host, 9002)
     assert record.api_id == kept
 
 
@@ -103,23 +104,23 @@ def test_a_deployed_record_is_left_alone(record: ApiGateway) -> None:
     record.api_created = True
     record.api_endpoint = "wss://abc.execute-api.eu-west-1.amazonaws.com"
     record.save()
-    with pytest.raises(local_config.LocalGatewayError, match="deployed in AWS"):
-        local_config.attach_local_endpoint(record, "127.0.0.1", 9001)
+    with pytest.raises(export_local.LocalGatewayError, match="deployed in AWS"):
+        export_local.attach_local_endpoint(record, "127.0.0.1", 9001)
     record.refresh_from_db()
     assert record.api_endpoint == "wss://abc.execute-api.eu-west-1.amazonaws.com"
 
 
 def test_choosing_a_record() -> None:
-    with pytest.raises(local_config.LocalGatewayError, match="no ApiGateway record"):
-        local_config.choose_gateway(None)
+    with pytest.raises(export_local.LocalGatewayError, match="no ApiGateway record"):
+        export_local.choose_gateway(None)
     first = ApiGateway.objects.create(api_name="a", target_base_endpoint="http://x/ws/")
-    assert local_config.choose_gateway(None) == first
+    assert export_local.choose_gateway(None) == first
     second = ApiGateway.objects.create(api_name="b", target_base_endpoint="http://x/ws/")
-    with pytest.raises(local_config.LocalGatewayError, match="choose one with --api"):
-        local_config.choose_gateway(None)
-    assert local_config.choose_gateway(second.pk) == second
-    with pytest.raises(local_config.LocalGatewayError, match="no ApiGateway with pk=999"):
-        local_config.choose_gateway(999)
+    with pytest.raises(export_local.LocalGatewayError, match="choose one with --api"):
+        export_local.choose_gateway(None)
+    assert export_local.choose_gateway(second.pk) == second
+    with pytest.raises(export_local.LocalGatewayError, match="no ApiGateway with pk=999"):
+        export_local.choose_gateway(999)
 
 
 class FakeRunningGateway:
@@ -205,9 +206,9 @@ def test_the_source_ip_mapping_is_not_a_static_header(record: ApiGateway) -> Non
         f"integration.request.header.{wire.SOURCE_IP_HEADER}": "context.identity.sourceIp",
         f"integration.request.header.{wire.GATEWAY_SECRET_HEADER}": "'s'",
     }
-    assert local_config.static_headers(parameters) == {wire.GATEWAY_SECRET_HEADER: "s"}
+    assert export_local.static_headers(parameters) == {wire.GATEWAY_SECRET_HEADER: "s"}
     # The local gateway sets the source IP header itself, from the client's address.
-    assert wire.SOURCE_IP_HEADER not in local_config.config_for_gateway(record).static_headers
+    assert wire.SOURCE_IP_HEADER not in export_local.config_for_gateway(record).static_headers
 
 
 @pytest.mark.parametrize(("given", "expected"), [(None, 0.0), ("0.3", 0.3), ("1", 1.0)])

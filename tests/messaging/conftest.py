@@ -20,6 +20,13 @@ SEND_SETTINGS = {
 }
 
 
+def connected_ids() -> set[str]:
+    """Connection ids of the rows still marked connected."""
+    return set(
+        WebSocketSession.objects.filter(connected=True).values_list("connection_id", flat=True)
+    )
+
+
 @pytest.fixture(autouse=True)
 def _send_settings(settings: Any) -> Iterator[None]:
     settings.WEBSOCKETS = dict(SEND_SETTINGS)

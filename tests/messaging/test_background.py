@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django_aws_api_gateway_websockets import tasks, wire
 from django_aws_api_gateway_websockets.models import WebSocketSession
 
-from .conftest import OPEN_FOR_A_WHILE, SEND_SETTINGS, MakeGateway, MakeSession
+from .conftest import OPEN_FOR_A_WHILE, SEND_SETTINGS, MakeGateway, MakeSession, connected_ids
 from .management_api import ManagementApiStandIn
 
 # Django 6.0 ships the framework; Django 5.2 runs the django-tasks backport.
@@ -51,12 +51,6 @@ def statements(queries: CaptureQueriesContext) -> list[str]:
 def enqueued_pks(results: list[Any]) -> list[int]:
     """The session primary keys the tasks were given (one comma-separated string each)."""
     return [int(pk) for result in results for pk in result.args[1].split(",")]
-
-
-def connected_ids() -> set[str]:
-    return set(
-        WebSocketSession.objects.filter(connected=True).values_list("connection_id", flat=True)
-    )
 
 
 @pytest.mark.usefixtures("immediate")

@@ -14,14 +14,8 @@ from django_aws_api_gateway_websockets.hashing import sha256_hex
 from django_aws_api_gateway_websockets.messaging import close_connections
 from django_aws_api_gateway_websockets.models import WebSocketSession, WebSocketToken
 
-from .conftest import MakeGateway, MakeSession
+from .conftest import MakeGateway, MakeSession, connected_ids
 from .management_api import ManagementApiStandIn
-
-
-def connected_ids() -> set[str]:
-    return set(
-        WebSocketSession.objects.filter(connected=True).values_list("connection_id", flat=True)
-    )
 
 
 def test_close_connections_deletes_each_and_marks_all_closed_in_one_update(

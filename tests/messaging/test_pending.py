@@ -18,14 +18,8 @@ from django.test.utils import CaptureQueriesContext
 from django_aws_api_gateway_websockets import messaging
 from django_aws_api_gateway_websockets.models import WebSocketSession
 
-from .conftest import OPEN_FOR_A_WHILE, MakeGateway, MakeSession
+from .conftest import OPEN_FOR_A_WHILE, MakeGateway, MakeSession, connected_ids
 from .management_api import ManagementApiStandIn
-
-
-def connected_ids() -> set[str]:
-    return set(
-        WebSocketSession.objects.filter(connected=True).values_list("connection_id", flat=True)
-    )
 
 
 def test_a_410_for_a_session_still_connecting_leaves_it_open_and_counts_it_pending(

@@ -12,14 +12,8 @@ from django_aws_api_gateway_websockets.models import WebSocketSession
 from django_aws_api_gateway_websockets.testing import capture_messages
 from django_aws_api_gateway_websockets.transport import BotoTransport, Outcome, Target
 
-from .conftest import OPEN_FOR_A_WHILE, MakeGateway, MakeSession
+from .conftest import OPEN_FOR_A_WHILE, MakeGateway, MakeSession, connected_ids
 from .management_api import ManagementApiStandIn
-
-
-def connected_ids() -> set[str]:
-    return set(
-        WebSocketSession.objects.filter(connected=True).values_list("connection_id", flat=True)
-    )
 
 
 def test_boto_transport_get_connections_maps_each_answer(

@@ -33,3 +33,20 @@ def test_pending_connections_add_up_and_count_in_the_total() -> None:
 
     assert total.pending_ids == ("b", "c")
     assert (total.sent, total.pending, total.total) == (1, 2, 3)
+
+
+def test_failed_ids_are_the_ids_of_the_errors_even_when_results_overlap() -> None:
+    first = SendResult(errors={"a": "Forbidden"})
+    second = SendResult(errors={"a": "throttled", "b": "Forbidden"})
+
+    total = first + second
+
+    assert total.failed_ids == tuple(total.errors) == ("a", "b")
+    assert (total.failed, total.total) == (2, 2)
+
+
+def test_a_failed_id_given_without_a_reason_gets_one() -> None:
+    result = SendResult(failed_ids=("a",), errors={"b": "Forbidden"})
+
+    assert result.errors == {"a": "unknown error", "b": "Forbidden"}
+    assert result.failed_ids == ("a", "b")

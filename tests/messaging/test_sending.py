@@ -17,14 +17,8 @@ from django_aws_api_gateway_websockets import messaging, wire
 from django_aws_api_gateway_websockets.models import ApiGateway, WebSocketSession, WebSocketToken
 from django_aws_api_gateway_websockets.transport import BotoTransport, override_transport
 
-from .conftest import OPEN_FOR_A_WHILE, MakeGateway, MakeSession
+from .conftest import OPEN_FOR_A_WHILE, MakeGateway, MakeSession, connected_ids
 from .management_api import ManagementApiStandIn
-
-
-def connected_ids() -> set[str]:
-    return set(
-        WebSocketSession.objects.filter(connected=True).values_list("connection_id", flat=True)
-    )
 
 
 def test_unicast_posts_json_to_the_records_endpoint_and_stage(

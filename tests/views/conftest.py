@@ -8,8 +8,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from django_aws_api_gateway_websockets import gateway_auth
 from django_aws_api_gateway_websockets.models import ApiGateway, WebSocketSession
-from django_aws_api_gateway_websockets.models.gateway import gateway_pk_for_api_id
 from django_aws_api_gateway_websockets.testing import WebSocketTestClient
 from django_aws_api_gateway_websockets.testing.capture import ws_outbox  # noqa: F401
 from tests.conftest import API_ID
@@ -36,7 +36,8 @@ def ws(ws_client: Callable[..., WebSocketTestClient]) -> WebSocketTestClient:
 @pytest.fixture
 def warm_gateway_cache(gateway: ApiGateway) -> None:
     """Look the gateway up once, as a running process would have done already."""
-    assert gateway_pk_for_api_id(API_ID) == gateway.pk
+    found = gateway_auth.cached_gateway(API_ID)
+    assert found is not None and found.pk == gateway.pk
 
 
 @pytest.fixture

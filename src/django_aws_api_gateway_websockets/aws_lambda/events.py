@@ -114,7 +114,7 @@ def read_event(
     if not isinstance(context, Mapping):
         raise BadEvent("no requestContext")
     identity = _mapping(context, "identity")
-    common: dict[str, Any] = {
+    common: wire.GatewayFields = {
         "connection_id": _text(context, "connectionId"),
         "api_id": _text(context, "apiId"),
         "source_ip": _text(identity, "sourceIp"),

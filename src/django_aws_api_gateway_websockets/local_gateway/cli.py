@@ -11,7 +11,6 @@ from .. import wire
 from .config import (
     DEFAULT_API_ID,
     DEFAULT_ROUTE_SELECTION_EXPRESSION,
-    DEFAULT_STAGE,
     DEFAULT_TWO_WAY_ROUTES,
     GatewayConfig,
     Limits,
@@ -82,7 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default=DEFAULT_HOST, help=f"default {DEFAULT_HOST}")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
     parser.add_argument("--api-id", default=DEFAULT_API_ID, help=f"default {DEFAULT_API_ID}")
-    parser.add_argument("--stage", default=DEFAULT_STAGE, help=f"default {DEFAULT_STAGE}")
+    parser.add_argument(
+        "--stage", default=wire.DEFAULT_STAGE_NAME, help=f"default {wire.DEFAULT_STAGE_NAME}"
+    )
     parser.add_argument(
         "--route",
         action="append",

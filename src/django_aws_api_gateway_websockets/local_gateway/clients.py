@@ -9,7 +9,6 @@ import random
 import secrets
 import time
 from collections.abc import Callable
-from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
@@ -135,7 +134,7 @@ class ClientHandler:
         reason = _HANDSHAKE_REASONS.get(status)
         return web.Response(status=status, text=json.dumps({"message": reason}))
 
-    def _request_fields(self, connection_id: str, source_ip: str) -> dict[str, Any]:
+    def _request_fields(self, connection_id: str, source_ip: str) -> wire.GatewayFields:
         """What every request of one connection carries (clients speak ws://, not wss://)."""
         return {
             "connection_id": connection_id,

@@ -12,7 +12,6 @@ from .. import wire
 from .routing import RouteSelector
 
 DEFAULT_API_ID = "localgw"
-DEFAULT_STAGE = "production"
 DEFAULT_ROUTE_SELECTION_EXPRESSION = "$request.body.action"
 # API Gateway's default account quota for new connections (raisable on AWS).
 NEW_CONNECTIONS_PER_SECOND = 500
@@ -81,7 +80,7 @@ class GatewayConfig:
     routes: Mapping[str, str]
     route_selection_expression: str = DEFAULT_ROUTE_SELECTION_EXPRESSION
     api_id: str = DEFAULT_API_ID
-    stage: str = DEFAULT_STAGE
+    stage: str = wire.DEFAULT_STAGE_NAME
     # Constant request parameters, e.g. {"X-Ws-Gateway-Secret": "..."}.
     static_headers: Mapping[str, str] = field(default_factory=dict)
     two_way_routes: frozenset[str] = DEFAULT_TWO_WAY_ROUTES

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from .. import aws, wire
@@ -208,42 +205,3 @@ class ApiGatewayAdditionalRoute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.api_gateway}: {self.route_key}"
-
-
-# Registered api ids, cached per process so that a message or connect does not
-# pay a query to learn that its gateway exists (see conf.gateway_cache_seconds).
-_gateway_ids: dict[str, tuple[float, tuple[int, str]]] = {}
-
-
-def cached_gateway(api_id: str) -> tuple[int, str] | None:
-    """(primary key, default channel name) of the gateway registered under ``api_id``.
-
-    Only hits are cached: a gateway registered by another process is accepted at
-    once. Saving or deleting a record clears this process's cache; other
-    processes notice a deletion within ``gateway_cache_seconds`` (and a $connect
-    for a deleted gateway is refused by the database anyway).
-    """
-    now = time.monotonic()
-    cached = _gateway_ids.get(api_id)
-    if cached is not None and cached[0] > now:
-        return cached[1]
-    row = ApiGateway.objects.filter(api_id=api_id).values_list("pk", "default_channel_name").first()
-    if row is not None:
-        _gateway_ids[api_id] = (now + conf.gateway_cache_seconds, row)
-    return row
-
-
-def gateway_pk_for_api_id(api_id: str) -> int | None:
-    """Primary key of the gateway registered under ``api_id``, else None."""
-    row = cached_gateway(api_id)
-    return None if row is None else row[0]
-
-
-def clear_gateway_cache() -> None:
-    _gateway_ids.clear()
-
-
-@receiver(post_save, sender=ApiGateway)
-@receiver(post_delete, sender=ApiGateway)
-def _forget_cached_gateways(**kwargs: object) -> None:
-    clear_gateway_cache()

@@ -155,12 +155,7 @@ class WebSocketTestClient:
         client_headers = {wire.ORIGIN_HEADER: self.origin} if self.origin else {}
         client_headers.update(headers or {})
         request = wire.connect_request(
-            connection_id=connection_id,
-            api_id=self.api_id,
-            client_headers=client_headers,
-            query=params,
-            source_ip=self.source_ip,
-            static_headers=self.static_headers(),
+            client_headers=client_headers, query=params, **self._fields(connection_id)
         )
         return Connection(self, connection_id, self.perform(request, cookies=True))
 
@@ -175,23 +170,24 @@ class WebSocketTestClient:
         """A message on ``route`` (``default`` or a custom route key); dicts go as JSON."""
         data = json.dumps(body) if isinstance(body, Mapping) else body
         request = wire.message_request(
-            connection_id=connection_id,
-            api_id=self.api_id,
             body=data,
             route_key=wire.DEFAULT_ROUTE if route in _DEFAULT_NAMES else route,
-            source_ip=self.source_ip,
-            static_headers=self.static_headers(),
+            **self._fields(connection_id),
         )
         return self.perform(with_headers(request, headers))
 
     def disconnect(self, connection_id: str, *, headers: Mapping[str, str] | None = None) -> Any:
-        request = wire.disconnect_request(
-            connection_id=connection_id,
-            api_id=self.api_id,
-            source_ip=self.source_ip,
-            static_headers=self.static_headers(),
-        )
+        request = wire.disconnect_request(**self._fields(connection_id))
         return self.perform(with_headers(request, headers))
+
+    def _fields(self, connection_id: str) -> wire.GatewayFields:
+        """What this client's gateway puts on every request of ``connection_id``."""
+        return {
+            "connection_id": connection_id,
+            "api_id": self.api_id,
+            "source_ip": self.source_ip,
+            "static_headers": self.static_headers(),
+        }
 
     def perform(self, request: wire.GatewayRequest, *, cookies: bool = False) -> Any:
         """Send one ``wire.GatewayRequest`` to the view; cookies only on $connect."""

@@ -15,10 +15,8 @@ from django.utils import timezone
 
 from .. import wire
 from ..exceptions import Refused
-from ..gateway_auth import Gateway
-from ..hashing import sha256_hex
+from ..gateway_auth import Gateway, clear_gateway_cache
 from ..models import WebSocketSession
-from ..models.gateway import clear_gateway_cache
 from .responses import logger
 
 # Columns a repeated $connect for the same connection id overwrites.
@@ -99,12 +97,6 @@ def cookie_user(request: HttpRequest) -> Any:
     if user is None or not user.is_authenticated:
         return None
     return user
-
-
-def cookie_session_hash(request: HttpRequest) -> str:
-    session = getattr(request, "session", None)
-    key = getattr(session, "session_key", None)
-    return sha256_hex(key) if key else ""
 
 
 def anonymous_or(user: Any) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -14,17 +14,32 @@ from ..wire import CONNECTION_ID_HEADER
 
 logger = logging.getLogger("django_aws_api_gateway_websockets.views")
 
+Response = TypeVar("Response", bound=HttpResponseBase)
+
 
 def json_error(message: str, status: int, headers: dict[str, str] | None = None) -> JsonResponse:
     return JsonResponse({"error": message}, status=status, headers=headers)
 
 
-def method_not_allowed(request: HttpRequest) -> JsonResponse:
-    """405 with one log line (ours; Django's own warning would repeat it)."""
-    logger.warning("Refused %s 405: method %s", request.path, str(request.method)[:20])
-    response = json_error("Method not allowed.", 405, {"Allow": "POST"})
+def logged_already(response: Response) -> Response:
+    """Keep Django's "django.request" logger from logging ``response`` again.
+
+    We log our own line saying why; Django's warning for the same status would
+    only repeat the path (and a 500's would reach AdminEmailHandler). This is
+    the flag Django's log_response() itself sets.
+    """
     response._has_been_logged = True  # type: ignore[attr-defined]
     return response
+
+
+class JsonMethodNotAllowed:
+    """View mixin: a method other than POST gets a JSON 405 and one log line."""
+
+    def http_method_not_allowed(
+        self, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        logger.warning("Refused %s 405: method %s", request.path, str(request.method)[:20])
+        return logged_already(json_error("Method not allowed.", 405, {"Allow": "POST"}))
 
 
 def refusal_response(request: HttpRequest, refusal: Refused) -> JsonResponse:
@@ -37,11 +52,7 @@ def refusal_response(request: HttpRequest, refusal: Refused) -> JsonResponse:
         connection_id,
         refusal.reason,
     )
-    response = json_error(refusal.message, refusal.status, refusal.headers)
-    # Our line says why; Django's "django.request" warning for the same 4xx would
-    # only repeat the path. This is the flag Django's log_response() itself sets.
-    response._has_been_logged = True  # type: ignore[attr-defined]
-    return response
+    return logged_already(json_error(refusal.message, refusal.status, refusal.headers))
 
 
 def handler_response(result: Any) -> HttpResponseBase:

@@ -19,7 +19,7 @@ from .. import rate_limit, tokens
 from ..conf import conf
 from ..exceptions import Refused
 from .connect import drop_hostile_session_cookie
-from .responses import method_not_allowed, refusal_response
+from .responses import JsonMethodNotAllowed, refusal_response
 
 
 # Protected even where CsrfViewMiddleware is not installed: the token is as good
@@ -27,7 +27,7 @@ from .responses import method_not_allowed, refusal_response
 @method_decorator(csrf_protect, name="dispatch")
 # An anonymous request gets the JSON 403 below, not LoginRequiredMiddleware's redirect.
 @method_decorator(login_not_required, name="dispatch")
-class WebSocketTokenView(View):
+class WebSocketTokenView(JsonMethodNotAllowed, View):
     http_method_names = ["post"]
 
     def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
@@ -46,11 +46,6 @@ class WebSocketTokenView(View):
         response = JsonResponse({"token": token, "expires_in": conf.token_expiry_seconds})
         response["Cache-Control"] = "no-store"
         return response
-
-    def http_method_not_allowed(
-        self, request: HttpRequest, *args: Any, **kwargs: Any
-    ) -> HttpResponse:
-        return method_not_allowed(request)
 
     def authenticated_user(self, request: HttpRequest) -> Any:
         user = getattr(request, "user", None)

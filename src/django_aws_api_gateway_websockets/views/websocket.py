@@ -27,6 +27,7 @@ from ..conf import conf
 from ..exception_mail import mail_exception
 from ..exceptions import Refused
 from ..gateway_auth import Gateway
+from ..hashing import request_session_hash
 from ..models import WebSocketSession, WebSocketToken
 from ..origins import check_origin
 from . import connect as connecting
@@ -34,10 +35,11 @@ from .handlers import choose_handler
 from .message_ids import acknowledged, read_message_id
 from .messages import load_session, parse_body
 from .responses import (
+    JsonMethodNotAllowed,
     handler_response,
     json_error,
+    logged_already,
     logger,
-    method_not_allowed,
     refusal_response,
 )
 
@@ -54,10 +56,17 @@ def roll_back_atomic_requests() -> None:
             transaction.set_rollback(True, using=alias)
 
 
+def _connection_id(request: HttpRequest) -> str:
+    value = request.headers.get(wire.CONNECTION_ID_HEADER, "")
+    if not wire.is_valid_connection_id(value):
+        raise Refused("Invalid connection id.", reason=f"connection id {value[:80]!r}")
+    return value
+
+
 @method_decorator(csrf_exempt, name="dispatch")
 # API Gateway logs no one in: LoginRequiredMiddleware must not redirect it.
 @method_decorator(login_not_required, name="dispatch")
-class WebSocketView(View):
+class WebSocketView(JsonMethodNotAllowed, View):
     """Subclass it, add handler methods, and route ``ws/<slug:route>`` to it."""
 
     http_method_names = ["post"]
@@ -95,6 +104,7 @@ class WebSocketView(View):
 
     # Set while a request is handled.
     gateway: Gateway
+    connection_id: str
     body: dict[str, Any]
     message_id: str | None = None
     websocket_session: WebSocketSession | None = None
@@ -113,6 +123,7 @@ class WebSocketView(View):
                 required_headers=self.required_headers,
                 aws_api_gateway_id=self.aws_api_gateway_id,
             )
+            self.connection_id = _connection_id(request)
             if route == wire.CONNECT_PATH:
                 return self.connect(request, *args, **kwargs)
             if route == wire.DISCONNECT_PATH:
@@ -121,16 +132,10 @@ class WebSocketView(View):
         except Refused as refusal:
             return refusal_response(request, refusal)
 
-    def http_method_not_allowed(
-        self, request: HttpRequest, *args: Any, **kwargs: Any
-    ) -> HttpResponse:
-        return method_not_allowed(request)
-
     # $connect
 
     def connect(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         gateway_auth.check_headers(request, self.required_connection_headers)
-        connection_id = self.connection_id(request)
         check_origin(request)
         source_ip = connecting.client_ip(request)
         token, user = self.connecting_user(request)
@@ -147,7 +152,7 @@ class WebSocketView(View):
         if token is not None:
             tokens.consume_token(token)
         session = connecting.open_session(
-            connection_id=connection_id,
+            connection_id=self.connection_id,
             channel=channel,
             user=user,
             gateway=self.gateway,
@@ -193,7 +198,7 @@ class WebSocketView(View):
     def connect_session_hash(self, request: HttpRequest, token: WebSocketToken | None) -> str:
         if token is not None:
             return token.django_session_hash
-        return connecting.cookie_session_hash(request) if request.user.is_authenticated else ""
+        return request_session_hash(request) if request.user.is_authenticated else ""
 
     def can_join_channel(self, request: HttpRequest, channel: str) -> bool:
         """Hook: may ``request.user`` join ``channel``? At $connect and ``change_channel``."""
@@ -206,10 +211,9 @@ class WebSocketView(View):
 
     def receive(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self.check_user_agent(request)
-        connection_id = self.connection_id(request)
         self.body = parse_body(request, self._setting(self.MAX_BODY_SIZE, conf.max_body_size))
         self.message_id = read_message_id(self.body, self.message_id_key)
-        session = load_session(connection_id)
+        session = load_session(self.connection_id)
         self.check_session_gateway(session)
         self.check_session_user(session)
         self.websocket_session = session
@@ -296,11 +300,9 @@ class WebSocketView(View):
         if self.SEND_EXCEPTION_MAIL:
             mail_exception(type(self), exc, request)
         roll_back_atomic_requests()
-        response = json_error("Internal error.", 500)
         # Logged above with the traceback; Django's own 500 log line would also
         # reach AdminEmailHandler and defeat the mail throttle.
-        response._has_been_logged = True  # type: ignore[attr-defined]
-        return response
+        return logged_already(json_error("Internal error.", 500))
 
     # Built-in handlers
 
@@ -327,15 +329,14 @@ class WebSocketView(View):
 
     def disconnect(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self.check_user_agent(request)
-        connection_id = self.connection_id(request)
         session = (
             WebSocketSession.objects.select_related("api_gateway")
-            .filter(connection_id=connection_id)
+            .filter(connection_id=self.connection_id)
             .first()
         )
         if session is None:
             # $disconnect may be repeated or arrive for a refused $connect: not an error.
-            logger.info("Disconnect for unknown connection %s", connection_id)
+            logger.info("Disconnect for unknown connection %s", self.connection_id)
             return HttpResponse(status=200)
         self.check_session_gateway(session)
         WebSocketSession.objects.filter(pk=session.pk).update(
@@ -347,12 +348,6 @@ class WebSocketView(View):
         return HttpResponse(status=200)
 
     # Shared steps
-
-    def connection_id(self, request: HttpRequest) -> str:
-        value = request.headers.get(wire.CONNECTION_ID_HEADER, "")
-        if not wire.is_valid_connection_id(value):
-            raise Refused("Invalid connection id.", reason=f"connection id {value[:80]!r}")
-        return value
 
     def check_user_agent(self, request: HttpRequest) -> None:
         prefix = self.expected_useragent_prefix

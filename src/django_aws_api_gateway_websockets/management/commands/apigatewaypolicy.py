@@ -8,8 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from ...provisioning import load_gateway, policy_document
-from ...provisioning.cli import add_pk_argument, command_errors
 from ...provisioning.iam import SCOPES
+from ._provisioning_cli import add_pk_argument, command_errors
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from ...provisioning import delete_gateway, load_gateway
-from ...provisioning.cli import add_adopt_argument, add_pk_argument, command_errors
+from ._provisioning_cli import add_adopt_argument, add_pk_argument, command_errors
 
 
 class Command(BaseCommand):

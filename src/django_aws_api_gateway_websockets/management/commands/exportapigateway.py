@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from ...provisioning import export_cloudformation, export_terraform, load_gateway
-from ...provisioning.cli import add_pk_argument, command_errors
+from ._provisioning_cli import add_pk_argument, command_errors
 
 EXPORTERS = {"cloudformation": export_cloudformation, "terraform": export_terraform}
 

@@ -9,15 +9,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ...local_config import (
+from ...local_gateway import LocalGateway, run
+from ...local_gateway.cli import add_limit_arguments, limits_from_options
+from ...local_gateway.events import LOGGER_NAME
+from ...provisioning.export_local import (
     LocalGatewayError,
     attach_local_endpoint,
     choose_gateway,
     config_for_gateway,
 )
-from ...local_gateway import LocalGateway, run
-from ...local_gateway.cli import add_limit_arguments, limits_from_options
-from ...local_gateway.events import LOGGER_NAME
 
 
 class Command(BaseCommand):

@@ -9,10 +9,10 @@ from __future__ import annotations
 import secrets
 import string
 
-from .local_gateway import GatewayConfig
-from .models import ApiGateway
-from .provisioning.errors import ProvisioningError
-from .provisioning.plan import HTTP_PROXY, build_plan
+from ..local_gateway import GatewayConfig
+from ..models import ApiGateway
+from .errors import ProvisioningError
+from .plan import HTTP_PROXY, build_plan
 
 STATIC_HEADER_PREFIX = "integration.request.header."
 LOCAL_API_ID_LENGTH = 10  # AWS api ids are 10 lowercase letters and digits

@@ -1,4 +1,7 @@
-"""What the provisioning management commands share: argument, errors, summary."""
+"""What the provisioning management commands share: argument, errors, summary.
+
+The leading underscore keeps Django from taking this module for a command.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,7 @@ from contextlib import contextmanager
 
 from django.core.management.base import CommandError, CommandParser
 
-from .changes import Change
-from .errors import ProvisioningError
+from ...provisioning import Change, ProvisioningError
 
 
 def add_pk_argument(parser: CommandParser) -> None:
