@@ -39,6 +39,8 @@ _POSITIVE = frozenset(
         "session_max_age_seconds",
         "rate_limit_ipv6_prefix",
         "enqueue_chunk_size",
+        # Subscriptions and presence
+        "max_channels_per_connection",
     }
 )
 _NON_NEGATIVE = frozenset(
@@ -49,6 +51,8 @@ _NON_NEGATIVE = frozenset(
         "token_rate_limit_per_minute",
         "send_backoff_base_seconds",
         "send_backoff_max_seconds",
+        # Subscriptions and presence: 0 sends every presence event from background tasks.
+        "publish_background_threshold",
     }
 )
 # Shorter secrets warn on --deploy: 32 random characters is what

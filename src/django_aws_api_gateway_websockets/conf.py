@@ -66,6 +66,14 @@ DEFAULTS: dict[str, Any] = {
     # domain name from the event).
     "lambda_path_prefix": "/ws/",
     "lambda_host": None,
+    # Subscriptions and presence (docs/channels.md). Channels one connection may
+    # be in ($connect's ?channel= and subscribe together); names starting with
+    # presence_channel_prefix are presence channels ("" : none, unless the view
+    # says so); presence events go out from background tasks to channels of at
+    # least publish_background_threshold connections (the threshold publish uses).
+    "max_channels_per_connection": 50,
+    "presence_channel_prefix": "presence-",
+    "publish_background_threshold": 500,
 }
 
 # Accepted types per key; ``None`` in a tuple means the key may be unset.
@@ -97,6 +105,10 @@ SETTING_TYPES: dict[str, tuple[type | None, ...]] = {
     "session_max_age_seconds": (int,),
     "lambda_path_prefix": (str,),
     "lambda_host": (str, None),
+    # Subscriptions and presence
+    "max_channels_per_connection": (int,),
+    "presence_channel_prefix": (str,),
+    "publish_background_threshold": (int,),
 }
 
 
@@ -254,6 +266,20 @@ class Settings:
     def lambda_host(self) -> str | None:
         value = self._get("lambda_host")
         return str(value) if value else None
+
+    # Subscriptions and presence
+
+    @property
+    def max_channels_per_connection(self) -> int:
+        return int(self._get("max_channels_per_connection"))
+
+    @property
+    def presence_channel_prefix(self) -> str:
+        return str(self._get("presence_channel_prefix"))
+
+    @property
+    def publish_background_threshold(self) -> int:
+        return int(self._get("publish_background_threshold"))
 
 
 conf = Settings()
