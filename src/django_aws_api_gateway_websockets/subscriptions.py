@@ -71,11 +71,12 @@ def join(
     db = router.db_for_write(ChannelMembership)
     presence = session.user_id is not None and any(v is not None for v in channels.values())
     # One INSERT needs no transaction of its own: $connect stays free of BEGIN/COMMIT.
-    with (
-        transaction.atomic(using=db, savepoint=False)
-        if limit is not None or presence
-        else nullcontext()
-    ):
+    # Going over the limit rolls back to a savepoint: a caller's transaction goes on.
+    if limit is not None or presence:
+        block: Any = transaction.atomic(using=db, savepoint=limit is not None)
+    else:
+        block = nullcontext()
+    with block:
         joined = _insert(session, channels, db)
         if limit is not None and joined:
             _check_limit(session, limit, db)
