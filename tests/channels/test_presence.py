@@ -244,3 +244,16 @@ def test_large_channels_get_events_from_background_tasks(
     # Django's immediate Tasks backend (the test settings') runs the task at once.
     assert enqueued == [added(user, "alice")]
     assert events(ws_outbox, bobs) == [added(user, "alice")]
+
+
+def test_plain_channels_of_logged_in_users_announce_nothing(
+    tab: Tab, ws: WebSocketTestClient, ws_outbox: Outbox, user: AbstractUser, bob: AbstractUser
+) -> None:
+    bobs = tab(bob, channel=["lobby", "news"])
+    alices = tab(user, channel="lobby")
+    assert subscribe(ws, alices, "news") == (200, {"type": "subscribed", "channel": "news"})
+    assert send(ws, alices, {"handler": "unsubscribe", "channel": "news"})[0] == 200
+    assert ws.disconnect(alices).status_code == 200
+
+    assert events(ws_outbox, bobs) == []
+    assert presence_members("news") == presence_members("lobby") == []

@@ -72,12 +72,21 @@ def hold_after(monkeypatch: pytest.MonkeyPatch, name: str, barrier: threading.Ba
 
 
 def without_the_lock(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = subscriptions._run
+    """Skip the advisory lock, and hold both threads after counting until both counted
+    (so that neither commits before the other counts: the interleaving the lock prevents)."""
+    run, count = subscriptions._run, subscriptions._counts_after_lock
+    counted = threading.Barrier(2)
 
-    def run(db: str, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        return [] if LOCK_SQL in sql else original(db, sql, params)
+    def unlocked_run(db: str, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        return [] if LOCK_SQL in sql else run(db, sql, params)
 
-    monkeypatch.setattr(subscriptions, "_run", run)
+    def held_count(*args: Any) -> Any:
+        result = count(*args)
+        counted.wait(timeout=10)
+        return result
+
+    monkeypatch.setattr(subscriptions, "_run", unlocked_run)
+    monkeypatch.setattr(subscriptions, "_counts_after_lock", held_count)
 
 
 @pytest.fixture
