@@ -137,10 +137,6 @@ def close_sessions(rows: QuerySet[WebSocketSession], *, touch: bool = True) -> i
     return closed
 
 
-def channel_count(session: WebSocketSession) -> int:
-    return ChannelMembership.objects.filter(session_id=session.pk).count()
-
-
 # Internals
 
 

@@ -100,28 +100,17 @@ def room(
     return bobs, sessions
 
 
-def join_both(sessions: list[WebSocketSession]) -> None:
+def each_at_once(sessions: list[WebSocketSession], work: Callable[[WebSocketSession], Any]) -> None:
+    """``work(session)`` for every session, each in its own thread, all at once."""
     turn = iter(sessions)
     lock = threading.Lock()
 
-    def join() -> None:
+    def next_one() -> None:
         with lock:
             session = next(turn)
-        subscriptions.join(session, {ROOM: INFO})
+        work(session)
 
-    at_once(join)
-
-
-def leave_both(sessions: list[WebSocketSession]) -> None:
-    turn = iter(sessions)
-    lock = threading.Lock()
-
-    def leave() -> None:
-        with lock:
-            session = next(turn)
-        subscriptions.leave(session, ROOM)
-
-    at_once(leave)
+    at_once(next_one, count=len(sessions))
 
 
 def kinds(outbox: Outbox, connection_id: str) -> list[str]:
@@ -140,7 +129,7 @@ def test_two_tabs_joining_at_once_add_the_member_once(
     if not locked:
         without_the_lock(monkeypatch)
 
-    join_both(sessions)
+    each_at_once(sessions, lambda session: subscriptions.join(session, {ROOM: INFO}))
 
     # Without the lock both count only their own row: the race is real.
     assert kinds(ws_outbox, bobs) == (["member_added"] if locked else ["member_added"] * 2)
@@ -160,7 +149,7 @@ def test_two_tabs_leaving_at_once_remove_the_member_once(
     if not locked:
         without_the_lock(monkeypatch)
 
-    leave_both(sessions)
+    each_at_once(sessions, lambda session: subscriptions.leave(session, ROOM))
 
     # Without the lock each still sees the other's row: nobody says "removed".
     expected = ["member_added", "member_removed"] if locked else ["member_added"]

@@ -320,3 +320,11 @@ def test_expired_sessions_leave_their_channels(tab: Tab) -> None:
     )
     assert clear_sessions(older_than=timedelta(hours=1)).expired == 1
     assert channels_of(connection_id) == set()
+
+
+def test_closing_no_rows_runs_no_query(db: None) -> None:
+    from django_aws_api_gateway_websockets.subscriptions import close_sessions
+
+    with CaptureQueriesContext(connection) as queries:
+        assert close_sessions(WebSocketSession.objects.none()) == 0
+    assert len(queries) == 0
