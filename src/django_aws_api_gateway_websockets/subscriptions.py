@@ -117,7 +117,9 @@ def close_sessions(rows: QuerySet[WebSocketSession], *, touch: bool = True) -> i
     The memberships go first and the presence counts last, after the sessions'
     UPDATE, so that the advisory locks are the last locks this transaction takes.
     """
-    db = rows.db
+    # A queryset not pinned with using() reads from the read database: these are writes.
+    db = getattr(rows, "_db", None) or router.db_for_write(WebSocketSession)
+    rows = rows.using(db)
     table, column = _membership_sql(db)
     try:
         sessions_sql, params = rows.order_by().values("pk").query.get_compiler(using=db).as_sql()
