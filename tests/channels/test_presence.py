@@ -257,3 +257,25 @@ def test_plain_channels_of_logged_in_users_announce_nothing(
 
     assert events(ws_outbox, bobs) == []
     assert presence_members("news") == presence_members("lobby") == []
+
+
+def test_a_presence_info_hook_that_returns_no_dict_is_a_bug_in_the_view(
+    gateway: ApiGateway,
+    ws_outbox: Outbox,
+    user: AbstractUser,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from tests.testapp.views import RoomsView
+
+    from .conftest import logged_in
+
+    monkeypatch.setattr(RoomsView, "presence_info", lambda self, user: ["not", "a", "dict"])
+    ws = WebSocketTestClient("/rooms-ws/", api_id=API_ID, client=logged_in(user))
+    connection_id, _ = ws.connect(channel="lobby")
+    response = ws.send(connection_id, {"handler": "subscribe", "channel": "room-1"})
+    assert response.status_code == 500
+    assert any(
+        "presence_info() must return a dict" in r.exc_text for r in caplog.records if r.exc_text
+    )
+    assert presence_members("room-1") == []

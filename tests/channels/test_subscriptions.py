@@ -328,3 +328,21 @@ def test_closing_no_rows_runs_no_query(db: None) -> None:
     with CaptureQueriesContext(connection) as queries:
         assert close_sessions(WebSocketSession.objects.none()) == 0
     assert len(queries) == 0
+
+
+def test_joining_no_channel_writes_nothing(tab: Tab) -> None:
+    from django_aws_api_gateway_websockets.subscriptions import join
+
+    session = WebSocketSession.objects.get(connection_id=tab(channel="a"))
+    with CaptureQueriesContext(connection) as queries:
+        assert join(session, {"": None}) == []
+    assert len(queries) == 0
+
+
+def test_the_test_client_still_takes_the_channel_in_query(
+    gateway: ApiGateway, ws_outbox: Outbox
+) -> None:
+    ws = WebSocketTestClient("/ws/", api_id=API_ID)
+    connection_id, response = ws.connect(query={"channel": "from-query", "other": "1"})
+    assert response.status_code == 200
+    assert channels_of(connection_id) == {"from-query"}
