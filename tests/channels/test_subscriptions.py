@@ -61,6 +61,11 @@ def test_connect_joins_every_channel_the_first_is_channel_name(tab: Tab) -> None
     assert in_channel("a") == in_channel("b") == {connection_id}
 
 
+def test_a_repeated_name_counts_once_against_the_limit(tab: Tab, settings: Any) -> None:
+    settings.WEBSOCKETS = {"max_channels_per_connection": 2}
+    assert channels_of(tab(channel=["a", "b", "a", "b"])) == {"a", "b"}
+
+
 def test_connect_without_channel_joins_the_gateway_default(tab: Tab, gateway: ApiGateway) -> None:
     gateway.default_channel_name = "lobby"
     gateway.save()
