@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from . import rate_limit
+from . import rate_limit, subscriptions
 from .conf import conf
 from .models import ConnectionRateLimit, WebSocketSession, WebSocketToken
 
@@ -44,8 +44,9 @@ def clear_sessions(
     """
     now = now or timezone.now()
     max_age = timedelta(seconds=conf.session_max_age_seconds)
-    expired = WebSocketSession.objects.filter(connected=True, created_on__lt=now - max_age).update(
-        connected=False
+    expired = subscriptions.close_sessions(
+        WebSocketSession.objects.filter(connected=True, created_on__lt=now - max_age),
+        touch=False,
     )
     closed = WebSocketSession.objects.filter(connected=False)
     if older_than is not None:

@@ -91,7 +91,8 @@ class Settings:
     max_channel_name_length = Setting(
         INT,
         100,
-        "Longest channel name accepted at connect and by `change_channel`.",
+        "Longest channel name accepted at connect and by `change_channel`, `subscribe` and "
+        "`unsubscribe`.",
         minimum=ABOVE_ZERO,
     )
     max_body_size = Setting(
@@ -252,6 +253,27 @@ class Settings:
         TEXT_OR_NONE,
         None,
         "Host the Lambda events' requests carry (must be in `ALLOWED_HOSTS`).",
+    )
+
+    # WEBSOCKETS: subscriptions and presence (docs/channels.md)
+
+    max_channels_per_connection = Setting(
+        INT,
+        50,
+        "Most channels one connection may be in",
+        minimum=ABOVE_ZERO,
+    )
+    presence_channel_prefix = Setting(
+        TEXT,
+        "presence-",
+        "Channels whose name starts with this are presence channels",
+    )
+    publish_background_threshold = Setting(
+        INT,
+        500,
+        "A presence event for a channel with at least this many other connections is sent "
+        "from background tasks",
+        minimum=ZERO,
     )
 
     # Read from the keys above

@@ -248,3 +248,10 @@ def test_a_declared_key_is_read_lazily_and_its_class_attribute_is_the_declaratio
     with override_settings(WEBSOCKETS={"rate_limit_ipv6_prefix": 200}):
         # Out of range (dagw.E003) but kept usable: ipaddress refuses a prefix over 128.
         assert conf.rate_limit_ipv6_prefix == 128
+
+
+@pytest.mark.parametrize(
+    ("prefix", "ids"), [("presence-", []), ("", []), ("pres ence", ["dagw.E003"])]
+)
+def test_presence_prefix_must_be_able_to_start_a_channel_name(prefix: str, ids: list[str]) -> None:
+    assert ids_for({"presence_channel_prefix": prefix}) == ids

@@ -1,4 +1,5 @@
 from .gateway import ApiGateway, ApiGatewayAdditionalRoute
+from .membership import ChannelMembership
 from .rate_limit import ConnectionRateLimit
 from .session import WebSocketSession, WebSocketSessionQuerySet
 from .token import WebSocketToken
@@ -6,6 +7,7 @@ from .token import WebSocketToken
 __all__ = [
     "ApiGateway",
     "ApiGatewayAdditionalRoute",
+    "ChannelMembership",
     "ConnectionRateLimit",
     "WebSocketSession",
     "WebSocketSessionQuerySet",

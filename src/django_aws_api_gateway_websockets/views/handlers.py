@@ -13,6 +13,10 @@ DEFAULT_HANDLER = "default"
 KEEPALIVE_HANDLER = "ping"
 # Defined by WebSocketView itself but meant to be reached by messages.
 BUILTIN_HANDLERS = frozenset({DEFAULT_HANDLER, "change_channel", KEEPALIVE_HANDLER})
+# Subscriptions (docs/channels.md): like change_channel, reachable on a view with
+# ALLOWED_HANDLERS = None, and only when listed on one that sets it.
+SUBSCRIPTION_HANDLERS = frozenset({"subscribe", "unsubscribe"})
+BUILTIN_HANDLERS |= SUBSCRIPTION_HANDLERS
 
 _allowed: weakref.WeakKeyDictionary[type, frozenset[str]] = weakref.WeakKeyDictionary()
 
