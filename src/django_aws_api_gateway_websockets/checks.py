@@ -39,6 +39,10 @@ _POSITIVE = frozenset(
         "session_max_age_seconds",
         "rate_limit_ipv6_prefix",
         "enqueue_chunk_size",
+        # Channel history
+        "history_max_messages",
+        "history_max_age_seconds",
+        "resume_max_messages",
     }
 )
 _NON_NEGATIVE = frozenset(
@@ -49,6 +53,8 @@ _NON_NEGATIVE = frozenset(
         "token_rate_limit_per_minute",
         "send_backoff_base_seconds",
         "send_backoff_max_seconds",
+        # Channel history: 0 sends every publish from background tasks.
+        "publish_background_threshold",
     }
 )
 # Shorter secrets warn on --deploy: 32 random characters is what

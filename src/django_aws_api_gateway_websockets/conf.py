@@ -66,6 +66,17 @@ DEFAULTS: dict[str, Any] = {
     # domain name from the event).
     "lambda_path_prefix": "/ws/",
     "lambda_host": None,
+    # Channel history (publish / resume). A channel keeps its last
+    # history_max_messages messages, none older than history_max_age_seconds
+    # (a day: a laptop reopened the next morning still catches up). A resume
+    # answer carries at most resume_max_messages (and at most one 128 KB frame);
+    # publish sends from background tasks from publish_background_threshold
+    # recipients on (0: always): at the 440 to 4,000 messages/s measured in
+    # docs/benchmarks.md, 500 direct sends hold a request for 0.1 to 1.2 s.
+    "history_max_messages": 1000,
+    "history_max_age_seconds": 24 * 60 * 60,
+    "resume_max_messages": 100,
+    "publish_background_threshold": 500,
 }
 
 # Accepted types per key; ``None`` in a tuple means the key may be unset.
@@ -97,6 +108,11 @@ SETTING_TYPES: dict[str, tuple[type | None, ...]] = {
     "session_max_age_seconds": (int,),
     "lambda_path_prefix": (str,),
     "lambda_host": (str, None),
+    # Channel history
+    "history_max_messages": (int,),
+    "history_max_age_seconds": (int,),
+    "resume_max_messages": (int,),
+    "publish_background_threshold": (int,),
 }
 
 
@@ -254,6 +270,24 @@ class Settings:
     def lambda_host(self) -> str | None:
         value = self._get("lambda_host")
         return str(value) if value else None
+
+    # Channel history (publish / resume)
+
+    @property
+    def history_max_messages(self) -> int:
+        return int(self._get("history_max_messages"))
+
+    @property
+    def history_max_age_seconds(self) -> int:
+        return int(self._get("history_max_age_seconds"))
+
+    @property
+    def resume_max_messages(self) -> int:
+        return int(self._get("resume_max_messages"))
+
+    @property
+    def publish_background_threshold(self) -> int:
+        return int(self._get("publish_background_threshold"))
 
 
 conf = Settings()

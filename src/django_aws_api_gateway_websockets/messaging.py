@@ -118,8 +118,12 @@ def send_payload(sessions: Sessions, payload: bytes) -> SendResult:
     Background tasks use it: the caller encodes (and is refused) once, the
     workers send the same bytes.
     """
+    return deliver_payload(load_recipients(sessions), payload)
+
+
+def deliver_payload(recipients: Recipients, payload: bytes) -> SendResult:
+    """``send_payload`` to recipients already read by ``load_recipients`` (``publish``)."""
     transport = get_transport()
-    recipients = _load(sessions)
     result = _deliver(recipients, lambda targets: transport.post_to_connections(targets, payload))
     result = _hold_connecting(result, recipients.connecting)
     _mark_disconnected(result.gone_ids, recipients.instances)
@@ -134,7 +138,7 @@ def close_connections(sessions: Sessions) -> SendResult:
     connection (a logout, an admin) must not keep sending to it.
     """
     transport = get_transport()
-    recipients = _load(sessions)
+    recipients = load_recipients(sessions)
     result = _deliver(recipients, transport.delete_connections)
     _mark_disconnected(result.sent_ids + result.gone_ids + result.failed_ids, recipients.instances)
     _log(result, "close")
@@ -181,7 +185,7 @@ def reconcile_sessions(
     batch of ``RECONCILE_BATCH`` connections.
     """
     transport = get_transport()
-    recipients = _load(sessions)
+    recipients = load_recipients(sessions)
 
     def ask(targets: Sequence[Target]) -> list[Delivery]:
         deliveries: list[Delivery] = []
@@ -219,7 +223,9 @@ def broadcast(data: Any) -> SendResult:
 
 
 @dataclass(frozen=True, slots=True)
-class _Recipients:
+class Recipients:
+    """The connected rows of a send, read once, grouped by gateway."""
+
     # gateway pk (None: the row has none) -> connection ids
     by_gateway: dict[int | None, list[str]]
     gateways: dict[int, ApiGateway]
@@ -227,6 +233,8 @@ class _Recipients:
     instances: list[WebSocketSession] = field(default_factory=list)
     # Connection ids whose $connect may not have completed yet.
     connecting: set[str] = field(default_factory=set)
+    # The rows' primary keys, for handing them to background tasks instead.
+    pks: list[int] = field(default_factory=list)
 
 
 def _connecting_since() -> datetime:
@@ -239,7 +247,8 @@ def _may_be_connecting(created_on: datetime | None, request_count: int, since: d
     return request_count == 0 and created_on is not None and created_on > since
 
 
-def _load(sessions: Sessions) -> _Recipients:
+def load_recipients(sessions: Sessions) -> Recipients:
+    """The connected rows among ``sessions``: one query for a queryset."""
     if isinstance(sessions, QuerySet):
         return _load_queryset(sessions)
     return _load_instances(sessions)
@@ -262,7 +271,7 @@ def max_query_params(db: str, reserved: int = 0) -> int | None:
     return limit - reserved if limit else None
 
 
-def _load_queryset(queryset: QuerySet[WebSocketSession]) -> _Recipients:
+def _load_queryset(queryset: QuerySet[WebSocketSession]) -> Recipients:
     rows = (
         filterable(queryset)
         .filter(connected=True)
@@ -276,15 +285,17 @@ def _load_queryset(queryset: QuerySet[WebSocketSession]) -> _Recipients:
             "api_gateway__stage_name",
             "created_on",
             "request_count",
+            "pk",
         )
     )
-    recipients = _Recipients(defaultdict(list), {})
+    recipients = Recipients(defaultdict(list), {})
     since = _connecting_since()
     seen: set[str] = set()
-    for connection_id, gateway_id, name, endpoint, api_id, stage, created, count in rows:
+    for connection_id, gateway_id, name, endpoint, api_id, stage, created, count, pk in rows:
         if connection_id in seen:
             continue
         seen.add(connection_id)
+        recipients.pks.append(pk)
         recipients.by_gateway[gateway_id].append(connection_id)
         if _may_be_connecting(created, count, since):
             recipients.connecting.add(connection_id)
@@ -296,8 +307,8 @@ def _load_queryset(queryset: QuerySet[WebSocketSession]) -> _Recipients:
     return recipients
 
 
-def _load_instances(sessions: Iterable[WebSocketSession]) -> _Recipients:
-    recipients = _Recipients(defaultdict(list), {})
+def _load_instances(sessions: Iterable[WebSocketSession]) -> Recipients:
+    recipients = Recipients(defaultdict(list), {})
     since = _connecting_since()
     seen: set[str] = set()
     for session in sessions:
@@ -307,6 +318,8 @@ def _load_instances(sessions: Iterable[WebSocketSession]) -> _Recipients:
         if session.connection_id in seen:
             continue
         seen.add(session.connection_id)
+        if session.pk is not None:
+            recipients.pks.append(session.pk)
         gateway_id = session.api_gateway_id
         recipients.by_gateway[gateway_id].append(session.connection_id)
         if _may_be_connecting(session.created_on, session.request_count, since):
@@ -324,7 +337,7 @@ def _load_instances(sessions: Iterable[WebSocketSession]) -> _Recipients:
 
 
 def _deliver(
-    recipients: _Recipients, call: Callable[[Sequence[Target]], list[Delivery]]
+    recipients: Recipients, call: Callable[[Sequence[Target]], list[Delivery]]
 ) -> SendResult:
     targets: list[Target] = []
     failed: dict[str, str] = {}

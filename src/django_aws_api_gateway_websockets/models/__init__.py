@@ -1,4 +1,5 @@
 from .gateway import ApiGateway, ApiGatewayAdditionalRoute
+from .history import ChannelMessage, ChannelSequence
 from .rate_limit import ConnectionRateLimit
 from .session import WebSocketSession, WebSocketSessionQuerySet
 from .token import WebSocketToken
@@ -6,6 +7,8 @@ from .token import WebSocketToken
 __all__ = [
     "ApiGateway",
     "ApiGatewayAdditionalRoute",
+    "ChannelMessage",
+    "ChannelSequence",
     "ConnectionRateLimit",
     "WebSocketSession",
     "WebSocketSessionQuerySet",

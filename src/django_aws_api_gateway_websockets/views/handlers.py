@@ -13,6 +13,9 @@ DEFAULT_HANDLER = "default"
 KEEPALIVE_HANDLER = "ping"
 # Defined by WebSocketView itself but meant to be reached by messages.
 BUILTIN_HANDLERS = frozenset({DEFAULT_HANDLER, "change_channel", KEEPALIVE_HANDLER})
+# Channel history (publish / resume).
+RESUME_HANDLER = "resume"
+BUILTIN_HANDLERS |= {RESUME_HANDLER}
 
 _allowed: weakref.WeakKeyDictionary[type, frozenset[str]] = weakref.WeakKeyDictionary()
 

@@ -21,7 +21,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from .. import gateway_auth, messaging, rate_limit, signals, tokens, wire
+from .. import gateway_auth, history, messaging, publishing, rate_limit, signals, tokens, wire
 from ..channels import validate_channel_name
 from ..conf import conf
 from ..exception_mail import mail_exception
@@ -29,9 +29,11 @@ from ..exceptions import Refused
 from ..gateway_auth import Gateway
 from ..models import WebSocketSession, WebSocketToken
 from ..origins import check_origin
+from ..publishing import PublishResult
 from . import connect as connecting
+from . import resuming
 from .handlers import choose_handler
-from .message_ids import acknowledged, read_message_id
+from .message_ids import ACK_KEY, acknowledged, read_message_id
 from .messages import load_session, parse_body
 from .responses import (
     handler_response,
@@ -67,8 +69,8 @@ class WebSocketView(View):
     route_selection_key = "action"
     # The body key of the client's id for a message (docs/delivery.md).
     message_id_key = "client_message_id"
-    # None (or empty): "default", "change_channel" and the public methods of your
-    # subclasses. "ping" (keep-alive) is always allowed.
+    # None (or empty): "default", "change_channel", "resume" and the public methods
+    # of your subclasses. "ping" (keep-alive) is always allowed.
     ALLOWED_HANDLERS: Sequence[str] | None = None
     ADDITIONAL_ALLOWED_HANDLERS: Sequence[str] = ()
 
@@ -322,6 +324,22 @@ class WebSocketView(View):
         )
         previous, session.channel_name = session.channel_name, channel
         return {"type": "channel_changed", "channel": channel, "previous_channel": previous}
+
+    def resume(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """The messages of a subscribed channel after seq ``after`` (docs/channels.md)."""
+        channel, after = resuming.parse_resume(self.body)
+        session = self.websocket_session
+        assert session is not None  # receive() set it before any handler runs
+        resuming.check_subscribed(session, channel)
+        extra = {ACK_KEY: self.message_id} if self.message_id is not None else None
+        answer = history.read_missed(channel, after).answer(extra)
+        return HttpResponse(answer, content_type="application/json")
+
+    # Publishing (for handlers)
+
+    def publish(self, channel: str, data: Any) -> PublishResult:
+        """``publishing.publish``: send ``data`` to ``channel`` with a seq, and keep it."""
+        return publishing.publish(channel, data)
 
     # $disconnect
 
