@@ -1,17 +1,25 @@
-"""Deleting rows that no longer serve a purpose: closed sessions, spent tokens, old windows."""
+"""Deleting rows that no longer serve a purpose: closed sessions, spent tokens, old windows,
+channel history beyond its bounds."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery, Value
 from django.utils import timezone
 
-from . import rate_limit, subscriptions
+from . import history, rate_limit, subscriptions
 from .conf import conf
-from .models import ConnectionRateLimit, WebSocketSession, WebSocketToken
+from .models import (
+    ChannelMessage,
+    ChannelSequence,
+    ConnectionRateLimit,
+    WebSocketSession,
+    WebSocketToken,
+)
 
 # The token view's rate limit counts per minute; a younger window may still be counting.
 
@@ -79,4 +87,67 @@ def cleanup_tokens(
     return TokenCleanup(
         tokens=_deleted(tokens, WebSocketToken),
         rate_limits=_deleted(windows, ConnectionRateLimit),
+    )
+
+
+# Channel messages deleted per statement: short locks on a large table, and a
+# progress line per batch.
+HISTORY_TRIM_BATCH = 5000
+TrimProgress = Callable[[str, int], None]
+
+
+@dataclass(frozen=True)
+class HistoryTrim:
+    by_age: int  # older than history_max_age_seconds
+    by_count: int  # beyond its channel's last history_max_messages (and not counted by age)
+    dry_run: bool = False
+
+    @property
+    def deleted(self) -> int:
+        return self.by_age + self.by_count
+
+
+def _too_old(now: datetime) -> models.QuerySet[ChannelMessage]:
+    return ChannelMessage.objects.filter(created_on__lt=history.oldest_kept(now))
+
+
+def _beyond_count() -> models.QuerySet[ChannelMessage]:
+    last_seq = ChannelSequence.objects.filter(channel_name=OuterRef("channel_name")).values(
+        "last_seq"
+    )[:1]
+    return ChannelMessage.objects.filter(
+        seq__lte=Subquery(last_seq) - Value(conf.history_max_messages)
+    )
+
+
+def _delete_in_batches(
+    rows: models.QuerySet[ChannelMessage], what: str, progress: TrimProgress | None
+) -> int:
+    deleted = 0
+    while pks := list(rows.order_by().values_list("pk", flat=True)[:HISTORY_TRIM_BATCH]):
+        deleted += _deleted(ChannelMessage.objects.filter(pk__in=pks), ChannelMessage)
+        if progress is not None:
+            progress(what, deleted)
+    return deleted
+
+
+def trim_channel_history(
+    *, dry_run: bool = False, now: datetime | None = None, progress: TrimProgress | None = None
+) -> HistoryTrim:
+    """Delete the channel messages resume would no longer serve.
+
+    ``progress(what, deleted_so_far)`` is called after each batch ("age" first,
+    then "count"). Sequences are kept: a channel's ``seq`` never starts over.
+    """
+    now = now or timezone.now()
+    if dry_run:
+        old = _too_old(now)
+        return HistoryTrim(
+            by_age=old.count(),
+            by_count=_beyond_count().exclude(pk__in=old.values("pk")).count(),
+            dry_run=True,
+        )
+    by_age = _delete_in_batches(_too_old(now), "age", progress)
+    return HistoryTrim(
+        by_age=by_age, by_count=_delete_in_batches(_beyond_count(), "count", progress)
     )

@@ -268,11 +268,32 @@ class Settings:
         "presence-",
         "Channels whose name starts with this are presence channels",
     )
+
+    # WEBSOCKETS: channel history (publish and resume)
+
+    history_max_messages = Setting(
+        INT,
+        1000,
+        "Most published messages a channel keeps for `resume`.",
+        minimum=ABOVE_ZERO,
+    )
+    history_max_age_seconds = Setting(
+        INT,
+        24 * 60 * 60,
+        "Oldest published message `resume` serves, in seconds.",
+        minimum=ABOVE_ZERO,
+    )
+    resume_max_messages = Setting(
+        INT,
+        100,
+        "Most messages in one `resumed` answer",
+        minimum=ABOVE_ZERO,
+    )
     publish_background_threshold = Setting(
         INT,
         500,
-        "A presence event for a channel with at least this many other connections is sent "
-        "from background tasks",
+        "`publish` to this many recipients or more, and a presence event to this many other "
+        "connections or more, is sent from background tasks",
         minimum=ZERO,
     )
 

@@ -128,8 +128,12 @@ def send_payload(sessions: Sessions, payload: bytes) -> SendResult:
     Background tasks use it: the caller encodes (and is refused) once, the
     workers send the same bytes.
     """
+    return deliver_payload(load_recipients(sessions), payload)
+
+
+def deliver_payload(recipients: Recipients, payload: bytes) -> SendResult:
+    """``send_payload`` to recipients already read by ``load_recipients`` (``publish``)."""
     transport = get_transport()
-    recipients = _load(sessions)
     result = _deliver(recipients, lambda targets: transport.post_to_connections(targets, payload))
     result = _hold_connecting(result, recipients.connecting)
     _mark_disconnected(result.gone_ids, recipients.instances)
@@ -144,7 +148,7 @@ def close_connections(sessions: Sessions) -> SendResult:
     connection (a logout, an admin) must not keep sending to it.
     """
     transport = get_transport()
-    recipients = _load(sessions)
+    recipients = load_recipients(sessions)
     result = _deliver(recipients, transport.delete_connections)
     _mark_disconnected(result.sent_ids + result.gone_ids + result.failed_ids, recipients.instances)
     _log(result, "close")
@@ -192,7 +196,7 @@ def reconcile_sessions(
     batch of ``RECONCILE_BATCH`` connections.
     """
     transport = get_transport()
-    recipients = _load(sessions)
+    recipients = load_recipients(sessions)
 
     def ask(targets: Sequence[Target]) -> list[Delivery]:
         deliveries: list[Delivery] = []
@@ -229,7 +233,9 @@ def broadcast(data: Any) -> SendResult:
 
 
 @dataclass(frozen=True, slots=True)
-class _Recipients:
+class Recipients:
+    """The connected rows of a send, read once, grouped by gateway."""
+
     # gateway pk (None: the row has none) -> connection ids
     by_gateway: dict[int | None, list[str]]
     gateways: dict[int, ApiGateway]
@@ -237,6 +243,8 @@ class _Recipients:
     instances: list[WebSocketSession] = field(default_factory=list)
     # Connection ids whose $connect may not have completed yet.
     connecting: set[str] = field(default_factory=set)
+    # The rows' primary keys, for handing them to background tasks instead.
+    pks: list[int] = field(default_factory=list)
 
 
 def _connecting_since() -> datetime:
@@ -247,6 +255,36 @@ def _connecting_since() -> datetime:
 def _may_be_connecting(created_on: datetime | None, request_count: int, since: datetime) -> bool:
     # A message reaches the view only over an open connection.
     return request_count == 0 and created_on is not None and created_on > since
+
+
+def load_recipients(sessions: Sessions) -> Recipients:
+    """The connected rows among ``sessions``: one query for a queryset."""
+    if isinstance(sessions, QuerySet):
+        instances: list[WebSocketSession] = []
+        rows: Iterable[_Row] = _queryset_rows(sessions)
+    else:
+        instances = [session for session in sessions if session.connected]
+        rows = map(_instance_row, instances)
+    recipients = Recipients(defaultdict(list), {}, instances)
+    since = _connecting_since()
+    seen: set[str] = set()
+    for row in rows:
+        if row.connection_id in seen:
+            continue
+        seen.add(row.connection_id)
+        if row.pk is not None:
+            recipients.pks.append(row.pk)
+        recipients.by_gateway[row.gateway_id].append(row.connection_id)
+        if _may_be_connecting(row.created_on, row.request_count, since):
+            recipients.connecting.add(row.connection_id)
+        if row.gateway_id is not None and row.gateway is not None:
+            recipients.gateways.setdefault(row.gateway_id, row.gateway)
+    missing = [
+        pk for pk in recipients.by_gateway if pk is not None and pk not in recipients.gateways
+    ]
+    if missing:
+        recipients.gateways.update(ApiGateway.objects.in_bulk(missing))
+    return recipients
 
 
 def filterable(queryset: QuerySet[WebSocketSession]) -> QuerySet[WebSocketSession]:
@@ -275,33 +313,7 @@ class _Row(NamedTuple):
     request_count: int
     # The row's gateway when it came with the row, else None (loaded later).
     gateway: ApiGateway | None
-
-
-def _load(sessions: Sessions) -> _Recipients:
-    if isinstance(sessions, QuerySet):
-        instances: list[WebSocketSession] = []
-        rows: Iterable[_Row] = _queryset_rows(sessions)
-    else:
-        instances = [session for session in sessions if session.connected]
-        rows = map(_instance_row, instances)
-    recipients = _Recipients(defaultdict(list), {}, instances)
-    since = _connecting_since()
-    seen: set[str] = set()
-    for row in rows:
-        if row.connection_id in seen:
-            continue
-        seen.add(row.connection_id)
-        recipients.by_gateway[row.gateway_id].append(row.connection_id)
-        if _may_be_connecting(row.created_on, row.request_count, since):
-            recipients.connecting.add(row.connection_id)
-        if row.gateway_id is not None and row.gateway is not None:
-            recipients.gateways.setdefault(row.gateway_id, row.gateway)
-    missing = [
-        pk for pk in recipients.by_gateway if pk is not None and pk not in recipients.gateways
-    ]
-    if missing:
-        recipients.gateways.update(ApiGateway.objects.in_bulk(missing))
-    return recipients
+    pk: int | None
 
 
 def _queryset_rows(queryset: QuerySet[WebSocketSession]) -> Iterator[_Row]:
@@ -318,11 +330,12 @@ def _queryset_rows(queryset: QuerySet[WebSocketSession]) -> Iterator[_Row]:
             "api_gateway__stage_name",
             "created_on",
             "request_count",
+            "pk",
         )
     )
     # The first row of each gateway carries it; the rest need not build a copy.
     carried: set[int | None] = {None}
-    for connection_id, gateway_id, name, endpoint, api_id, stage, created, count in rows:
+    for connection_id, gateway_id, name, endpoint, api_id, stage, created, count, pk in rows:
         gateway = None
         if gateway_id not in carried:
             carried.add(gateway_id)
@@ -330,7 +343,7 @@ def _queryset_rows(queryset: QuerySet[WebSocketSession]) -> Iterator[_Row]:
             gateway = ApiGateway(
                 pk=gateway_id, api_name=name, api_endpoint=endpoint, api_id=api_id, stage_name=stage
             )
-        yield _Row(connection_id, gateway_id, created, count, gateway)
+        yield _Row(connection_id, gateway_id, created, count, gateway, pk)
 
 
 def _instance_row(session: WebSocketSession) -> _Row:
@@ -342,11 +355,12 @@ def _instance_row(session: WebSocketSession) -> _Row:
         session.created_on,
         session.request_count,
         session.api_gateway if loaded else None,
+        session.pk,
     )
 
 
 def _deliver(
-    recipients: _Recipients, call: Callable[[Sequence[Target]], list[Delivery]]
+    recipients: Recipients, call: Callable[[Sequence[Target]], list[Delivery]]
 ) -> SendResult:
     targets: list[Target] = []
     failed: dict[str, str] = {}

@@ -6,7 +6,8 @@ enqueue one ``send_chunk`` task per ``conf.enqueue_chunk_size`` of them. The
 caller's cost is that query plus one enqueue per chunk, whatever the transport.
 
 ``reconcile_connections`` is the periodic repair of rows whose ``$disconnect``
-was lost, for a scheduler to enqueue (see docs/admin.md, "Reconciling").
+was lost, and ``trim_channel_history`` the periodic trim of channel history,
+for a scheduler to enqueue (see docs/admin.md).
 
 ``send_chunk`` is the worker's part: it sends through ``messaging`` exactly as a
 direct send does, so the rows still connected when it runs are sent to, gone
@@ -18,6 +19,7 @@ Django 6.0 ships the framework as ``django.tasks``; on Django 5.2 the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import nullcontext
 from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
@@ -26,7 +28,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections, transaction
 from django.db.models import QuerySet
 
-from . import messaging
+from . import cleanup, messaging
 from .conf import conf
 from .models import WebSocketSession
 
@@ -78,6 +80,17 @@ def reconcile_connections(gateway_pk: int | None = None, channel: str | None = N
     }
 
 
+@task()
+def trim_channel_history() -> Summary:
+    """Delete channel messages beyond ``history_max_messages`` or ``history_max_age_seconds``.
+
+    For a scheduler to enqueue (see docs/admin.md, "Channel history"); resume
+    already ignores such rows, so this only keeps the table small.
+    """
+    result = cleanup.trim_channel_history()
+    return {"by_count": result.by_count, "by_age": result.by_age, "deleted": result.deleted}
+
+
 def summary(result: messaging.SendResult) -> Summary:
     """What a task returns (task results must be JSON): counts, and why each failure failed."""
     return {
@@ -123,6 +136,14 @@ def enqueue_message(
         rows = messaging.filterable(sessions).filter(connected=True).order_by()
         pks = _primary_keys(rows)
         db = sessions.db
+    return enqueue_payload(payload, pks, db)
+
+
+def enqueue_payload(payload: str, pks: Sequence[int], db: str) -> list[SendTaskResult]:
+    """One ``send_chunk`` task per ``conf.enqueue_chunk_size`` of ``pks``, all sending ``payload``.
+
+    For callers that already read the recipients (``publish``): no query of its own.
+    """
     chunk = conf.enqueue_chunk_size
     sender = send_chunk.using(backend=conf.enqueue_backend, queue_name=conf.enqueue_queue_name)
     # A database-backed backend writes one row per task: one commit for them all

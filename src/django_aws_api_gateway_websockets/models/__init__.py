@@ -1,4 +1,5 @@
 from .gateway import ApiGateway, ApiGatewayAdditionalRoute
+from .history import ChannelMessage, ChannelSequence
 from .membership import ChannelMembership
 from .rate_limit import ConnectionRateLimit
 from .session import WebSocketSession, WebSocketSessionQuerySet
@@ -8,6 +9,8 @@ __all__ = [
     "ApiGateway",
     "ApiGatewayAdditionalRoute",
     "ChannelMembership",
+    "ChannelMessage",
+    "ChannelSequence",
     "ConnectionRateLimit",
     "WebSocketSession",
     "WebSocketSessionQuerySet",

@@ -17,6 +17,9 @@ BUILTIN_HANDLERS = frozenset({DEFAULT_HANDLER, "change_channel", KEEPALIVE_HANDL
 # ALLOWED_HANDLERS = None, and only when listed on one that sets it.
 SUBSCRIPTION_HANDLERS = frozenset({"subscribe", "unsubscribe"})
 BUILTIN_HANDLERS |= SUBSCRIPTION_HANDLERS
+# Channel history (publish / resume).
+RESUME_HANDLER = "resume"
+BUILTIN_HANDLERS |= {RESUME_HANDLER}
 
 _allowed: weakref.WeakKeyDictionary[type, frozenset[str]] = weakref.WeakKeyDictionary()
 

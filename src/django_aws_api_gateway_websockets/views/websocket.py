@@ -21,7 +21,18 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from .. import gateway_auth, messaging, presence, rate_limit, signals, subscriptions, tokens, wire
+from .. import (
+    gateway_auth,
+    history,
+    messaging,
+    presence,
+    publishing,
+    rate_limit,
+    signals,
+    subscriptions,
+    tokens,
+    wire,
+)
 from ..channels import validate_channel_name
 from ..conf import conf
 from ..exception_mail import mail_exception
@@ -30,9 +41,11 @@ from ..gateway_auth import Gateway
 from ..hashing import request_session_hash
 from ..models import WebSocketSession, WebSocketToken
 from ..origins import check_origin
+from ..publishing import PublishResult
 from . import connect as connecting
+from . import resuming
 from .handlers import choose_handler
-from .message_ids import acknowledged, read_message_id
+from .message_ids import ACK_KEY, acknowledged, read_message_id
 from .messages import load_session, parse_body
 from .responses import (
     JsonMethodNotAllowed,
@@ -76,8 +89,9 @@ class WebSocketView(JsonMethodNotAllowed, View):
     route_selection_key = "action"
     # The body key of the client's id for a message (docs/delivery.md).
     message_id_key = "client_message_id"
-    # None (or empty): "default", "change_channel", "subscribe", "unsubscribe" and
-    # the public methods of your subclasses. "ping" (keep-alive) is always allowed.
+    # None (or empty): "default", "change_channel", "subscribe", "unsubscribe",
+    # "resume" and the public methods of your subclasses. "ping" (keep-alive) is
+    # always allowed.
     ALLOWED_HANDLERS: Sequence[str] | None = None
     ADDITIONAL_ALLOWED_HANDLERS: Sequence[str] = ()
 
@@ -385,6 +399,21 @@ class WebSocketView(JsonMethodNotAllowed, View):
                 )
                 session.channel_name = ""
         return {"type": "unsubscribed", "channel": channel}
+
+    def resume(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """The messages of a subscribed channel after seq ``after`` (docs/channels.md)."""
+        channel, after = resuming.parse_resume(self.body)
+        session = self.current_session()
+        resuming.check_subscribed(session, channel)
+        extra = {ACK_KEY: self.message_id} if self.message_id is not None else None
+        answer = history.read_missed(channel, after).answer(extra)
+        return HttpResponse(answer, content_type="application/json")
+
+    # Publishing (for handlers)
+
+    def publish(self, channel: str, data: Any) -> PublishResult:
+        """``publishing.publish``: send ``data`` to ``channel`` with a seq, and keep it."""
+        return publishing.publish(channel, data)
 
     # $disconnect
 

@@ -1,0 +1,168 @@
+"""Channel history: the envelope of a published message, its bounds, and resume's read.
+
+A channel keeps the messages whose ``seq`` is among its last
+``conf.history_max_messages`` and that are younger than
+``conf.history_max_age_seconds``. ``read_missed`` applies both bounds in its
+query, so a message outside them is never served, whether or not the trim
+(``cleanup.trim_channel_history``) has deleted it yet.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connections, router
+from django.utils import timezone
+
+from . import wire
+from .conf import conf
+from .models import ChannelMessage, ChannelSequence
+from .models.history import CHANNEL_NAME_LENGTH, column
+
+# The largest seq a BigIntegerField holds, and the longest ack the view adds to
+# an answer (views.message_ids.MESSAGE_ID_MAX_LENGTH; a test ties the two).
+MAX_SEQ = 2**63 - 1
+LONGEST_ACK = 64
+
+
+def envelope(channel: str, seq: int, data_json: str) -> str:
+    """The JSON text of ``{"channel": channel, "seq": seq, "data": <data>}``.
+
+    ``data_json`` is already compact JSON (as stored); it is spliced in, not re-encoded.
+    """
+    return f'{{"channel":{json.dumps(channel)},"seq":{seq},"data":{data_json}}}'
+
+
+def _answer_frame(fields: dict[str, Any], messages: list[str] | None) -> str:
+    """A resume answer; ``messages`` (envelopes, already JSON) are spliced in as a list."""
+    head = json.dumps(fields, separators=(",", ":"))
+    if messages is None:
+        return head
+    return f'{head[:-1]},"messages":[{",".join(messages)}]}}'
+
+
+# Room a resume answer needs around its envelopes, at its widest: the longest
+# channel, the widest seqs, "more": false and the longest ack.
+RESUME_FRAME_OVERHEAD = len(
+    _answer_frame(
+        {
+            "type": "resumed",
+            "channel": "x" * CHANNEL_NAME_LENGTH,
+            "last_seq": MAX_SEQ,
+            "more": False,
+            "ack": "x" * LONGEST_ACK,
+        },
+        [],
+    )
+)
+# So that any one published message can also be served by resume, alone in its frame.
+MAX_ENVELOPE_BYTES = wire.MAX_PAYLOAD_BYTES - RESUME_FRAME_OVERHEAD
+
+
+def oldest_kept(now: datetime | None = None) -> datetime:
+    """Messages created before this are outside the history."""
+    return (now or timezone.now()) - timedelta(seconds=conf.history_max_age_seconds)
+
+
+@dataclass(frozen=True)
+class Missed:
+    """What resume found for one channel after ``after``."""
+
+    channel: str
+    after: int
+    last_seq: int
+    # Envelopes (JSON text) in seq order, from after + 1 on, contiguous.
+    envelopes: tuple[str, ...] = ()
+    more: bool = False
+    # The history no longer reaches back to after + 1 (or after is past last_seq).
+    failed: bool = False
+
+    def answer(self, extra: dict[str, Any] | None = None) -> str:
+        """The answer as JSON text; ``extra`` (the view's ack) is added to the object."""
+        if self.failed:
+            fields: dict[str, Any] = {
+                "type": "resume_failed",
+                "channel": self.channel,
+                "after": self.after,
+                "last_seq": self.last_seq,
+            }
+            return _answer_frame({**fields, **(extra or {})}, None)
+        fields = {
+            "type": "resumed",
+            "channel": self.channel,
+            "last_seq": self.last_seq,
+            "more": self.more,
+        }
+        return _answer_frame({**fields, **(extra or {})}, list(self.envelopes))
+
+
+def _missed_sql(db: str) -> str:
+    qn = connections[db].ops.quote_name
+    sequences = qn(ChannelSequence._meta.db_table)
+    messages = qn(ChannelMessage._meta.db_table)
+    channel, last_seq = (
+        qn(column(ChannelSequence, "channel_name")),
+        qn(column(ChannelSequence, "last_seq")),
+    )
+    m_channel = qn(column(ChannelMessage, "channel_name"))
+    seq, data, created = (
+        qn(column(ChannelMessage, name)) for name in ("seq", "data", "created_on")
+    )
+    # The sequence row drives the read so that its last_seq comes back even when
+    # no message qualifies: that tells "nothing missed" (after == last_seq) from
+    # "history trimmed" (after < last_seq, yet no row after + 1).
+    return (
+        f"SELECT s.{last_seq}, m.{seq}, m.{data} FROM {sequences} s "
+        f"LEFT JOIN {messages} m ON m.{m_channel} = s.{channel} AND m.{seq} > %s "
+        f"AND m.{seq} > s.{last_seq} - %s AND m.{created} >= %s "
+        f"WHERE s.{channel} = %s ORDER BY m.{seq} LIMIT %s"
+    )
+
+
+def read_missed(channel: str, after: int, *, now: datetime | None = None) -> Missed:
+    """The messages of ``channel`` after seq ``after``, in one query.
+
+    At most ``conf.resume_max_messages`` of them and no more than fit in one
+    frame with the answer around them (``more`` says there are others).
+    """
+    limit = conf.resume_max_messages
+    # The database publish writes to: a lagging replica would answer with an
+    # older last_seq than the page has already seen live.
+    db = router.db_for_write(ChannelMessage)
+    params: list[Any] = [after, conf.history_max_messages, oldest_kept(now), channel, limit + 1]
+    with connections[db].cursor() as cursor:
+        cursor.execute(_missed_sql(db), params)
+        rows: list[tuple[int, int | None, str | None]] = cursor.fetchall()
+    last_seq = rows[0][0] if rows else 0
+    if after > last_seq:
+        # A seq this channel never handed out: the page's state comes from another history.
+        return Missed(channel, after, last_seq, failed=True)
+    if after == last_seq:
+        return Missed(channel, after, last_seq)
+    return _page(channel, after, last_seq, rows)
+
+
+def _page(
+    channel: str, after: int, last_seq: int, rows: list[tuple[int, int | None, str | None]]
+) -> Missed:
+    budget = wire.MAX_PAYLOAD_BYTES - RESUME_FRAME_OVERHEAD
+    envelopes: list[str] = []
+    expected = after + 1
+    for _, seq, data in rows[: conf.resume_max_messages]:
+        if seq != expected or data is None:
+            break  # trimmed (or, after a trim by age, a hole): serve up to it
+        text = envelope(channel, seq, data)
+        budget -= len(text) + (1 if envelopes else 0)  # and the comma before it
+        if budget < 0:
+            break
+        envelopes.append(text)
+        expected += 1
+    if not envelopes:
+        # Row after + 1 is gone. (Every stored envelope fits a frame alone:
+        # publish refuses any larger than MAX_ENVELOPE_BYTES.)
+        return Missed(channel, after, last_seq, failed=True)
+    served = after + len(envelopes)
+    return Missed(channel, after, last_seq, tuple(envelopes), more=served < last_seq)
