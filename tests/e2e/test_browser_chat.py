@@ -9,7 +9,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from .stack import DEMO_PASSWORD, Stack
 
@@ -42,8 +42,14 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-def open_room(browser: Browser, stack: Stack, username: str, room: str) -> Page:
-    page = browser.new_context().new_page()
+def open_room(
+    browser: Browser,
+    stack: Stack,
+    username: str,
+    room: str,
+    context: BrowserContext | None = None,
+) -> Page:
+    page = (context or browser.new_context()).new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(f"{stack.http_url}/login/")
     page.fill("#id_username", username)

@@ -54,7 +54,11 @@ window.current = () => FakeSocket.all[FakeSocket.all.length - 1];
 // Sent frames of the current socket with this handler, without their ids.
 window.sentTo = (handler) => current().sent
   .filter((frame) => frame.handler === handler)
-  .map((frame) => { const copy = Object.assign({}, frame); delete copy.client_message_id; return copy; });
+  .map((frame) => {
+    const copy = Object.assign({}, frame);
+    delete copy.client_message_id;
+    return copy;
+  });
 // The ack the server adds to its answer.
 window.answer = (handler, fields) => {
   const frame = current().sent.filter((f) => f.handler === handler).pop();
@@ -73,7 +77,9 @@ window.start = (options) => {
   window.socket = socket;
   return new Promise((resolve) => setTimeout(resolve, 0));
 };
-window.published = () => seen.filter((e) => e[0] === "publish").map((e) => [e[1].channel, e[1].seq, e[1].data]);
+window.published = () => seen
+  .filter((e) => e[0] === "publish")
+  .map((e) => [e[1].channel, e[1].seq, e[1].data]);
 """
 
 
