@@ -43,6 +43,8 @@ _POSITIVE = frozenset(
         "history_max_messages",
         "history_max_age_seconds",
         "resume_max_messages",
+        # Subscriptions and presence
+        "max_channels_per_connection",
     }
 )
 _NON_NEGATIVE = frozenset(
@@ -53,7 +55,7 @@ _NON_NEGATIVE = frozenset(
         "token_rate_limit_per_minute",
         "send_backoff_base_seconds",
         "send_backoff_max_seconds",
-        # Channel history: 0 sends every publish from background tasks.
+        # Channel history, and presence events: 0 sends them all from background tasks.
         "publish_background_threshold",
     }
 )

@@ -76,6 +76,13 @@ DEFAULTS: dict[str, Any] = {
     "history_max_messages": 1000,
     "history_max_age_seconds": 24 * 60 * 60,
     "resume_max_messages": 100,
+    # Subscriptions and presence (docs/channels.md). Channels one connection may
+    # be in ($connect's ?channel= and subscribe together); names starting with
+    # presence_channel_prefix are presence channels ("" : none, unless the view
+    # says so); presence events go out from background tasks to channels of at
+    # least publish_background_threshold connections (the threshold publish uses).
+    "max_channels_per_connection": 50,
+    "presence_channel_prefix": "presence-",
     "publish_background_threshold": 500,
 }
 
@@ -112,6 +119,9 @@ SETTING_TYPES: dict[str, tuple[type | None, ...]] = {
     "history_max_messages": (int,),
     "history_max_age_seconds": (int,),
     "resume_max_messages": (int,),
+    # Subscriptions and presence
+    "max_channels_per_connection": (int,),
+    "presence_channel_prefix": (str,),
     "publish_background_threshold": (int,),
 }
 
@@ -284,6 +294,15 @@ class Settings:
     @property
     def resume_max_messages(self) -> int:
         return int(self._get("resume_max_messages"))
+    # Subscriptions and presence
+
+    @property
+    def max_channels_per_connection(self) -> int:
+        return int(self._get("max_channels_per_connection"))
+
+    @property
+    def presence_channel_prefix(self) -> str:
+        return str(self._get("presence_channel_prefix"))
 
     @property
     def publish_background_threshold(self) -> int:

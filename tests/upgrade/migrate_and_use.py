@@ -30,6 +30,7 @@ from django.test import RequestFactory  # noqa: E402
 from django_aws_api_gateway_websockets.models import (  # noqa: E402
     ApiGateway,
     ApiGatewayAdditionalRoute,
+    ChannelMembership,
     ConnectionRateLimit,
     WebSocketSession,
     WebSocketToken,
@@ -62,6 +63,9 @@ def snapshot() -> dict[str, Any]:
         "gateways": rows(ApiGateway),
         "routes": rows(ApiGatewayAdditionalRoute),
         "sessions": rows(WebSocketSession),
+        "memberships": sorted(
+            ChannelMembership.objects.values_list("session__connection_id", "channel_name")
+        ),
         "tokens": WebSocketToken.objects.count(),
         "rate_limits": ConnectionRateLimit.objects.count(),
         # Row counts of the channel permission tables 4.x made (names may be

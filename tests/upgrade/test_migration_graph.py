@@ -11,6 +11,8 @@ from django.db.migrations.loader import MigrationLoader
 APP = "django_aws_api_gateway_websockets"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "src" / APP / "migrations"
 SQUASHED = "0001_squashed_0018_version_5"
+# Added after the squash: a fresh install runs them after it.
+AFTER_SQUASH = ["0019_channel_membership"]
 
 
 def test_models_need_no_new_migration(db: None) -> None:
@@ -19,17 +21,19 @@ def test_models_need_no_new_migration(db: None) -> None:
     assert "No changes detected" in out.getvalue()
 
 
-def test_a_fresh_install_runs_the_squashed_migration_alone() -> None:
+def test_a_fresh_install_runs_the_squashed_migration_then_the_later_ones() -> None:
     loader = MigrationLoader(None)  # no connection: nothing applied yet
     leaf = loader.graph.leaf_nodes(APP)
-    assert leaf == [(APP, SQUASHED)]
+    assert leaf == [(APP, AFTER_SQUASH[-1])]
     plan = [node for node in loader.graph.forwards_plan(leaf[0]) if node[0] == APP]
-    assert plan == [(APP, SQUASHED)]
+    assert plan == [(APP, SQUASHED), *((APP, name) for name in AFTER_SQUASH)]
 
 
 def test_the_squashed_migration_replaces_every_other_file() -> None:
     loader = MigrationLoader(None, replace_migrations=False)
-    files = sorted(p.stem for p in MIGRATIONS.glob("0*.py") if p.stem != SQUASHED)
+    files = sorted(
+        p.stem for p in MIGRATIONS.glob("0*.py") if p.stem not in {SQUASHED, *AFTER_SQUASH}
+    )
     replaced = loader.disk_migrations[(APP, SQUASHED)].replaces
     assert sorted(name for app, name in replaced if app == APP) == files
     assert len(files) == 18

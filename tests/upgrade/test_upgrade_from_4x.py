@@ -19,7 +19,12 @@ from .steps import (
 
 APP = "django_aws_api_gateway_websockets"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "src" / APP / "migrations"
-VERSION_5_STEPS = ["0016_version_5_prepare", "0017_version_5_carry_data", "0018_version_5_schema"]
+VERSION_5_STEPS = [
+    "0016_version_5_prepare",
+    "0017_version_5_carry_data",
+    "0018_version_5_schema",
+    "0019_channel_membership",
+]
 SQUASHED = "0001_squashed_0018_version_5"
 
 # 4.x columns that version 5 keeps under the same name with the same value.
@@ -160,6 +165,16 @@ def test_channel_permission_tables_are_left_for_the_project(before: Any, after: 
     assert f"{APP}_channelpermission" in kept
 
 
+def test_connected_sessions_become_members_of_their_channel(before: Any, after: Any) -> None:
+    expected = sorted(
+        [row["connection_id"], row["channel_name"]]
+        for row in before["sessions"]
+        if row["connected"] and row["channel_name"]
+    )
+    assert expected
+    assert after["after_migrate"]["memberships"] == expected
+
+
 def test_upgraded_connections_serve_messages(after: Any) -> None:
     used = after["used"]
     assert used["new_connection"]["status"] == 200
@@ -204,7 +219,7 @@ def test_values_that_do_not_fit_stop_the_upgrade_before_any_change(
 
 @pytest.fixture(scope="module")
 def history(new_database: Callable[[str], dict[str, str]]) -> Any:
-    """Schemas made by our own migrations 0001-0015, then on to 0018."""
+    """Schemas made by our own migrations 0001-0015, then on to the last one."""
     return parsed(our_history(new_database("our_history"), "history"))
 
 
@@ -215,7 +230,7 @@ def test_our_0001_to_0015_make_the_schema_4_1_0_makes(before: Any, history: Any)
 def test_the_upgraded_schema_is_the_fresh_install_schema(
     history: Any, new_database: Callable[[str], dict[str, str]]
 ) -> None:
-    upgraded = history["at_0018"]
+    upgraded = history["upgraded"]
     fresh = parsed(our_history(new_database("fresh"), "fresh"))["fresh"]
     # Left for the project to port its rules from (docs/upgrading.md).
     leftover = sorted(table for table in upgraded if "channelpermission" in table)

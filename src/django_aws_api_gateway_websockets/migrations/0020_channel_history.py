@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("django_aws_api_gateway_websockets", "0018_version_5_schema"),
+        ("django_aws_api_gateway_websockets", "0019_channel_membership"),
     ]
 
     operations = [

@@ -1,5 +1,6 @@
 from .gateway import ApiGateway, ApiGatewayAdditionalRoute
 from .history import ChannelMessage, ChannelSequence
+from .membership import ChannelMembership
 from .rate_limit import ConnectionRateLimit
 from .session import WebSocketSession, WebSocketSessionQuerySet
 from .token import WebSocketToken
@@ -9,6 +10,7 @@ __all__ = [
     "ApiGatewayAdditionalRoute",
     "ChannelMessage",
     "ChannelSequence",
+    "ChannelMembership",
     "ConnectionRateLimit",
     "WebSocketSession",
     "WebSocketSessionQuerySet",

@@ -20,7 +20,18 @@ class WebSocketSessionQuerySet(models.QuerySet["WebSocketSession"]):
         return self.filter(connected=True)
 
     def in_channel(self, channel_name: str) -> WebSocketSessionQuerySet:
-        return self.filter(channel_name=channel_name)
+        """Rows whose ``channel_name`` is ``channel_name`` or that subscribed to it; one query.
+
+        The ``channel_name`` half reaches rows made without the view (fixtures,
+        ``bulk_create``), which have no membership, as 4.x's ``filter(channel_name=...)`` did.
+        """
+        from .membership import ChannelMembership  # it imports this module
+
+        # A UNION, not "channel_name = x OR pk IN (...)": PostgreSQL answers an OR
+        # with a subquery by scanning every session; this uses the two indexes.
+        primary = WebSocketSession.objects.filter(channel_name=channel_name).values("pk")
+        members = ChannelMembership.objects.filter(channel_name=channel_name).values("session_id")
+        return self.filter(pk__in=primary.union(members))
 
     def send_message(self, data: Any) -> SendResult:
         """Send ``data`` (JSON-encoded) to every connected row of this queryset."""

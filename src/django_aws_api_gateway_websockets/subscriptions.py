@@ -1,0 +1,242 @@
+"""Which channels a connection is in: joining, leaving, and leaving everything on close.
+
+Every channel a connection is in has a ``ChannelMembership`` row; a closed
+connection has none. ``close_sessions`` is the one way to mark sessions
+closed, so every close path (``$disconnect``, a send that finds a connection
+gone, ``reconcile()``, ``close_connections``, expiry) removes memberships too.
+
+A membership of a presence channel carries ``presence_info``. Whether a join
+is the user's first connection in that channel (``member_added``), or a leave
+the last (``member_removed``), is decided exactly once per user and channel,
+even when two tabs join or leave at the same instant:
+
+1. the write comes first (``INSERT``/``DELETE ... RETURNING``);
+2. on PostgreSQL, a transaction-scoped advisory lock per (channel, user) is
+   then taken, in a fixed order, and held until commit;
+3. only then are the user's remaining memberships counted.
+
+The second of two concurrent transactions counts after the first committed
+(it waited for the lock), and the first counts while the second's row is still
+there (written but not committed, or not yet deleted), so exactly one of them
+sees "first" or "last". SQLite lets one writer in at a time, which gives the
+same order. The events are sent after the transaction commits (``presence``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, transaction
+from django.db.models import Count, Field, QuerySet
+from django.utils import timezone
+
+from .exceptions import Refused
+from .models import ChannelMembership, WebSocketSession
+
+MEMBER_ADDED = "member_added"
+MEMBER_REMOVED = "member_removed"
+
+
+@dataclass(frozen=True)
+class PresenceChange:
+    """A user's first connection joined a presence channel, or the last one left."""
+
+    channel: str
+    event: str  # MEMBER_ADDED or MEMBER_REMOVED
+    user_id: Any
+    info: Any = None  # presence_info of the joining connection (MEMBER_ADDED)
+    # Not told about it: the joining connection, which gets the member list instead.
+    exclude_session: int | None = None
+
+
+def join(
+    session: WebSocketSession,
+    channels: Mapping[str, Mapping[str, Any] | None],
+    *,
+    limit: int | None = None,
+) -> list[str]:
+    """Make ``session`` a member of each channel (value: presence info, or None).
+
+    Returns the channels it was not already in. With ``limit``, refuses (400,
+    nothing joined) if the session would then be in more channels than that.
+    """
+    channels = {name: info for name, info in channels.items() if name}
+    if not channels:
+        return []
+    db = WebSocketSession.objects.db_manager().db
+    with transaction.atomic(using=db):
+        joined = _insert(session, channels, db)
+        if limit is not None and joined:
+            _check_limit(session, limit, db)
+        presence = [name for name in joined if channels[name] is not None]
+        if presence and session.user_id is not None:
+            pairs = [(name, session.user_id) for name in presence]
+            counts = _counts_after_lock(pairs, db)
+            _announce_after_commit(
+                [
+                    PresenceChange(name, MEMBER_ADDED, user, channels[name], session.pk)
+                    for name, user in pairs
+                    if counts.get((name, user), 0) == 1
+                ],
+                db,
+            )
+    return joined
+
+
+def leave(session: WebSocketSession, channel: str) -> bool:
+    """Take ``session`` out of ``channel``; False if it was not in it."""
+    db = WebSocketSession.objects.db_manager().db
+    table, column = _membership_sql(db)
+    sql = (
+        f"DELETE FROM {table} WHERE {column('session')} = %s AND {column('channel_name')} = %s "
+        f"RETURNING {column('channel_name')}, {column('user')}, {column('presence_info')} IS NULL"
+    )
+    with transaction.atomic(using=db):
+        left = _run(db, sql, [session.pk, channel])
+        _after_leaving(left, db)
+    return bool(left)
+
+
+def close_sessions(rows: QuerySet[WebSocketSession]) -> int:
+    """Mark ``rows`` ``connected=False`` and take them out of every channel; rows updated.
+
+    The memberships go first and the presence counts last, after the sessions'
+    UPDATE, so that the advisory locks are the last locks this transaction takes.
+    """
+    db = rows.db
+    table, column = _membership_sql(db)
+    try:
+        sessions_sql, params = rows.order_by().values("pk").query.get_compiler(using=db).as_sql()
+    except EmptyResultSet:  # .none(): nothing to close
+        return 0
+    sql = (
+        f"DELETE FROM {table} WHERE {column('session')} IN ({sessions_sql}) "
+        f"RETURNING {column('channel_name')}, {column('user')}, {column('presence_info')} IS NULL"
+    )
+    with transaction.atomic(using=db):
+        left = _run(db, sql, list(params))
+        closed = rows.update(connected=False, updated_on=timezone.now())
+        _after_leaving(left, db)
+    return closed
+
+
+def channel_count(session: WebSocketSession) -> int:
+    return ChannelMembership.objects.filter(session_id=session.pk).count()
+
+
+# Internals
+
+
+def _membership_sql(db: str) -> tuple[str, Any]:
+    quote = connections[db].ops.quote_name
+    meta = ChannelMembership._meta
+
+    def column(name: str) -> str:
+        return quote(str(cast("Field[Any, Any]", meta.get_field(name)).column))
+
+    return quote(meta.db_table), column
+
+
+def _run(db: str, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def _insert(
+    session: WebSocketSession, channels: Mapping[str, Mapping[str, Any] | None], db: str
+) -> list[str]:
+    """One ``INSERT ... ON CONFLICT DO NOTHING RETURNING``: the channels newly joined."""
+    connection = connections[db]
+    table, column = _membership_sql(db)
+    info_field = ChannelMembership._meta.get_field("presence_info")
+    now = timezone.now()
+    names = ["session", "channel_name", "user", "presence_info", "joined_on"]
+    rows: list[Any] = []
+    for name, info in channels.items():
+        rows += [
+            session.pk,
+            name,
+            session.user_id,
+            info_field.get_db_prep_save(dict(info) if info is not None else None, connection),
+            ChannelMembership._meta.get_field("joined_on").get_db_prep_save(now, connection),
+        ]
+    values = ", ".join(["(" + ", ".join(["%s"] * len(names)) + ")"] * len(channels))
+    sql = (
+        f"INSERT INTO {table} ({', '.join(column(n) for n in names)}) VALUES {values} "
+        f"ON CONFLICT ({column('channel_name')}, {column('session')}) DO NOTHING "
+        f"RETURNING {column('channel_name')}"
+    )
+    inserted = {name for (name,) in _run(db, sql, rows)}
+    return [name for name in channels if name in inserted]
+
+
+def _check_limit(session: WebSocketSession, limit: int, db: str) -> None:
+    count = ChannelMembership.objects.using(db).filter(session_id=session.pk).count()
+    if count > limit:
+        # Raised inside join's transaction: the new memberships are rolled back.
+        raise Refused(
+            f"A connection may be in at most {limit} channels.",
+            reason=f"would be in {count} channels (max_channels_per_connection={limit})",
+        )
+
+
+def _after_leaving(left: Iterable[tuple[Any, ...]], db: str) -> None:
+    """Announce ``member_removed`` for each user whose last connection in a channel left."""
+    pairs = sorted(
+        {(channel, user) for channel, user, no_presence in left if not no_presence and user},
+        key=repr,
+    )
+    if not pairs:
+        return
+    counts = _counts_after_lock(pairs, db)
+    _announce_after_commit(
+        [
+            PresenceChange(channel, MEMBER_REMOVED, user)
+            for channel, user in pairs
+            if counts.get((channel, user), 0) == 0
+        ],
+        db,
+    )
+
+
+def _lock_key(channel: str, user_id: Any) -> int:
+    digest = hashlib.blake2b(f"{channel}\0{user_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _counts_after_lock(pairs: Sequence[tuple[str, Any]], db: str) -> dict[tuple[str, Any], int]:
+    """Each (channel, user)'s presence memberships on open connections, counted under the lock."""
+    if connections[db].vendor == "postgresql":
+        # Sorted, so two transactions that need the same keys take them in one order.
+        keys = sorted({_lock_key(channel, user) for channel, user in pairs})
+        _run(db, "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", [keys])
+    rows = (
+        ChannelMembership.objects.using(db)
+        .filter(
+            channel_name__in={channel for channel, _ in pairs},
+            user_id__in={user for _, user in pairs},
+            presence_info__isnull=False,
+            session__connected=True,
+        )
+        .order_by()
+        .values_list("channel_name", "user_id")
+        .annotate(count=Count("pk"))
+    )
+    return {(channel, user): count for channel, user, count in rows}
+
+
+def _announce_after_commit(changes: list[PresenceChange], db: str) -> None:
+    if changes:
+        transaction.on_commit(lambda: _announce(changes), using=db, robust=True)
+
+
+def _announce(changes: list[PresenceChange]) -> None:
+    # presence sends through messaging, which imports this module.
+    from .presence import announce
+
+    announce(changes)
