@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import OuterRef, Q, Subquery, Value
 from django.utils import timezone
 
-from . import history, rate_limit
+from . import history, rate_limit, subscriptions
 from .conf import conf
 from .models import (
     ChannelMessage,
@@ -52,8 +52,9 @@ def clear_sessions(
     """
     now = now or timezone.now()
     max_age = timedelta(seconds=conf.session_max_age_seconds)
-    expired = WebSocketSession.objects.filter(connected=True, created_on__lt=now - max_age).update(
-        connected=False
+    expired = subscriptions.close_sessions(
+        WebSocketSession.objects.filter(connected=True, created_on__lt=now - max_age),
+        touch=False,
     )
     closed = WebSocketSession.objects.filter(connected=False)
     if older_than is not None:

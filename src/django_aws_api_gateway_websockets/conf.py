@@ -294,6 +294,7 @@ class Settings:
     @property
     def resume_max_messages(self) -> int:
         return int(self._get("resume_max_messages"))
+
     # Subscriptions and presence
 
     @property

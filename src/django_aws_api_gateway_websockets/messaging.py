@@ -27,7 +27,7 @@ from django.db import connections, router
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from . import aws, wire
+from . import aws, subscriptions, wire
 from .conf import conf
 from .models import ApiGateway, WebSocketSession
 from .transport import Delivery, Outcome, Target, get_transport
@@ -418,11 +418,12 @@ def _mark_disconnected(
     db = router.db_for_write(WebSocketSession)
     # SQLite caps bound parameters; two are taken by the SET clause.
     step = max_query_params(db, reserved=2) or len(connection_ids)
-    now = timezone.now()
     for start in range(0, len(connection_ids), step):
-        WebSocketSession.objects.using(db).filter(
-            connection_id__in=connection_ids[start : start + step]
-        ).update(connected=False, updated_on=now)
+        subscriptions.close_sessions(
+            WebSocketSession.objects.using(db).filter(
+                connection_id__in=connection_ids[start : start + step]
+            )
+        )
 
 
 def _log(result: SendResult, action: str, *, marked: bool = True) -> None:

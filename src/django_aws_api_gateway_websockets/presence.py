@@ -37,15 +37,16 @@ def presence_members(channel: str) -> list[dict[str, Any]]:
     """
     rows = (
         ChannelMembership.objects.filter(
-            channel_name=channel, presence_info__isnull=False, session__connected=True
+            channel_name=channel,
+            presence_info__isnull=False,
+            user__isnull=False,
+            session__connected=True,
         )
         .order_by("joined_on", "pk")
         .values_list("user_id", "presence_info")
     )
     members: dict[Any, Any] = {}
     for user_id, info in rows:
-        if user_id is None:  # an anonymous connection is never a presence member
-            continue
         # A later tab keeps the user's place in the dict and brings its newer info.
         members[user_id] = info
     return [member(user_id, info) for user_id, info in members.items()]

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, transaction
+from django.db import connections, router, transaction
 from django.db.models import Count, Field, QuerySet
 from django.utils import timezone
 
@@ -67,7 +67,7 @@ def join(
     channels = {name: info for name, info in channels.items() if name}
     if not channels:
         return []
-    db = WebSocketSession.objects.db_manager().db
+    db = router.db_for_write(ChannelMembership)
     with transaction.atomic(using=db):
         joined = _insert(session, channels, db)
         if limit is not None and joined:
@@ -89,7 +89,7 @@ def join(
 
 def leave(session: WebSocketSession, channel: str) -> bool:
     """Take ``session`` out of ``channel``; False if it was not in it."""
-    db = WebSocketSession.objects.db_manager().db
+    db = router.db_for_write(ChannelMembership)
     table, column = _membership_sql(db)
     sql = (
         f"DELETE FROM {table} WHERE {column('session')} = %s AND {column('channel_name')} = %s "
@@ -101,8 +101,11 @@ def leave(session: WebSocketSession, channel: str) -> bool:
     return bool(left)
 
 
-def close_sessions(rows: QuerySet[WebSocketSession]) -> int:
+def close_sessions(rows: QuerySet[WebSocketSession], *, touch: bool = True) -> int:
     """Mark ``rows`` ``connected=False`` and take them out of every channel; rows updated.
+
+    ``touch=False`` leaves ``updated_on`` as it was (expiry: the row's last
+    activity is what the cleanup's ``older_than`` compares).
 
     The memberships go first and the presence counts last, after the sessions'
     UPDATE, so that the advisory locks are the last locks this transaction takes.
@@ -119,7 +122,10 @@ def close_sessions(rows: QuerySet[WebSocketSession]) -> int:
     )
     with transaction.atomic(using=db):
         left = _run(db, sql, list(params))
-        closed = rows.update(connected=False, updated_on=timezone.now())
+        changes: dict[str, Any] = {"connected": False}
+        if touch:
+            changes["updated_on"] = timezone.now()
+        closed = rows.update(**changes)
         _after_leaving(left, db)
     return closed
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
+from .. import subscriptions
 from ..models import WebSocketSession
 from ..models.gateway import ApiGateway, IntegrationType, ProvisioningStatus
 from . import clients, dns, lambda_permission
@@ -74,8 +75,9 @@ def delete_gateway(
                 Change("delete", "api", gateway.api_id, "with its routes, integrations, stages"),
                 lambda: _ignore_missing(lambda: client.delete_api(ApiId=gateway.api_id)),
             )
-        closed = WebSocketSession.objects.filter(api_gateway=gateway, connected=True).update(
-            connected=False
+        closed = subscriptions.close_sessions(
+            WebSocketSession.objects.filter(api_gateway=gateway, connected=True),
+            touch=False,
         )
         report(f"{closed} session(s) marked disconnected")
         for name, value in AWS_FIELDS.items():

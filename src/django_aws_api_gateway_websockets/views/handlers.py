@@ -16,6 +16,10 @@ BUILTIN_HANDLERS = frozenset({DEFAULT_HANDLER, "change_channel", KEEPALIVE_HANDL
 # Channel history (publish / resume).
 RESUME_HANDLER = "resume"
 BUILTIN_HANDLERS |= {RESUME_HANDLER}
+# Subscriptions (docs/channels.md): like change_channel, reachable on a view with
+# ALLOWED_HANDLERS = None, and only when listed on one that sets it.
+SUBSCRIPTION_HANDLERS = frozenset({"subscribe", "unsubscribe"})
+BUILTIN_HANDLERS |= SUBSCRIPTION_HANDLERS
 
 _allowed: weakref.WeakKeyDictionary[type, frozenset[str]] = weakref.WeakKeyDictionary()
 

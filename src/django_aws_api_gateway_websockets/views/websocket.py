@@ -21,7 +21,18 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from .. import gateway_auth, history, messaging, publishing, rate_limit, signals, tokens, wire
+from .. import (
+    gateway_auth,
+    history,
+    messaging,
+    presence,
+    publishing,
+    rate_limit,
+    signals,
+    subscriptions,
+    tokens,
+    wire,
+)
 from ..channels import validate_channel_name
 from ..conf import conf
 from ..exception_mail import mail_exception
@@ -69,8 +80,9 @@ class WebSocketView(View):
     route_selection_key = "action"
     # The body key of the client's id for a message (docs/delivery.md).
     message_id_key = "client_message_id"
-    # None (or empty): "default", "change_channel", "resume" and the public methods
-    # of your subclasses. "ping" (keep-alive) is always allowed.
+    # None (or empty): "default", "change_channel", "subscribe", "unsubscribe",
+    # "resume" and the public methods of your subclasses. "ping" (keep-alive) is
+    # always allowed.
     ALLOWED_HANDLERS: Sequence[str] | None = None
     ADDITIONAL_ALLOWED_HANDLERS: Sequence[str] = ()
 
@@ -140,8 +152,8 @@ class WebSocketView(View):
         if self.USE_WS_TOKEN:
             token = tokens.check_token(token)
         request.user = connecting.anonymous_or(user)
-        channel = self.connect_channel(request)
-        self.check_can_join(request, channel)
+        channels = self.connect_channels(request)
+        joining = {channel: self.check_can_join(request, channel) for channel in channels}
         if self.CHECK_PERMISSIONS_ON_CONNECT:
             self.check_permissions(request)
         self.check_connect(request)
@@ -150,12 +162,15 @@ class WebSocketView(View):
             tokens.consume_token(token)
         session = connecting.open_session(
             connection_id=connection_id,
-            channel=channel,
+            channel=channels[0],
             user=user,
             gateway=self.gateway,
             source_ip=source_ip,
             django_session_hash=self.connect_session_hash(request, token),
         )
+        # No member list here: nothing can be sent before $connect returns. A
+        # page gets it by subscribing again (docs/channels.md).
+        subscriptions.join(session, joining)
         self.websocket_session = session
         self.send_after_commit(signals.connection_opened, session=session, request=request)
         return HttpResponse(status=200)
@@ -186,11 +201,28 @@ class WebSocketView(View):
         )
 
     def connect_channel(self, request: HttpRequest) -> str:
-        requested = request.GET.get(wire.CHANNEL_PARAM)
-        # An empty ?channel= (a template rendering an unset channel) means none.
+        """The connection's ``channel_name``: the first ``?channel=``, else the default."""
+        requested = self.requested_channels(request)
         if not requested:
             return self.gateway.default_channel_name
-        return validate_channel_name(requested)
+        return validate_channel_name(requested[0])
+
+    def connect_channels(self, request: HttpRequest) -> list[str]:
+        """Every channel joined at $connect (``?channel=a&channel=b``), primary first."""
+        requested = self.requested_channels(request)
+        limit = conf.max_channels_per_connection
+        if len(requested) > limit:
+            raise Refused(
+                f"A connection may be in at most {limit} channels.",
+                reason=f"{len(requested)} channels at $connect (max_channels_per_connection)",
+            )
+        extra = [validate_channel_name(name) for name in requested[1:]]
+        return list(dict.fromkeys([self.connect_channel(request), *extra]))
+
+    @staticmethod
+    def requested_channels(request: HttpRequest) -> list[str]:
+        # An empty ?channel= (a template rendering an unset channel) means none.
+        return [name for name in request.GET.getlist(wire.CHANNEL_PARAM) if name]
 
     def connect_session_hash(self, request: HttpRequest, token: WebSocketToken | None) -> str:
         if token is not None:
@@ -198,8 +230,16 @@ class WebSocketView(View):
         return connecting.cookie_session_hash(request) if request.user.is_authenticated else ""
 
     def can_join_channel(self, request: HttpRequest, channel: str) -> bool:
-        """Hook: may ``request.user`` join ``channel``? At $connect and ``change_channel``."""
+        """Hook: may ``request.user`` join ``channel``? ($connect, subscribe, change_channel)"""
         return True
+
+    def is_presence_channel(self, channel: str) -> bool:
+        """Hook: does ``channel`` list its members? Default: ``presence_channel_prefix``."""
+        return presence.has_presence_prefix(channel)
+
+    def presence_info(self, user: Any) -> dict[str, Any]:
+        """Hook: what the other members see of ``user`` in a presence channel (JSON)."""
+        return {"username": user.get_username()}
 
     def check_connect(self, request: HttpRequest) -> None:
         """Hook: raise ``DenyConnection`` to refuse a $connect that passed every other check."""
@@ -315,15 +355,45 @@ class WebSocketView(View):
         return None
 
     def change_channel(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        """Move the connection's ``channel_name`` (and that membership) to another channel."""
         channel = validate_channel_name(self.body.get("channel"))
-        self.check_can_join(request, channel)
-        session = self.websocket_session
-        assert session is not None  # receive() set it before any handler runs
-        WebSocketSession.objects.filter(pk=session.pk).update(
-            channel_name=channel, updated_on=timezone.now()
-        )
-        previous, session.channel_name = session.channel_name, channel
+        info = self.check_can_join(request, channel)
+        session = self.current_session()
+        previous = session.channel_name
+        with transaction.atomic():
+            if previous and previous != channel:
+                subscriptions.leave(session, previous)
+            subscriptions.join(session, {channel: info}, limit=conf.max_channels_per_connection)
+            WebSocketSession.objects.filter(pk=session.pk).update(
+                channel_name=channel, updated_on=timezone.now()
+            )
+        session.channel_name = channel
         return {"type": "channel_changed", "channel": channel, "previous_channel": previous}
+
+    def subscribe(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        """Join one more channel; a presence channel answers its member list too."""
+        channel = validate_channel_name(self.body.get("channel"))
+        info = self.check_can_join(request, channel)
+        session = self.current_session()
+        subscriptions.join(session, {channel: info}, limit=conf.max_channels_per_connection)
+        answer: dict[str, Any] = {"type": "subscribed", "channel": channel}
+        if info is not None:
+            answer["members"] = presence.presence_members(channel)
+        return answer
+
+    def unsubscribe(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        """Leave a channel (answered the same when not in it)."""
+        channel = validate_channel_name(self.body.get("channel"))
+        session = self.current_session()
+        with transaction.atomic():
+            subscriptions.leave(session, channel)
+            if session.channel_name == channel:
+                # So that 4.x-style filter(channel_name=...) agrees with in_channel().
+                WebSocketSession.objects.filter(pk=session.pk).update(
+                    channel_name="", updated_on=timezone.now()
+                )
+                session.channel_name = ""
+        return {"type": "unsubscribed", "channel": channel}
 
     def resume(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         """The messages of a subscribed channel after seq ``after`` (docs/channels.md)."""
@@ -356,9 +426,7 @@ class WebSocketView(View):
             logger.info("Disconnect for unknown connection %s", connection_id)
             return HttpResponse(status=200)
         self.check_session_gateway(session)
-        WebSocketSession.objects.filter(pk=session.pk).update(
-            connected=False, updated_on=timezone.now()
-        )
+        subscriptions.close_sessions(WebSocketSession.objects.filter(pk=session.pk))
         session.connected = False
         self.websocket_session = session
         self.send_after_commit(signals.connection_closed, session=session, request=request)
@@ -378,13 +446,31 @@ class WebSocketView(View):
         if prefix is not None and not agent.startswith(prefix):
             raise Refused("Forbidden.", 403, reason=f"User-Agent {agent[:80]!r}")
 
-    def check_can_join(self, request: HttpRequest, channel: str) -> None:
+    def check_can_join(self, request: HttpRequest, channel: str) -> dict[str, Any] | None:
+        """Refuse (403) a channel ``request.user`` may not join; its presence info, if any."""
         if not self.can_join_channel(request, channel):
             raise Refused(
                 "Not allowed to join this channel.",
                 403,
                 reason=f"can_join_channel refused {channel!r}",
             )
+        if not self.is_presence_channel(channel):
+            return None
+        if not request.user.is_authenticated:
+            raise Refused(
+                "Log in to join a presence channel.",
+                403,
+                reason=f"anonymous connection refused from presence channel {channel!r}",
+            )
+        info = self.presence_info(request.user)
+        if not isinstance(info, dict):
+            raise TypeError(f"presence_info() must return a dict, not {type(info).__name__}")
+        return info
+
+    def current_session(self) -> WebSocketSession:
+        session = self.websocket_session
+        assert session is not None  # receive() set it before any handler runs
+        return session
 
     def send_after_commit(self, signal: Any, **kwargs: Any) -> None:
         sender = type(self)

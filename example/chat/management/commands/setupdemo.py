@@ -7,9 +7,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
-from django.utils import timezone
 
 from django_aws_api_gateway_websockets.models import ApiGateway, WebSocketSession
+from django_aws_api_gateway_websockets.subscriptions import close_sessions
 
 DEMO_USERS = ("alice", "bob")
 DEMO_PASSWORD = "demo-password"
@@ -47,8 +47,8 @@ class Command(BaseCommand):
         call_command("createcachetable", verbosity=0)
         summary = f"users {', '.join(DEMO_USERS)} / {DEMO_PASSWORD}; gateway pk={gateway.pk}"
         if options["close_connected"]:
-            closed = WebSocketSession.objects.filter(api_gateway=gateway, connected=True).update(
-                connected=False, updated_on=timezone.now()
+            closed = close_sessions(
+                WebSocketSession.objects.filter(api_gateway=gateway, connected=True)
             )
             summary += f"; {closed} session(s) left connected by an earlier run closed"
         # stdout carries only the pk, for scripts/demo; the summary goes to stderr.
