@@ -38,6 +38,8 @@ def test_a_page_that_was_offline_shows_what_it_missed_once_in_order(
     browser: Browser,  # noqa: F811
     stack: Stack,
 ) -> None:
+    # Django loaded now, so that it publishes at once while the pages are away.
+    shell = stack.shell()
     alice = open_room(browser, stack, "alice", "replay-room")
     bob = open_room(browser, stack, "bob", "replay-room")
     expect(alice.locator("#members li")).to_have_text(["alice", "bob"])
@@ -47,8 +49,6 @@ def test_a_page_that_was_offline_shows_what_it_missed_once_in_order(
     for page in (alice, bob):
         chat_lines(page).to_have_text(["bob: one", "alice: two"])
 
-    # Django loaded beforehand, so that it publishes while the pages are away.
-    shell = stack.shell()
     # The gateway dies without a $disconnect for anyone, as a crashed host would.
     stack.kill("gateway")
     for page in (alice, bob):
