@@ -129,6 +129,8 @@ def test_keepalive_pings_and_messages_queued_before_open(browser: Browser, stack
             window.received = [];
             const socket = new GatewaySocket(Object.assign({}, config, {keepAliveSeconds: 0.3}));
             socket.addEventListener("message", (event) => window.received.push(event.detail));
+            // Chat is published to the room: it comes as a "publish" event.
+            socket.addEventListener("publish", (event) => window.received.push(event.detail.data));
             socket.send({action: "chat", text: "queued before open"});
             window.extraSocket = socket;
         }"""
