@@ -84,6 +84,34 @@ def test_two_browsers_chat_and_one_leaves(browser: Browser, stack: Stack) -> Non
     alice.screenshot(path=str(stack.logs["django"].parent / "alice.png"))
 
 
+def test_a_page_follows_a_second_room(browser: Browser, stack: Stack) -> None:
+    alice = open_room(browser, stack, "alice", "first-room")
+    bob = open_room(browser, stack, "bob", "second-room")
+    alice.fill("#follow-room", "second-room")
+    alice.click("#follow")
+    expect(alice.locator("#following li")).to_have_text(["#second-room Unfollow"])
+    # The subscription stands once the room can be chosen and alice's post arrives.
+    alice.select_option("#send-room", "second-room")
+    alice.fill("#message", "hello second room")
+    alice.click("#send")
+    expect(bob.locator("#log li.chat")).to_have_text(["alice: hello second room"])
+    bob.fill("#message", "hi alice")
+    bob.click("#send")
+    expect(alice.locator("#log li.chat")).to_have_text(
+        ["#second-room alice: hello second room", "#second-room bob: hi alice"]
+    )
+    # Bob is in second-room only: its presence lists him alone.
+    expect(bob.locator("#members li")).to_have_text(["bob"])
+    alice.click("#following .unfollow")
+    bob.fill("#message", "gone?")
+    bob.click("#send")
+    expect(bob.locator("#log li.chat")).to_have_count(3)
+    alice.fill("#message", "in my own room")
+    alice.click("#send")
+    expect(alice.locator("#log li.chat")).to_have_count(3)
+    expect(alice.locator("#log li.chat").last).to_have_text("alice: in my own room")
+
+
 def connected_ids(stack: Stack, username: str, room: str) -> list[str]:
     rows = stack.sql(
         "SELECT s.connection_id FROM django_aws_api_gateway_websockets_websocketsession s "

@@ -75,13 +75,21 @@ def test_two_users_chat_and_see_who_is_in_the_room(stack: Stack) -> None:
                 "data": {"type": "chat", "user": "bob", "text": "hi alice"},
             }
 
+        # Only to a room the connection is in, and never to a presence channel.
+        for room, error in (
+            ("elsewhere", "follow #elsewhere before posting to it"),
+            ("presence-e2e-room", "not a room"),
+        ):
+            await ws_bob.send(json.dumps({"action": "chat", "room": room, "text": "x"}))
+            assert (await receive(ws_bob, "error"))["error"] == error
+
         await ws_bob.close()
         removed = await receive_where(ws_alice, member_event("member_removed"))
         assert removed["member"]["user_id"] == added["member"]["user_id"]
         await ws_alice.close()
 
     asyncio.run(scenario())
-    wait_for_sessions(stack, "e2e-room", [("alice", False, 1), ("bob", False, 2)])
+    wait_for_sessions(stack, "e2e-room", [("alice", False, 1), ("bob", False, 4)])
 
 
 def test_a_token_opens_one_connection_only(stack: Stack) -> None:

@@ -14,8 +14,10 @@
   const socket = new GatewaySocket(config);
   // Lines of messages reported undelivered, by message id, until retried.
   const undeliveredLines = new Map();
-  // Rooms followed besides the page's own (channels subscribed to).
+  // Rooms followed besides the page's own (channels subscribed to), and those
+  // whose subscription the server confirmed: only these can be posted to.
   const otherRooms = new Set();
+  const readyRooms = new Set();
 
   function addLine(text, className) {
     const item = document.createElement("li");
@@ -56,11 +58,13 @@
         return item;
       })
     );
+    const chosen = sendRoom.value;
     sendRoom.replaceChildren(
-      ...[room, ...otherRooms].map((name) => {
+      ...[room, ...readyRooms].map((name) => {
         const option = document.createElement("option");
         option.value = name;
         option.textContent = "#" + name;
+        option.selected = name === chosen;
         return option;
       })
     );
@@ -75,6 +79,7 @@
 
   function unfollow(name) {
     otherRooms.delete(name);
+    readyRooms.delete(name);
     socket.unsubscribe(name);
     showFollowing();
   }
@@ -136,6 +141,14 @@
   socket.addEventListener("resume_failed", (event) => {
     // This demo keeps no other copy of a room's past to reload: say so.
     addLine("some earlier messages of #" + event.detail.channel + " are no longer available", "system");
+  });
+
+  socket.addEventListener("subscribed", (event) => {
+    const name = event.detail.channel;
+    if (otherRooms.has(name) && !readyRooms.has(name)) {
+      readyRooms.add(name);
+      showFollowing();
+    }
   });
 
   for (const type of ["subscribed", "member_added", "member_removed"]) {
