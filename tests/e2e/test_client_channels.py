@@ -299,3 +299,16 @@ def test_a_refused_subscribe_is_reported_undelivered(page: Page) -> None:
     assert [(e["kind"], e["message"]["handler"], e["message"]["channel"]) for e in errors] == [
         ("undelivered", "subscribe", "x")
     ]
+
+
+def test_each_subscription_is_asked_for_once_per_connection(page: Page) -> None:
+    run(
+        page,
+        "await start(); socket.subscribe('b');"
+        " socket.addEventListener('open', () => socket.subscribe('a'));"
+        " current().open(); socket.subscribe('b'); socket.subscribe('a');",
+    )
+    assert page.evaluate("() => sentTo('subscribe')") == [
+        {"handler": "subscribe", "channel": "b"},
+        {"handler": "subscribe", "channel": "a"},
+    ]

@@ -199,8 +199,9 @@
       socket.addEventListener("open", () => {
         this.attempt = 0;
         this.startKeepAlive();
-        this.dispatchEvent(new Event("open"));
+        // Before "open", so that a subscribe() in an "open" listener is not sent twice.
         this.restoreChannels();
+        this.dispatchEvent(new Event("open"));
         this.flushQueue();
       });
       socket.addEventListener("message", (event) => {
@@ -355,6 +356,8 @@
       if (typeof channel !== "string" || !channel) throw new Error("subscribe needs a channel name");
       this.leftChannels.delete(channel);
       const state = this.channelState(channel);
+      // Already asked for: every open asks again by itself.
+      if (state.subscribed) return;
       state.subscribed = true;
       // A seq the page already has (rendered by the server, say): what follows
       // it is asked for as soon as the subscription stands.
