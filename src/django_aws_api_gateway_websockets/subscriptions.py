@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -68,13 +69,19 @@ def join(
     if not channels:
         return []
     db = router.db_for_write(ChannelMembership)
-    with transaction.atomic(using=db):
+    presence = session.user_id is not None and any(v is not None for v in channels.values())
+    # One INSERT needs no transaction of its own: $connect stays free of BEGIN/COMMIT.
+    # Going over the limit rolls back to a savepoint: a caller's transaction goes on.
+    if limit is not None or presence:
+        block: Any = transaction.atomic(using=db, savepoint=limit is not None)
+    else:
+        block = nullcontext()
+    with block:
         joined = _insert(session, channels, db)
         if limit is not None and joined:
             _check_limit(session, limit, db)
-        presence = [name for name in joined if channels[name] is not None]
-        if presence and session.user_id is not None:
-            pairs = [(name, session.user_id) for name in presence]
+        pairs = [(name, session.user_id) for name in joined if channels[name] is not None]
+        if presence and pairs:
             counts = _counts_after_lock(pairs, db)
             _announce_after_commit(
                 [
@@ -95,7 +102,7 @@ def leave(session: WebSocketSession, channel: str) -> bool:
         f"DELETE FROM {table} WHERE {column('session')} = %s AND {column('channel_name')} = %s "
         f"RETURNING {column('channel_name')}, {column('user')}, {column('presence_info')} IS NULL"
     )
-    with transaction.atomic(using=db):
+    with transaction.atomic(using=db, savepoint=False):
         left = _run(db, sql, [session.pk, channel])
         _after_leaving(left, db)
     return bool(left)
@@ -120,7 +127,7 @@ def close_sessions(rows: QuerySet[WebSocketSession], *, touch: bool = True) -> i
         f"DELETE FROM {table} WHERE {column('session')} IN ({sessions_sql}) "
         f"RETURNING {column('channel_name')}, {column('user')}, {column('presence_info')} IS NULL"
     )
-    with transaction.atomic(using=db):
+    with transaction.atomic(using=db, savepoint=False):
         left = _run(db, sql, list(params))
         changes: dict[str, Any] = {"connected": False}
         if touch:

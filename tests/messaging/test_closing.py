@@ -48,7 +48,7 @@ def test_close_connections_deletes_each_and_marks_all_closed_in_one_update(
         ("DELETE", "live", "refused"),
     ]
     assert connected_ids() == {"kept"}
-    assert [q["sql"].split()[0].upper() for q in queries] == ["SELECT", "UPDATE"]
+    assert [q["sql"].split()[0].upper() for q in queries] == ["SELECT", "DELETE", "UPDATE"]
 
 
 def test_close_connections_accepts_a_list(

@@ -47,7 +47,7 @@ def test_a_410_for_a_session_still_connecting_leaves_it_open_and_counts_it_pendi
     assert during_connect.pending_ids == ("connecting",)
     assert (during_connect.pending, during_connect.failed, during_connect.total) == (1, 0, 3)
     assert during_connect.errors == {}
-    assert [q["sql"].split()[0].upper() for q in queries] == ["SELECT", "UPDATE"]
+    assert [q["sql"].split()[0].upper() for q in queries] == ["SELECT", "DELETE", "UPDATE"]
     assert connected_ids() == {"live", "connecting"}
     assert sorted(after_connect.sent_ids) == ["connecting", "live"]
 

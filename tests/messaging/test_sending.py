@@ -124,7 +124,7 @@ def test_gone_connections_are_marked_closed_in_one_update(
     assert sorted(result.sent_ids) == ["c0", "c2", "c4"]
     assert connected_ids() == {"c0", "c2", "c4"}
     statements = [q["sql"].split()[0].upper() for q in queries]
-    assert statements == ["SELECT", "UPDATE"]
+    assert statements == ["SELECT", "DELETE", "UPDATE"]
     assert "2 connection(s) were gone" in caplog.text
 
 

@@ -21,5 +21,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("strict-ws/<slug:route>", views.StrictView.as_view()),
     path("open-ws/<slug:route>", views.NoRateLimitView.as_view()),
     path("fourx-ws/<slug:route>", views.FourXStyleView.as_view()),
+    path("rooms-ws/<slug:route>", views.RoomsView.as_view()),
     path("ws-token/", WebSocketTokenView.as_view()),
 ]

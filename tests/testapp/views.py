@@ -169,3 +169,13 @@ class FourXStyleView(WebSocketView):
         # 4.x parsed the body of every request: self.body exists, empty, on $connect.
         if self.body != {}:
             raise DenyConnection("A $connect has no body.", status=400)
+
+
+class RoomsView(ChatView):
+    """Presence channels are the ones named "room-...", and members show a display name."""
+
+    def is_presence_channel(self, channel: str) -> bool:
+        return channel.startswith("room-")
+
+    def presence_info(self, user: Any) -> dict[str, Any]:
+        return {"name": user.get_username().title()}

@@ -402,22 +402,23 @@ def test_anonymous_refused_when_permissions_checked_at_connect(
 # Budget and signal
 
 
-def test_cookie_connect_costs_four_queries(
+def test_cookie_connect_costs_five_queries(
     ws_client: Callable[..., WebSocketTestClient],
     browser: Client,
     warm_gateway_cache: None,
     django_assert_num_queries: Any,
 ) -> None:
     ws = ws_client(client=browser)
-    # Django session + user (auth middleware), rate limit, session upsert.
-    with django_assert_num_queries(4):
+    # Django session + user (auth middleware), rate limit, session upsert, membership.
+    with django_assert_num_queries(5):
         assert ws.connect().response.status_code == 200
 
 
-def test_anonymous_connect_costs_two_queries(
+def test_anonymous_connect_costs_three_queries(
     ws: WebSocketTestClient, warm_gateway_cache: None, django_assert_num_queries: Any
 ) -> None:
-    with django_assert_num_queries(2):
+    # Rate limit, session upsert, membership of its channel.
+    with django_assert_num_queries(3):
         assert ws.connect().response.status_code == 200
 
 

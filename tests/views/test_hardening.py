@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client, override_settings
 
-from django_aws_api_gateway_websockets.models import ApiGateway, WebSocketSession
+from django_aws_api_gateway_websockets.models import ApiGateway, ChannelMembership, WebSocketSession
 from django_aws_api_gateway_websockets.testing import WebSocketTestClient
 from tests.conftest import API_ID
 from tests.testapp.views import PINNED_API_ID
@@ -33,6 +33,7 @@ def test_a_gateway_deleted_by_another_process_is_a_403_not_a_500(gateway: ApiGat
     ws = WebSocketTestClient("/ws/", api_id=API_ID)
     assert ws.connect().response.status_code == 200  # the api id is now cached
     with connection.cursor() as cursor:  # as another process would: no signal here
+        cursor.execute(f"DELETE FROM {ChannelMembership._meta.db_table}")
         cursor.execute(f"DELETE FROM {WebSocketSession._meta.db_table}")
         cursor.execute(f"DELETE FROM {ApiGateway._meta.db_table}")
     connection_id, response = ws.connect()
@@ -131,7 +132,8 @@ def test_connect_sends_no_transaction_statements_in_autocommit(gateway: ApiGatew
         again = ws.connect(connection_id, channel="hall").response  # a repeated $connect
     assert (response.status_code, again.status_code) == (200, 200)
     statements = [q["sql"].split()[0].upper() for q in captured]
-    assert statements == ["INSERT", "INSERT", "INSERT", "INSERT"]  # rate limit, upsert, twice
+    # Rate limit, session upsert, membership; twice.
+    assert statements == ["INSERT", "INSERT", "INSERT"] * 2
     row = WebSocketSession.objects.get(connection_id=connection_id)
     assert (row.channel_name, row.connected) == ("hall", True)
 

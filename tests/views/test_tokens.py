@@ -164,15 +164,16 @@ def test_connect_with_a_token(token_ws: WebSocketTestClient, browser: Client, us
     assert WebSocketToken.objects.get().used_on is not None
 
 
-def test_connect_with_a_token_costs_four_queries(
+def test_connect_with_a_token_costs_five_queries(
     token_ws: WebSocketTestClient,
     browser: Client,
     warm_gateway_cache: None,
     django_assert_num_queries: Any,
 ) -> None:
     token = get_token(browser)
-    # Token with user, rate limit (both keys), conditional UPDATE, session upsert.
-    with django_assert_num_queries(4):
+    # Token with user, rate limit (both keys), conditional UPDATE, session upsert,
+    # membership.
+    with django_assert_num_queries(5):
         assert token_ws.connect(token=token).response.status_code == 200
 
 

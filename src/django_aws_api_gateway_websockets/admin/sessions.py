@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
@@ -14,7 +14,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from ..models import WebSocketSession
+from ..models import ChannelMembership, WebSocketSession
 from .readonly import ReadOnlyAdmin
 from .users import user_search_field
 
@@ -42,6 +42,54 @@ def compact_time(value: datetime) -> str:
     )
 
 
+# Channels offered by the "in channel" filter; any other is reachable by URL (?channel=x).
+CHANNEL_FILTER_CHOICES = 100
+
+
+class InChannelFilter(admin.SimpleListFilter):
+    """Sessions in a channel: its ``channel_name`` or a subscription (``in_channel``)."""
+
+    title = _("in channel")
+    parameter_name = "channel"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        names = (
+            ChannelMembership.objects.order_by("channel_name")
+            .values_list("channel_name", flat=True)
+            .distinct()[:CHANNEL_FILTER_CHOICES]
+        )
+        return [(name, name) for name in names]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[WebSocketSession]
+    ) -> QuerySet[WebSocketSession]:
+        value = self.value()
+        return queryset.in_channel(value) if value else queryset  # type: ignore[attr-defined]
+
+
+# ModelAdmin inlines are generic only in django-stubs, not at runtime.
+if TYPE_CHECKING:
+    _TabularInline = admin.TabularInline[ChannelMembership, WebSocketSession]
+else:
+    _TabularInline = admin.TabularInline
+
+
+class ChannelMembershipInline(_TabularInline):
+    """The channels a session is in; only the app writes them."""
+
+    model = ChannelMembership
+    fields = readonly_fields = ("channel_name", "presence_info", "joined_on")
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(WebSocketSession)
 class WebSocketSessionAdmin(ReadOnlyAdmin):
     # Short headers and compact times, so that every column fits beside the
@@ -56,13 +104,14 @@ class WebSocketSessionAdmin(ReadOnlyAdmin):
         "opened",
         "last_active",
     ]
-    list_filter = ["connected", "channel_name", "api_gateway"]
+    list_filter = ["connected", InChannelFilter, "channel_name", "api_gateway"]
     list_select_related = ["user", "api_gateway"]
     search_fields = ["connection_id", "channel_name", user_search_field()]
     date_hierarchy = "created_on"
     ordering = ["-created_on"]
     fields = SHOWN_FIELDS
     readonly_fields = SHOWN_FIELDS
+    inlines = [ChannelMembershipInline]
     actions = ["disconnect_selected", "reconcile_selected"]
 
     @admin.display(description=_("open"), boolean=True, ordering="connected")

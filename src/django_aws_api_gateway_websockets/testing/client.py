@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from django.test import Client
 
@@ -133,7 +134,7 @@ class WebSocketTestClient:
         self,
         connection_id: str | None = None,
         *,
-        channel: str | None = None,
+        channel: str | Sequence[str] | None = None,
         token: str | None = None,
         with_token: bool = False,
         headers: Mapping[str, str] | None = None,
@@ -141,24 +142,31 @@ class WebSocketTestClient:
     ) -> Connection:
         """$connect with a new connection id unless one is given.
 
+        ``channel`` may be a list: ``?channel=a&channel=b``, several channels at once.
         ``with_token=True`` connects as ``GatewaySocket`` does for a view with
         ``USE_WS_TOKEN``: with a fresh token for the user logged in on ``client``.
         """
         connection_id = connection_id or wire.new_connection_id()
         if with_token:
             token = self.fresh_token()
-        params = dict(query or {})
+        params: list[tuple[str, str]] = [
+            (name, value) for name, value in (query or {}).items() if name != wire.CHANNEL_PARAM
+        ]
+        if channel is None and query and wire.CHANNEL_PARAM in query:
+            channel = query[wire.CHANNEL_PARAM]
         if channel is not None:
-            params[wire.CHANNEL_PARAM] = channel
+            names = [channel] if isinstance(channel, str) else list(channel)
+            params += [(wire.CHANNEL_PARAM, name) for name in names]
         if token is not None:
-            params[wire.TOKEN_PARAM] = token
+            params = [(name, value) for name, value in params if name != wire.TOKEN_PARAM]
+            params.append((wire.TOKEN_PARAM, token))
         client_headers = {wire.ORIGIN_HEADER: self.origin} if self.origin else {}
         client_headers.update(headers or {})
         request = wire.connect_request(
             connection_id=connection_id,
             api_id=self.api_id,
             client_headers=client_headers,
-            query=params,
+            query=urlencode(params),
             source_ip=self.source_ip,
             static_headers=self.static_headers(),
         )

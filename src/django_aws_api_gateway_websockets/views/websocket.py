@@ -360,10 +360,13 @@ class WebSocketView(View):
         info = self.check_can_join(request, channel)
         session = self.current_session()
         previous = session.channel_name
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             if previous and previous != channel:
                 subscriptions.leave(session, previous)
-            subscriptions.join(session, {channel: info}, limit=conf.max_channels_per_connection)
+            # A move leaves as many channels as it joins: only a connection with
+            # no channel_name can go over the limit here.
+            limit = None if previous else conf.max_channels_per_connection
+            subscriptions.join(session, {channel: info}, limit=limit)
             WebSocketSession.objects.filter(pk=session.pk).update(
                 channel_name=channel, updated_on=timezone.now()
             )
@@ -385,7 +388,7 @@ class WebSocketView(View):
         """Leave a channel (answered the same when not in it)."""
         channel = validate_channel_name(self.body.get("channel"))
         session = self.current_session()
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             subscriptions.leave(session, channel)
             if session.channel_name == channel:
                 # So that 4.x-style filter(channel_name=...) agrees with in_channel().
