@@ -153,7 +153,7 @@ def _page(
         if seq != expected or data is None:
             break  # trimmed (or, after a trim by age, a hole): serve up to it
         text = envelope(channel, seq, data)
-        budget -= len(text) + 1  # and its comma
+        budget -= len(text) + (1 if envelopes else 0)  # and the comma before it
         if budget < 0:
             break
         envelopes.append(text)

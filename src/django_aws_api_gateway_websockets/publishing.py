@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import NotSupportedError, connections, router, transaction
@@ -23,9 +23,6 @@ from .conf import conf
 from .exceptions import Refused
 from .models import ChannelMessage, ChannelSequence, WebSocketSession
 from .models.history import column
-
-if TYPE_CHECKING:
-    from .tasks import SendTaskResult
 
 # INSERT ... ON CONFLICT ... RETURNING arrived in SQLite 3.35.
 SQLITE_MIN_VERSION = (3, 35, 0)
@@ -38,7 +35,7 @@ class PublishResult:
     # Direct sends (fewer recipients than publish_background_threshold).
     sent: messaging.SendResult | None = None
     # Background sends: one task result per chunk of recipients.
-    tasks: tuple[SendTaskResult, ...] = field(default=(), hash=False)
+    tasks: tuple[tasks.SendTaskResult, ...] = field(default=(), hash=False)
     # Published inside the caller's transaction: the sends run when it commits,
     # and ``sent`` / ``tasks`` stay empty here.
     after_commit: bool = False

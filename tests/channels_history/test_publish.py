@@ -155,19 +155,18 @@ def test_data_that_is_not_json_is_refused_before_any_query(outbox: Outbox) -> No
 
 
 def test_inside_a_transaction_the_sends_wait_for_the_commit(
-    outbox: Outbox, make_session: MakeSession, django_capture_on_commit_callbacks: Any
+    outbox: Outbox, make_session: MakeSession
 ) -> None:
     make_session("a")
-    with django_capture_on_commit_callbacks(execute=True):
-        with transaction.atomic():
-            result = publish("news", "later")
-            assert result.after_commit and result.sent is None
-            assert outbox.data_for("a") == []
+    with transaction.atomic():
+        result = publish("news", "later")
+        assert result.after_commit and result.sent is None
+        assert outbox.data_for("a") == []
     assert outbox.data_for("a") == [{"channel": "news", "seq": 1, "data": "later"}]
 
 
 def test_a_rolled_back_publish_leaves_no_gap_and_sends_nothing(
-    outbox: Outbox, make_session: MakeSession, django_capture_on_commit_callbacks: Any
+    outbox: Outbox, make_session: MakeSession
 ) -> None:
     make_session("a")
     publish("news", "one")
@@ -175,10 +174,9 @@ def test_a_rolled_back_publish_leaves_no_gap_and_sends_nothing(
     class Undo(Exception):
         pass
 
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(Undo):
-        with transaction.atomic():
-            publish("news", "rolled back")
-            raise Undo
+    with pytest.raises(Undo), transaction.atomic():
+        publish("news", "rolled back")
+        raise Undo
 
     assert publish("news", "two").seq == 2
     assert [m["seq"] for m in outbox.data_for("a")] == [1, 2]
