@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Page, WebSocketRoute, expect
 
 from .stack import Stack
 from .test_browser_chat import browser, open_room, pytestmark  # noqa: F401
+from .test_browser_failures import say
 
 __all__ = ["pytestmark"]
 
@@ -24,11 +25,6 @@ RECONNECT_MS = 40_000
 # A published message reaches the pages within this (the default 5 s is tight
 # on a loaded machine).
 LINES_MS = 15_000
-
-
-def say(page: Page, text: str) -> None:
-    page.fill("#message", text)
-    page.click("#send")
 
 
 def chat_lines(page: Page) -> Any:
