@@ -8,7 +8,8 @@ from .conf import conf
 from .exceptions import Refused
 from .models import WebSocketSession
 
-_CHANNEL_RE = re.compile(r"[A-Za-z0-9_-]+")
+# The characters of a channel name (also checked in presence_channel_prefix).
+CHANNEL_NAME_RE = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def validate_channel_name(value: object) -> str:
@@ -23,7 +24,7 @@ def validate_channel_name(value: object) -> str:
             f"Channel name longer than {limit} characters.",
             reason=f"channel name of {len(value)} characters",
         )
-    if _CHANNEL_RE.fullmatch(value) is None:
+    if CHANNEL_NAME_RE.fullmatch(value) is None:
         raise Refused(
             "Channel name may only contain letters, digits, '_' and '-'.",
             reason=f"channel name {value[:40]!r} has other characters",

@@ -271,6 +271,19 @@ def _check_enqueue_target(value: Mapping[str, Any]) -> Iterator[CheckMessage]:
         )
 
 
+def _check_presence_prefix(key: str, value: object) -> Iterator[CheckMessage]:
+    # channels imports the models, which are not ready when this module loads.
+    from .channels import CHANNEL_NAME_RE
+
+    if isinstance(value, str) and value and CHANNEL_NAME_RE.fullmatch(value) is None:
+        yield _setting_error(
+            key,
+            f"is {value!r}, which no channel name can start with.",
+            "Use letters, digits, '_' and '-' (the default is 'presence-'), or '' for none.",
+            "dagw.E003",
+        )
+
+
 _VALIDATORS: dict[str, Callable[[str, object], Iterator[CheckMessage]]] = {
     **dict.fromkeys(_POSITIVE | _NON_NEGATIVE, _check_number),
     "max_channel_name_length": _check_channel_length,
@@ -278,6 +291,7 @@ _VALIDATORS: dict[str, Callable[[str, object], Iterator[CheckMessage]]] = {
     "gateway_secret": _check_gateway_secret,
     "allowed_origins": _check_allowed_origins,
     "transport": _check_transport,
+    "presence_channel_prefix": _check_presence_prefix,
 }
 
 

@@ -100,7 +100,7 @@ def leave(session: WebSocketSession, channel: str) -> bool:
     table, column = _membership_sql(db)
     sql = (
         f"DELETE FROM {table} WHERE {column('session')} = %s AND {column('channel_name')} = %s "
-        f"RETURNING {column('channel_name')}, {column('user')}, {column('presence_info')} IS NULL"
+        f"RETURNING {column('channel_name')}, {column('user')}, {column('presence_info')}"
     )
     with transaction.atomic(using=db, savepoint=False):
         left = _run(db, sql, [session.pk, channel])
@@ -117,7 +117,9 @@ def close_sessions(rows: QuerySet[WebSocketSession], *, touch: bool = True) -> i
     The memberships go first and the presence counts last, after the sessions'
     UPDATE, so that the advisory locks are the last locks this transaction takes.
     """
-    db = rows.db
+    # A queryset not pinned with using() reads from the read database: these are writes.
+    db = getattr(rows, "_db", None) or router.db_for_write(WebSocketSession)
+    rows = rows.using(db)
     table, column = _membership_sql(db)
     try:
         sessions_sql, params = rows.order_by().values("pk").query.get_compiler(using=db).as_sql()
@@ -125,7 +127,7 @@ def close_sessions(rows: QuerySet[WebSocketSession], *, touch: bool = True) -> i
         return 0
     sql = (
         f"DELETE FROM {table} WHERE {column('session')} IN ({sessions_sql}) "
-        f"RETURNING {column('channel_name')}, {column('user')}, {column('presence_info')} IS NULL"
+        f"RETURNING {column('channel_name')}, {column('user')}, {column('presence_info')}"
     )
     with transaction.atomic(using=db, savepoint=False):
         left = _run(db, sql, list(params))
@@ -135,10 +137,6 @@ def close_sessions(rows: QuerySet[WebSocketSession], *, touch: bool = True) -> i
         closed = rows.update(**changes)
         _after_leaving(left, db)
     return closed
-
-
-def channel_count(session: WebSocketSession) -> int:
-    return ChannelMembership.objects.filter(session_id=session.pk).count()
 
 
 # Internals
@@ -175,7 +173,8 @@ def _insert(
             session.pk,
             name,
             session.user_id,
-            info_field.get_db_prep_save(dict(info) if info is not None else None, connection),
+            # SQL NULL, not JSON null, for a plain channel: "IS NULL" tells them apart.
+            None if info is None else info_field.get_db_prep_save(dict(info), connection),
             ChannelMembership._meta.get_field("joined_on").get_db_prep_save(now, connection),
         ]
     values = ", ".join(["(" + ", ".join(["%s"] * len(names)) + ")"] * len(channels))
@@ -201,7 +200,9 @@ def _check_limit(session: WebSocketSession, limit: int, db: str) -> None:
 def _after_leaving(left: Iterable[tuple[Any, ...]], db: str) -> None:
     """Announce ``member_removed`` for each user whose last connection in a channel left."""
     pairs = sorted(
-        {(channel, user) for channel, user, no_presence in left if not no_presence and user},
+        # Plain columns only: SQLite 3.40 answers "presence_info IS NULL" wrongly
+        # in a DELETE's RETURNING.
+        {(channel, user) for channel, user, info in left if info is not None and user},
         key=repr,
     )
     if not pairs:

@@ -244,3 +244,38 @@ def test_large_channels_get_events_from_background_tasks(
     # Django's immediate Tasks backend (the test settings') runs the task at once.
     assert enqueued == [added(user, "alice")]
     assert events(ws_outbox, bobs) == [added(user, "alice")]
+
+
+def test_plain_channels_of_logged_in_users_announce_nothing(
+    tab: Tab, ws: WebSocketTestClient, ws_outbox: Outbox, user: AbstractUser, bob: AbstractUser
+) -> None:
+    bobs = tab(bob, channel=["lobby", "news"])
+    alices = tab(user, channel="lobby")
+    assert subscribe(ws, alices, "news") == (200, {"type": "subscribed", "channel": "news"})
+    assert send(ws, alices, {"handler": "unsubscribe", "channel": "news"})[0] == 200
+    assert ws.disconnect(alices).status_code == 200
+
+    assert events(ws_outbox, bobs) == []
+    assert presence_members("news") == presence_members("lobby") == []
+
+
+def test_a_presence_info_hook_that_returns_no_dict_is_a_bug_in_the_view(
+    gateway: ApiGateway,
+    ws_outbox: Outbox,
+    user: AbstractUser,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from tests.testapp.views import RoomsView
+
+    from .conftest import logged_in
+
+    monkeypatch.setattr(RoomsView, "presence_info", lambda self, user: ["not", "a", "dict"])
+    ws = WebSocketTestClient("/rooms-ws/", api_id=API_ID, client=logged_in(user))
+    connection_id, _ = ws.connect(channel="lobby")
+    response = ws.send(connection_id, {"handler": "subscribe", "channel": "room-1"})
+    assert response.status_code == 500
+    assert any(
+        "presence_info() must return a dict" in r.exc_text for r in caplog.records if r.exc_text
+    )
+    assert presence_members("room-1") == []

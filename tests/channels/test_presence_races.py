@@ -72,12 +72,21 @@ def hold_after(monkeypatch: pytest.MonkeyPatch, name: str, barrier: threading.Ba
 
 
 def without_the_lock(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = subscriptions._run
+    """Skip the advisory lock, and hold both threads after counting until both counted
+    (so that neither commits before the other counts: the interleaving the lock prevents)."""
+    run, count = subscriptions._run, subscriptions._counts_after_lock
+    counted = threading.Barrier(2)
 
-    def run(db: str, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        return [] if LOCK_SQL in sql else original(db, sql, params)
+    def unlocked_run(db: str, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        return [] if LOCK_SQL in sql else run(db, sql, params)
 
-    monkeypatch.setattr(subscriptions, "_run", run)
+    def held_count(*args: Any) -> Any:
+        result = count(*args)
+        counted.wait(timeout=10)
+        return result
+
+    monkeypatch.setattr(subscriptions, "_run", unlocked_run)
+    monkeypatch.setattr(subscriptions, "_counts_after_lock", held_count)
 
 
 @pytest.fixture
@@ -91,28 +100,17 @@ def room(
     return bobs, sessions
 
 
-def join_both(sessions: list[WebSocketSession]) -> None:
+def each_at_once(sessions: list[WebSocketSession], work: Callable[[WebSocketSession], Any]) -> None:
+    """``work(session)`` for every session, each in its own thread, all at once."""
     turn = iter(sessions)
     lock = threading.Lock()
 
-    def join() -> None:
+    def next_one() -> None:
         with lock:
             session = next(turn)
-        subscriptions.join(session, {ROOM: INFO})
+        work(session)
 
-    at_once(join)
-
-
-def leave_both(sessions: list[WebSocketSession]) -> None:
-    turn = iter(sessions)
-    lock = threading.Lock()
-
-    def leave() -> None:
-        with lock:
-            session = next(turn)
-        subscriptions.leave(session, ROOM)
-
-    at_once(leave)
+    at_once(next_one, count=len(sessions))
 
 
 def kinds(outbox: Outbox, connection_id: str) -> list[str]:
@@ -131,7 +129,7 @@ def test_two_tabs_joining_at_once_add_the_member_once(
     if not locked:
         without_the_lock(monkeypatch)
 
-    join_both(sessions)
+    each_at_once(sessions, lambda session: subscriptions.join(session, {ROOM: INFO}))
 
     # Without the lock both count only their own row: the race is real.
     assert kinds(ws_outbox, bobs) == (["member_added"] if locked else ["member_added"] * 2)
@@ -151,7 +149,7 @@ def test_two_tabs_leaving_at_once_remove_the_member_once(
     if not locked:
         without_the_lock(monkeypatch)
 
-    leave_both(sessions)
+    each_at_once(sessions, lambda session: subscriptions.leave(session, ROOM))
 
     # Without the lock each still sees the other's row: nobody says "removed".
     expected = ["member_added", "member_removed"] if locked else ["member_added"]

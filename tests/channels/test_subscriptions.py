@@ -61,6 +61,11 @@ def test_connect_joins_every_channel_the_first_is_channel_name(tab: Tab) -> None
     assert in_channel("a") == in_channel("b") == {connection_id}
 
 
+def test_a_repeated_name_counts_once_against_the_limit(tab: Tab, settings: Any) -> None:
+    settings.WEBSOCKETS = {"max_channels_per_connection": 2}
+    assert channels_of(tab(channel=["a", "b", "a", "b"])) == {"a", "b"}
+
+
 def test_connect_without_channel_joins_the_gateway_default(tab: Tab, gateway: ApiGateway) -> None:
     gateway.default_channel_name = "lobby"
     gateway.save()
@@ -320,3 +325,29 @@ def test_expired_sessions_leave_their_channels(tab: Tab) -> None:
     )
     assert clear_sessions(older_than=timedelta(hours=1)).expired == 1
     assert channels_of(connection_id) == set()
+
+
+def test_closing_no_rows_runs_no_query(db: None) -> None:
+    from django_aws_api_gateway_websockets.subscriptions import close_sessions
+
+    with CaptureQueriesContext(connection) as queries:
+        assert close_sessions(WebSocketSession.objects.none()) == 0
+    assert len(queries) == 0
+
+
+def test_joining_no_channel_writes_nothing(tab: Tab) -> None:
+    from django_aws_api_gateway_websockets.subscriptions import join
+
+    session = WebSocketSession.objects.get(connection_id=tab(channel="a"))
+    with CaptureQueriesContext(connection) as queries:
+        assert join(session, {"": None}) == []
+    assert len(queries) == 0
+
+
+def test_the_test_client_still_takes_the_channel_in_query(
+    gateway: ApiGateway, ws_outbox: Outbox
+) -> None:
+    ws = WebSocketTestClient("/ws/", api_id=API_ID)
+    connection_id, response = ws.connect(query={"channel": "from-query", "other": "1"})
+    assert response.status_code == 200
+    assert channels_of(connection_id) == {"from-query"}

@@ -180,3 +180,10 @@ def test_half_a_key_pair_warns() -> None:
 def test_several_problems_reported_together() -> None:
     found = ids_for({"token_expiry_seconds": 0, "gateway_secret": "", "bogus": 1})
     assert sorted(found) == ["dagw.E003", "dagw.E004", "dagw.W001"]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "ids"), [("presence-", []), ("", []), ("pres ence", ["dagw.E003"])]
+)
+def test_presence_prefix_must_be_able_to_start_a_channel_name(prefix: str, ids: list[str]) -> None:
+    assert ids_for({"presence_channel_prefix": prefix}) == ids

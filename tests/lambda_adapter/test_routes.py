@@ -124,8 +124,10 @@ def test_repeated_query_parameters_reach_the_view(gateway: ApiGateway, connectio
     event["multiValueQueryStringParameters"] = {"channel": ["first", "last"]}
 
     assert handler(event, None)["statusCode"] == 200
-    # QueryDict.get answers the last value, as for any repeated parameter.
-    assert WebSocketSession.objects.get(connection_id=connection_id).channel_name == "last"
+    # Several channels (docs/channels.md): the first is channel_name, both are joined.
+    session = WebSocketSession.objects.get(connection_id=connection_id)
+    assert session.channel_name == "first"
+    assert set(session.memberships.values_list("channel_name", flat=True)) == {"first", "last"}
 
 
 def test_a_refused_connect_answers_the_views_status(

@@ -164,3 +164,13 @@ def test_repeated_cookie_headers_reach_the_backend_joined_as_one_cookie_header(
     assert request.headers.getall("Cookie") == ["a=1; b=2"]
     # Any other repeated header is joined with a comma, whatever its letter case.
     assert request.headers.getall("Accept-Language") == ["fr, en"]
+
+
+def test_repeated_query_parameters_reach_the_backend_in_order(
+    backend: Backend, make_gateway: GatewayFactory
+) -> None:
+    # Several channels at $connect (docs/channels.md): ?channel=a&channel=b.
+    gateway = make_gateway()
+    with ws_connect(f"{gateway.url}?channel=b&channel=a&channel=presence-x&ws_token=abc"):
+        (request,) = backend.wait_for("connect")
+    assert request.query_string == "channel=b&channel=a&channel=presence-x&ws_token=abc"

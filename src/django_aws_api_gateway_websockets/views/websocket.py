@@ -209,7 +209,7 @@ class WebSocketView(View):
 
     def connect_channels(self, request: HttpRequest) -> list[str]:
         """Every channel joined at $connect (``?channel=a&channel=b``), primary first."""
-        requested = self.requested_channels(request)
+        requested = list(dict.fromkeys(self.requested_channels(request)))
         limit = conf.max_channels_per_connection
         if len(requested) > limit:
             raise Refused(
