@@ -129,7 +129,9 @@ def read_missed(channel: str, after: int, *, now: datetime | None = None) -> Mis
     frame with the answer around them (``more`` says there are others).
     """
     limit = conf.resume_max_messages
-    db = router.db_for_read(ChannelMessage)
+    # The database publish writes to: a lagging replica would answer with an
+    # older last_seq than the page has already seen live.
+    db = router.db_for_write(ChannelMessage)
     params: list[Any] = [after, conf.history_max_messages, oldest_kept(now), channel, limit + 1]
     with connections[db].cursor() as cursor:
         cursor.execute(_missed_sql(db), params)

@@ -17,21 +17,15 @@ import threading
 CHANNELS = ("news", "sport")
 
 
-def main(path: str, threads: int, publishes: int) -> dict[str, object]:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
-    import django
-    from django.conf import settings
+def run_publishers(threads: int, publishes: int) -> tuple[dict[str, list[int]], list[str]]:
+    """``threads`` threads each publishing ``publishes`` times, spread over ``CHANNELS``.
 
-    settings.DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": path}}
-    django.setup()
-    from django.core.management import call_command
+    Returns the seqs each channel handed out, and the errors the threads met.
+    """
     from django.db import connections
 
-    from django_aws_api_gateway_websockets.models import ChannelMessage, ChannelSequence
     from django_aws_api_gateway_websockets.publishing import publish
 
-    call_command("migrate", verbosity=0)
-    connections.close_all()
     start = threading.Barrier(threads)
     seqs: dict[str, list[int]] = {channel: [] for channel in CHANNELS}
     errors: list[str] = []
@@ -55,6 +49,24 @@ def main(path: str, threads: int, publishes: int) -> dict[str, object]:
         worker.start()
     for worker in workers:
         worker.join()
+    return seqs, errors
+
+
+def main(path: str, threads: int, publishes: int) -> dict[str, object]:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
+    import django
+    from django.conf import settings
+
+    settings.DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": path}}
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connections
+
+    from django_aws_api_gateway_websockets.models import ChannelMessage, ChannelSequence
+
+    call_command("migrate", verbosity=0)
+    connections.close_all()
+    seqs, errors = run_publishers(threads, publishes)
     return {
         "seqs": seqs,
         "errors": errors,

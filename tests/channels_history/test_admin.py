@@ -62,3 +62,8 @@ def test_staff_without_permissions_see_nothing(
     staff = django_user_model.objects.create_user("staff", password="pw", is_staff=True)
     client.force_login(staff)
     assert client.get(url("channelmessage", "changelist")).status_code == 403
+
+
+def test_rows_name_their_channel_and_seq() -> None:
+    assert str(ChannelSequence(channel_name="news", last_seq=4)) == "news @ 4"
+    assert str(ChannelMessage(channel_name="news", seq=3)) == "news #3"

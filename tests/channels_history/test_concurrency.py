@@ -5,20 +5,19 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from django_aws_api_gateway_websockets.models import ChannelMessage, ChannelSequence
-from django_aws_api_gateway_websockets.publishing import publish
 from django_aws_api_gateway_websockets.testing.capture import Outbox
+
+from .file_sqlite_publishers import CHANNELS, run_publishers
 
 THREADS = 8
 PUBLISHES_EACH = 25
-CHANNELS = ("news", "sport")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -29,29 +28,7 @@ def test_concurrent_publishers_get_contiguous_seqs_without_repeats(outbox: Outbo
             "writer fails at once (SQLITE_LOCKED) instead of waiting; "
             "test_concurrent_publishers_on_an_sqlite_file runs them on a file instead"
         )
-    start = threading.Barrier(THREADS)
-    seqs: dict[str, list[int]] = {channel: [] for channel in CHANNELS}
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def publisher(number: int) -> None:
-        try:
-            start.wait()
-            for i in range(PUBLISHES_EACH):
-                channel = CHANNELS[(number + i) % len(CHANNELS)]
-                seq = publish(channel, {"from": number, "i": i}).seq
-                with lock:
-                    seqs[channel].append(seq)
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=publisher, args=(n,)) for n in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    seqs, errors = run_publishers(THREADS, PUBLISHES_EACH)
 
     assert errors == []
     stored = {

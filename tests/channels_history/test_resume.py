@@ -207,3 +207,12 @@ def test_a_handler_publishes_with_self_publish(page: Connection, outbox: Outbox)
     assert outbox.data_for(page.connection_id) == [
         {"channel": "news", "seq": 1, "data": {"text": "hi"}}
     ]
+
+
+def test_a_resume_message_costs_four_queries(
+    page: Connection, django_assert_num_queries: Any
+) -> None:
+    publish_texts("news", 3)
+    resume(page, 0)  # the gateway's api id is cached from here on, as in a running process
+    with django_assert_num_queries(4):
+        assert resume(page, 1)["messages"] == envelopes(2, 3)

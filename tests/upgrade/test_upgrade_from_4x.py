@@ -24,6 +24,7 @@ VERSION_5_STEPS = [
     "0017_version_5_carry_data",
     "0018_version_5_schema",
     "0019_channel_membership",
+    "0020_channel_history",
 ]
 SQUASHED = "0001_squashed_0018_version_5"
 
