@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.cache import cache
-from django.dispatch import receiver
 from django.http import HttpRequest
 
 from django_aws_api_gateway_websockets.models import WebSocketSession
-from django_aws_api_gateway_websockets.signals import connection_closed
 from django_aws_api_gateway_websockets.views import WebSocketView
 
 MAX_CHAT_TEXT_LENGTH = 500
@@ -34,15 +32,6 @@ def remember_handled(user_pk: object, message_id: str | None) -> None:
         cache.set(_handled_key(user_pk, message_id), True, HANDLED_IDS_SECONDS)
 
 
-def send_presence(channel_name: str) -> None:
-    """Tell everyone in the room who is in the room."""
-    sessions = WebSocketSession.objects.connected().in_channel(channel_name)
-    names = sorted(
-        {username for username in sessions.values_list("user__username", flat=True) if username}
-    )
-    sessions.send_message({"type": "presence", "room": channel_name, "users": names})
-
-
 def text_error(text: object) -> dict[str, str] | None:
     """Why ``text`` cannot be sent, as the answer to its sender; None if it can."""
     if not isinstance(text, str) or not text.strip():
@@ -54,27 +43,35 @@ def text_error(text: object) -> dict[str, str] | None:
 
 class ChatSocketView(WebSocketView):
     USE_WS_TOKEN = True
-    ALLOWED_HANDLERS = ("join", "chat", "announce")
-
-    def join(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
-        # $connect cannot send to the client (the connection does not exist yet),
-        # so the page says "join" once it is open and everyone gets the new list.
-        send_presence(self.websocket_session.channel_name)
+    # The built-in channel handlers, and the chat's own.
+    ALLOWED_HANDLERS = ("subscribe", "unsubscribe", "resume", "chat", "announce")
 
     def chat(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, str] | None:
         text = self.body.get("text")
         if error := text_error(text):
             return error
+        session = self.websocket_session
+        room = self.body.get("room", session.channel_name)
+        if error := self.room_error(room):
+            return error
         if handled_before(request.user.pk, self.message_id):
             # The page retried after an error frame that came although this
-            # message got through: acknowledge, send nothing twice.
+            # message got through: acknowledge, publish nothing twice.
             return None
-        room = self.websocket_session.channel_name
-        # A room is small: send right away, in this request.
-        WebSocketSession.objects.connected().in_channel(room).send_message(
-            {"type": "chat", "room": room, "user": request.user.get_username(), "text": text}
-        )
+        # Published, not just sent: it gets the room's next seq and is kept, so
+        # a page that was offline gets it when it resumes. A room is small: the
+        # sends happen right away, in this request.
+        self.publish(room, {"type": "chat", "user": request.user.get_username(), "text": text})
         remember_handled(request.user.pk, self.message_id)
+        return None
+
+    def room_error(self, room: object) -> dict[str, str] | None:
+        """Why this connection cannot post to ``room``; None if it can."""
+        if not isinstance(room, str) or self.is_presence_channel(room):
+            return {"type": "error", "error": "not a room"}
+        in_room = WebSocketSession.objects.in_channel(room).filter(pk=self.websocket_session.pk)
+        if not in_room.exists():
+            return {"type": "error", "error": f"follow #{room} before posting to it"}
         return None
 
     def announce(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, str] | None:
@@ -85,14 +82,10 @@ class ChatSocketView(WebSocketView):
             return None
         # Every connection of every room may be many: the sending goes to
         # background tasks (the db_worker that scripts/demo runs), and this
-        # request returns as soon as they are enqueued.
+        # request returns as soon as they are enqueued. Not published: an
+        # announcement belongs to no room's history.
         WebSocketSession.objects.connected().enqueue_message(
             {"type": "announcement", "user": request.user.get_username(), "text": text}
         )
         remember_handled(request.user.pk, self.message_id)
         return None
-
-
-@receiver(connection_closed, sender=ChatSocketView)
-def _announce_departure(sender: type, session: WebSocketSession, **kwargs: Any) -> None:
-    send_presence(session.channel_name)

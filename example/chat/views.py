@@ -3,15 +3,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.text import slugify
 from django.views.generic import TemplateView
 
 from django_aws_api_gateway_websockets.mixins import AddWebSocketRouteToContextMixin
-from django_aws_api_gateway_websockets.models import WebSocketSession
+from django_aws_api_gateway_websockets.models import ChannelMembership
 
 SUGGESTED_ROOMS = ("lobby", "random", "help")
+# The page of room x follows presence-x (chat.js).
+PRESENCE_PREFIX = "presence-"
 
 
 class RoomListView(LoginRequiredMixin, TemplateView):
@@ -20,8 +23,19 @@ class RoomListView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         counts = dict.fromkeys(SUGGESTED_ROOMS, 0)
-        for channel in WebSocketSession.objects.connected().values_list("channel_name", flat=True):
-            counts[channel] = counts.get(channel, 0) + 1
+        # Who is in a room is what its presence channel says: one per user,
+        # however many tabs they have open.
+        people = (
+            ChannelMembership.objects.filter(
+                channel_name__startswith=PRESENCE_PREFIX,
+                session__connected=True,
+                user__isnull=False,
+            )
+            .values_list("channel_name")
+            .annotate(people=Count("user", distinct=True))
+        )
+        for channel, count in people:
+            counts[channel.removeprefix(PRESENCE_PREFIX)] = count
         context["rooms"] = sorted(counts.items())
         return context
 

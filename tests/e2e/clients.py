@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -49,8 +50,15 @@ async def connect(stack: Stack, token: str, channel: str) -> websockets.ClientCo
 
 
 async def receive(ws: websockets.ClientConnection, wanted_type: str) -> dict[str, Any]:
-    """The next message of one type (presence updates may come in between)."""
+    """The next message of one type (presence events may come in between)."""
+    return await receive_where(ws, lambda message: message.get("type") == wanted_type)
+
+
+async def receive_where(
+    ws: websockets.ClientConnection, wanted: Callable[[dict[str, Any]], bool]
+) -> dict[str, Any]:
+    """The next message for which ``wanted`` is true."""
     while True:
         message: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), RECEIVE_SECONDS))
-        if message.get("type") == wanted_type:
+        if wanted(message):
             return message

@@ -79,6 +79,25 @@ class Stack:
             process.kill()
             process.wait()
 
+    def kill(self, name: str) -> None:
+        """Kill one server outright (SIGKILL): it says goodbye to nobody."""
+        process = self.processes.pop(name)
+        process.kill()
+        process.wait()
+
+    def shell(self) -> subprocess.Popen[str]:
+        """``manage.py shell`` started now, to run code sent to its stdin later, at once."""
+        return subprocess.Popen(
+            # Django is set up first; the code runs when stdin closes.
+            [sys.executable, "manage.py", "shell", "-c", "import sys; exec(sys.stdin.read())"],
+            cwd=EXAMPLE,
+            env=self.env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
     def manage(self, *args: str) -> str:
         result = subprocess.run(
             [sys.executable, "manage.py", *args],

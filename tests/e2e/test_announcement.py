@@ -34,9 +34,6 @@ def test_an_announcement_reaches_every_room_through_the_worker(stack: Stack) -> 
     async def scenario() -> None:
         ws_alice = await connect(stack, new_token(stack, alice), "announce-a")
         ws_bob = await connect(stack, new_token(stack, bob), "announce-b")
-        for ws in (ws_alice, ws_bob):
-            await ws.send(json.dumps({"action": "join"}))
-            await receive(ws, "presence")
 
         await ws_alice.send(json.dumps({"action": "announce", "text": "tea in the kitchen"}))
         for ws in (ws_alice, ws_bob):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from .stack import DEMO_PASSWORD, Stack
 
@@ -42,8 +42,14 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-def open_room(browser: Browser, stack: Stack, username: str, room: str) -> Page:
-    page = browser.new_context().new_page()
+def open_room(
+    browser: Browser,
+    stack: Stack,
+    username: str,
+    room: str,
+    context: BrowserContext | None = None,
+) -> Page:
+    page = (context or browser.new_context()).new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(f"{stack.http_url}/login/")
     page.fill("#id_username", username)
@@ -76,6 +82,34 @@ def test_two_browsers_chat_and_one_leaves(browser: Browser, stack: Stack) -> Non
     expect(bob.locator("h1")).to_have_text("Pick a room")
     expect(alice.locator("#members li")).to_have_text(["alice"])
     alice.screenshot(path=str(stack.logs["django"].parent / "alice.png"))
+
+
+def test_a_page_follows_a_second_room(browser: Browser, stack: Stack) -> None:
+    alice = open_room(browser, stack, "alice", "first-room")
+    bob = open_room(browser, stack, "bob", "second-room")
+    alice.fill("#follow-room", "second-room")
+    alice.click("#follow")
+    expect(alice.locator("#following li")).to_have_text(["#second-room Unfollow"])
+    # The subscription stands once the room can be chosen and alice's post arrives.
+    alice.select_option("#send-room", "second-room")
+    alice.fill("#message", "hello second room")
+    alice.click("#send")
+    expect(bob.locator("#log li.chat")).to_have_text(["alice: hello second room"])
+    bob.fill("#message", "hi alice")
+    bob.click("#send")
+    expect(alice.locator("#log li.chat")).to_have_text(
+        ["#second-room alice: hello second room", "#second-room bob: hi alice"]
+    )
+    # Bob is in second-room only: its presence lists him alone.
+    expect(bob.locator("#members li")).to_have_text(["bob"])
+    alice.click("#following .unfollow")
+    bob.fill("#message", "gone?")
+    bob.click("#send")
+    expect(bob.locator("#log li.chat")).to_have_count(3)
+    alice.fill("#message", "in my own room")
+    alice.click("#send")
+    expect(alice.locator("#log li.chat")).to_have_count(3)
+    expect(alice.locator("#log li.chat").last).to_have_text("alice: in my own room")
 
 
 def connected_ids(stack: Stack, username: str, room: str) -> list[str]:
@@ -123,6 +157,8 @@ def test_keepalive_pings_and_messages_queued_before_open(browser: Browser, stack
             window.received = [];
             const socket = new GatewaySocket(Object.assign({}, config, {keepAliveSeconds: 0.3}));
             socket.addEventListener("message", (event) => window.received.push(event.detail));
+            // Chat is published to the room: it comes as a "publish" event.
+            socket.addEventListener("publish", (event) => window.received.push(event.detail.data));
             socket.send({action: "chat", text: "queued before open"});
             window.extraSocket = socket;
         }"""

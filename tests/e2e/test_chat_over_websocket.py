@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
+from typing import Any
 
 import boto3
 import pytest
@@ -14,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from django_aws_api_gateway_websockets import wire
 
-from .clients import connect, logged_in, new_token, receive
+from .clients import connect, logged_in, new_token, receive, receive_where
 from .stack import Stack
 
 pytestmark = pytest.mark.e2e
@@ -38,30 +40,56 @@ def wait_for_sessions(stack: Stack, channel: str, expected: list[tuple[str, bool
     assert rows == expected
 
 
+def member_event(event: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda message: message.get("event") == event
+
+
+def usernames(members: list[dict[str, Any]]) -> list[str]:
+    return sorted(member["info"]["username"] for member in members)
+
+
 def test_two_users_chat_and_see_who_is_in_the_room(stack: Stack) -> None:
     alice, bob = logged_in(stack, "alice"), logged_in(stack, "bob")
+    subscribe = json.dumps({"handler": "subscribe", "channel": "presence-e2e-room"})
 
     async def scenario() -> None:
         ws_alice = await connect(stack, new_token(stack, alice), "e2e-room")
-        await ws_alice.send(json.dumps({"action": "join"}))
-        assert (await receive(ws_alice, "presence"))["users"] == ["alice"]
+        await ws_alice.send(subscribe)
+        assert usernames((await receive(ws_alice, "subscribed"))["members"]) == ["alice"]
 
         ws_bob = await connect(stack, new_token(stack, bob), "e2e-room")
-        await ws_bob.send(json.dumps({"action": "join"}))
-        assert (await receive(ws_alice, "presence"))["users"] == ["alice", "bob"]
-        assert (await receive(ws_bob, "presence"))["users"] == ["alice", "bob"]
+        await ws_bob.send(subscribe)
+        assert usernames((await receive(ws_bob, "subscribed"))["members"]) == ["alice", "bob"]
+        added = await receive_where(ws_alice, member_event("member_added"))
+        assert (added["channel"], added["member"]["info"]) == (
+            "presence-e2e-room",
+            {"username": "bob"},
+        )
 
         await ws_bob.send(json.dumps({"action": "chat", "text": "hi alice"}))
         for ws in (ws_alice, ws_bob):
-            message = await receive(ws, "chat")
-            assert (message["user"], message["text"]) == ("bob", "hi alice")
+            message = await receive_where(ws, lambda message: "seq" in message)
+            assert message == {
+                "channel": "e2e-room",
+                "seq": 1,
+                "data": {"type": "chat", "user": "bob", "text": "hi alice"},
+            }
+
+        # Only to a room the connection is in, and never to a presence channel.
+        for room, error in (
+            ("elsewhere", "follow #elsewhere before posting to it"),
+            ("presence-e2e-room", "not a room"),
+        ):
+            await ws_bob.send(json.dumps({"action": "chat", "room": room, "text": "x"}))
+            assert (await receive(ws_bob, "error"))["error"] == error
 
         await ws_bob.close()
-        assert (await receive(ws_alice, "presence"))["users"] == ["alice"]
+        removed = await receive_where(ws_alice, member_event("member_removed"))
+        assert removed["member"]["user_id"] == added["member"]["user_id"]
         await ws_alice.close()
 
     asyncio.run(scenario())
-    wait_for_sessions(stack, "e2e-room", [("alice", False, 1), ("bob", False, 2)])
+    wait_for_sessions(stack, "e2e-room", [("alice", False, 1), ("bob", False, 4)])
 
 
 def test_a_token_opens_one_connection_only(stack: Stack) -> None:

@@ -17,6 +17,26 @@
  * with the same id), "unauthorized" (detail: { status }: the token URL answered
  * 401 or 403, so the user is logged out; the socket has stopped for good).
  * See docs/delivery.md.
+ *
+ * Channels (docs/channels.md):
+ *
+ *   socket.subscribe("room-2");             // and again after every reconnect, by itself
+ *   socket.subscribe("presence-room-2");    // presence: socket.members("presence-room-2")
+ *   socket.addEventListener("publish", (event) => show(event.detail.data));
+ *   socket.unsubscribe("room-2");
+ *
+ * "publish" (detail: { channel, seq, data }) delivers what the server published
+ * to a channel, exactly once and in seq order per channel: duplicates are
+ * dropped, and a gap (a lost or late send) holds the later messages and asks
+ * the server to "resume" after the last seq delivered, as every reconnect does.
+ * Channel frames are not "message" events. "subscribed" (detail: { channel,
+ * members? }: members on a presence channel), "unsubscribed" (detail:
+ * { channel }), "member_added" and "member_removed" (detail: { channel, member }:
+ * member is { user_id, info }), "resume_failed" (detail: { channel, after,
+ * lastSeq }: the server no longer has every message after `after`, so reload
+ * the page's state for that channel; delivery goes on after `lastSeq`). A
+ * refused subscribe is an "error" event of kind "undelivered" whose message is
+ * { handler: "subscribe", channel, ... }.
  */
 (function (global) {
   "use strict";
@@ -41,7 +61,31 @@
     // Above API Gateway's 29 s integration timeout, whose error frame settles it
     // sooner. 0: never (for routes whose answers do not reach the client).
     ackTimeoutSeconds: 35,
+    // A later seq than expected waits this long for the missing ones before the
+    // client asks for them: separate sends may overtake each other.
+    gapGraceSeconds: 0.5,
   };
+
+  // Resumes in a row that fill no gap before the gap is taken as lost for good.
+  const MAX_FRUITLESS_RESUMES = 3;
+
+  // The channel answers the client consumes instead of passing them on.
+  const ANSWER_TYPES = ["subscribed", "unsubscribed", "resumed", "resume_failed"];
+  const MEMBER_EVENTS = ["member_added", "member_removed"];
+
+  function isObject(value) {
+    return value !== null && typeof value === "object" && !Array.isArray(value);
+  }
+
+  // {"channel", "seq", "data"}, and nothing else.
+  function isEnvelope(data) {
+    return Object.keys(data).length === 3 && Number.isInteger(data.seq) && "data" in data;
+  }
+
+  // Members are one per user: keyed by their id, whatever JSON type it has.
+  function memberKey(member) {
+    return JSON.stringify(member.user_id);
+  }
 
   // The token URL's answers that mean "not logged in": reconnecting cannot help.
   const LOGGED_OUT_STATUSES = [401, 403];
@@ -96,6 +140,10 @@
       this.closedByUser = false;
       this.keepAliveTimer = null;
       this.reconnectTimer = null;
+      // By channel name: see channelState().
+      this.channelStates = new Map();
+      // Left with unsubscribe(): late pushes for them are dropped.
+      this.leftChannels = new Set();
       this.connect();
     }
 
@@ -119,7 +167,8 @@
 
     async buildUrl() {
       const url = new URL(this.options.url);
-      if (this.options.channel) url.searchParams.set("channel", this.options.channel);
+      const channel = this.options.channel;
+      if (channel && !this.leftChannels.has(channel)) url.searchParams.set("channel", channel);
       if (this.options.tokenUrl) url.searchParams.set("ws_token", await this.fetchToken());
       return url.toString();
     }
@@ -150,6 +199,8 @@
       socket.addEventListener("open", () => {
         this.attempt = 0;
         this.startKeepAlive();
+        // Before "open", so that a subscribe() in an "open" listener is not sent twice.
+        this.restoreChannels();
         this.dispatchEvent(new Event("open"));
         this.flushQueue();
       });
@@ -229,12 +280,16 @@
         // A bare acknowledgement is not an application message.
         if (Object.keys(detail).length === 1) return;
       }
+      if (this.receiveChannelFrame(detail)) return;
       this.dispatchEvent(new CustomEvent("message", { detail: detail }));
     }
 
     undelivered(entry, reason, requestId) {
       if (entry) clearTimeout(entry.timer);
-      if (entry && entry.internal) return;
+      if (entry && entry.internal) {
+        if (entry.onFailed) entry.onFailed(reason, requestId);
+        return;
+      }
       this.dispatchEvent(
         new CustomEvent("error", {
           detail: {
@@ -295,9 +350,257 @@
       }
     }
 
+    // Channels
+
+    subscribe(channel, options) {
+      if (typeof channel !== "string" || !channel) throw new Error("subscribe needs a channel name");
+      this.leftChannels.delete(channel);
+      const state = this.channelState(channel);
+      // Already asked for: every open asks again by itself.
+      if (state.subscribed) return;
+      state.subscribed = true;
+      // A seq the page already has (rendered by the server, say): what follows
+      // it is asked for as soon as the subscription stands.
+      const after = options && options.after;
+      if (Number.isInteger(after) && after >= 0 && state.lastSeq === null) {
+        state.lastSeq = after;
+        state.resumeNeeded = true;
+      }
+      // While closed, the next open subscribes every channel.
+      if (this.isOpen) this.sendSubscribe(state);
+    }
+
+    unsubscribe(channel) {
+      const state = this.channelStates.get(channel);
+      if (state) this.stopGapTimer(state);
+      this.channelStates.delete(channel);
+      this.leftChannels.add(channel);
+      if (this.isOpen) this.sendInternal({ handler: "unsubscribe", channel: channel }, null);
+    }
+
+    // The channels this client is in: subscribed, or pushed to.
+    get channels() {
+      return Array.from(this.channelStates.keys());
+    }
+
+    // The last seq delivered on `channel`, or null before the first.
+    lastSeq(channel) {
+      const state = this.channelStates.get(channel);
+      return state ? state.lastSeq : null;
+    }
+
+    // A presence channel's members (from "subscribed" and the member events).
+    members(channel) {
+      const state = this.channelStates.get(channel);
+      return state && state.members ? Array.from(state.members.values()) : [];
+    }
+
+    channelState(channel) {
+      let state = this.channelStates.get(channel);
+      if (!state) {
+        state = {
+          channel: channel,
+          // Asked for with subscribe(); else joined at $connect (?channel=).
+          subscribed: false,
+          lastSeq: null,
+          // Envelopes past a gap, by seq, until the gap is filled.
+          held: new Map(),
+          // After a reconnect: resume once subscribed again.
+          resumeNeeded: false,
+          resuming: false,
+          resumedFrom: null,
+          fruitlessResumes: 0,
+          gapTimer: null,
+          members: null,
+        };
+        this.channelStates.set(channel, state);
+      }
+      return state;
+    }
+
+    // After every open: the new connection is in none of the subscribed channels.
+    restoreChannels() {
+      for (const state of this.channelStates.values()) {
+        this.stopGapTimer(state);
+        state.resuming = false;
+        state.resumeNeeded = state.lastSeq !== null;
+        if (state.subscribed) this.sendSubscribe(state);
+        else if (state.resumeNeeded) this.sendResume(state);
+      }
+    }
+
+    sendSubscribe(state) {
+      const message = { handler: "subscribe", channel: state.channel };
+      this.sendInternal(message, (reason, requestId) => {
+        // A close is followed by a reconnect, which subscribes again.
+        if (!this.isOpen) return;
+        this.undelivered({ id: message[this.options.messageIdKey], message: message }, reason, requestId);
+      });
+    }
+
+    sendResume(state) {
+      this.stopGapTimer(state);
+      state.resumeNeeded = false;
+      state.resuming = true;
+      state.resumedFrom = state.lastSeq;
+      const message = { handler: "resume", channel: state.channel, after: state.lastSeq || 0 };
+      this.sendInternal(message, () => {
+        state.resuming = false;
+        this.checkGap(state);
+      });
+    }
+
+    // A message of the client's own: acknowledged or failed, never reported
+    // to the page except through onFailed. Not queued: every open redoes them.
+    sendInternal(message, onFailed) {
+      if (!this.isOpen) return;
+      const key = this.options.messageIdKey;
+      message[key] = newMessageId();
+      this.transmit(JSON.stringify(message), {
+        id: message[key],
+        message: message,
+        timer: null,
+        internal: true,
+        onFailed: onFailed,
+      });
+    }
+
+    // True when `detail` was a channel frame (consumed here).
+    receiveChannelFrame(detail) {
+      if (!isObject(detail) || typeof detail.channel !== "string") return false;
+      const channel = detail.channel;
+      if (ANSWER_TYPES.includes(detail.type)) {
+        if (detail.type === "subscribed") this.onSubscribed(channel, detail);
+        else if (detail.type === "unsubscribed") this.emit("unsubscribed", { channel: channel });
+        else if (detail.type === "resumed") this.onResumed(channel, detail);
+        else this.onResumeFailed(channel, detail);
+        return true;
+      }
+      if (MEMBER_EVENTS.includes(detail.event) && isObject(detail.member)) {
+        this.onMemberEvent(channel, detail.event, detail.member);
+        return true;
+      }
+      if (isEnvelope(detail)) {
+        if (!this.leftChannels.has(channel)) this.accept(this.channelState(channel), detail);
+        return true;
+      }
+      return false;
+    }
+
+    onSubscribed(channel, detail) {
+      const state = this.channelStates.get(channel);
+      const members = Array.isArray(detail.members) ? detail.members.filter(isObject) : undefined;
+      if (state && members) state.members = new Map(members.map((member) => [memberKey(member), member]));
+      this.emit("subscribed", members ? { channel: channel, members: members } : { channel: channel });
+      if (state && state.resumeNeeded && !state.resuming) this.sendResume(state);
+    }
+
+    onMemberEvent(channel, event, member) {
+      const state = this.channelStates.get(channel);
+      if (state) {
+        if (!state.members) state.members = new Map();
+        if (event === "member_added") state.members.set(memberKey(member), member);
+        else state.members.delete(memberKey(member));
+      }
+      this.emit(event, { channel: channel, member: member });
+    }
+
+    onResumed(channel, detail) {
+      const state = this.channelStates.get(channel);
+      if (!state) return;
+      state.resuming = false;
+      for (const envelope of Array.isArray(detail.messages) ? detail.messages : []) {
+        if (isObject(envelope) && Number.isInteger(envelope.seq)) this.accept(state, envelope);
+      }
+      const progressed = state.lastSeq !== state.resumedFrom;
+      if (detail.more === true && progressed) {
+        this.sendResume(state);
+        return;
+      }
+      state.fruitlessResumes = progressed || state.held.size === 0 ? 0 : state.fruitlessResumes + 1;
+      if (state.fruitlessResumes >= MAX_FRUITLESS_RESUMES) {
+        // The server has moved on without the missing seqs: say so, and go on.
+        state.fruitlessResumes = 0;
+        const next = Math.min(...state.held.keys());
+        this.emit("resume_failed", { channel: channel, after: state.lastSeq, lastSeq: next - 1 });
+        state.lastSeq = next - 1;
+        this.release(state);
+        return;
+      }
+      this.checkGap(state);
+    }
+
+    onResumeFailed(channel, detail) {
+      const state = this.channelStates.get(channel);
+      const lastSeq = Number.isInteger(detail.last_seq) ? detail.last_seq : null;
+      this.emit("resume_failed", { channel: channel, after: detail.after, lastSeq: lastSeq });
+      if (!state) return;
+      state.resuming = false;
+      state.fruitlessResumes = 0;
+      // Even below lastSeq (the server's history was reset): its numbers rule.
+      if (lastSeq !== null) state.lastSeq = lastSeq;
+      this.release(state);
+    }
+
+    // One envelope, live or resumed: deliver it, drop it, or hold it.
+    accept(state, envelope) {
+      const seq = envelope.seq;
+      if (state.lastSeq !== null && seq <= state.lastSeq) return;
+      // The first seq a fresh subscription sees starts its count.
+      if (state.lastSeq === null || seq === state.lastSeq + 1) {
+        this.deliver(state, envelope);
+        this.release(state);
+        return;
+      }
+      state.held.set(seq, envelope);
+      this.checkGap(state);
+    }
+
+    deliver(state, envelope) {
+      state.lastSeq = envelope.seq;
+      this.emit("publish", { channel: state.channel, seq: envelope.seq, data: envelope.data });
+    }
+
+    // Held envelopes that now follow on, in order; then, is a gap left?
+    release(state) {
+      for (const seq of Array.from(state.held.keys())) {
+        if (seq <= state.lastSeq) state.held.delete(seq);
+      }
+      let next;
+      while ((next = state.held.get(state.lastSeq + 1)) !== undefined) {
+        state.held.delete(next.seq);
+        this.deliver(state, next);
+      }
+      this.checkGap(state);
+    }
+
+    checkGap(state) {
+      if (state.held.size === 0) {
+        this.stopGapTimer(state);
+        return;
+      }
+      // A resume on its way fills it; a reconnect resumes anyway.
+      if (state.resumeNeeded || state.resuming || state.gapTimer !== null || !this.isOpen) return;
+      state.gapTimer = setTimeout(() => {
+        state.gapTimer = null;
+        if (state.held.size && this.isOpen && !state.resuming && this.channelStates.get(state.channel) === state)
+          this.sendResume(state);
+      }, this.options.gapGraceSeconds * 1000);
+    }
+
+    stopGapTimer(state) {
+      if (state.gapTimer !== null) clearTimeout(state.gapTimer);
+      state.gapTimer = null;
+    }
+
+    emit(type, detail) {
+      this.dispatchEvent(new CustomEvent(type, { detail: detail }));
+    }
+
     close() {
       this.closedByUser = true;
       this.stopKeepAlive();
+      for (const state of this.channelStates.values()) this.stopGapTimer(state);
       for (const entry of this.inFlight) clearTimeout(entry.timer);
       this.inFlight = [];
       if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
