@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 from django.utils.translation import gettext_lazy as _
 
 from .gateway import ApiGateway
@@ -27,11 +27,15 @@ class WebSocketSessionQuerySet(models.QuerySet["WebSocketSession"]):
         """
         from .membership import ChannelMembership  # it imports this module
 
-        # A UNION, not "channel_name = x OR pk IN (...)": PostgreSQL answers an OR
-        # with a subquery by scanning every session; this uses the two indexes.
-        primary = WebSocketSession.objects.filter(channel_name=channel_name).values("pk")
         members = ChannelMembership.objects.filter(channel_name=channel_name).values("session_id")
-        return self.filter(pk__in=primary.union(members))
+        if connections[self.db].vendor == "postgresql":
+            # A UNION, not "channel_name = x OR pk IN (...)": PostgreSQL answers an
+            # OR with a subquery by scanning every session; this uses the two indexes.
+            primary = WebSocketSession.objects.filter(channel_name=channel_name).values("pk")
+            return self.filter(pk__in=primary.union(members))
+        # SQLite answers the OR from the same two indexes, and sooner than it builds
+        # the UNION's temporary table (a third less for 50,000 rows; benchmarks/background.py).
+        return self.filter(models.Q(channel_name=channel_name) | models.Q(pk__in=members))
 
     def send_message(self, data: Any) -> SendResult:
         """Send ``data`` (JSON-encoded) to every connected row of this queryset."""
