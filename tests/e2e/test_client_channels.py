@@ -301,6 +301,21 @@ def test_a_refused_subscribe_is_reported_undelivered(page: Page) -> None:
     ]
 
 
+def test_a_refusal_that_names_the_message_is_reported_at_once(page: Page) -> None:
+    # The acknowledgement wait is far longer than the test: only the refusal can end it.
+    run(page, "await start({ackTimeoutSeconds: 600}); current().open(); socket.subscribe('x');")
+    page.evaluate(
+        "() => current().push({error: 'Not allowed to join this channel.',"
+        " refused: current().sent.find((f) => f.handler === 'subscribe').client_message_id})"
+    )
+    page.wait_for_function("() => seen.some((e) => e[0] === 'error')", timeout=5_000)
+    errors = page.evaluate("() => seen.filter((e) => e[0] === 'error').map((e) => e[1])")
+    assert [(e["kind"], e["reason"], e["message"]["channel"]) for e in errors] == [
+        ("undelivered", "Not allowed to join this channel.", "x")
+    ]
+    assert page.evaluate("() => seen.filter((e) => e[0] === 'message').length") == 0
+
+
 def test_each_subscription_is_asked_for_once_per_connection(page: Page) -> None:
     run(
         page,

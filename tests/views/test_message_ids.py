@@ -104,3 +104,16 @@ def test_the_longest_id_is_accepted(ws: WebSocketTestClient, connected: str) -> 
     assert ws.send(connected, {"handler": "silent", "client_message_id": long_id}).json() == {
         "ack": long_id
     }
+
+
+def test_a_refusal_names_the_message_it_refuses(ws: WebSocketTestClient, connected: str) -> None:
+    bad_channel = {"handler": "subscribe", "channel": "no spaces"}
+
+    refused = ws.send(connected, {**bad_channel, "client_message_id": ID})
+    without_id = ws.send(connected, bad_channel)
+    bad_id = ws.send(connected, {**bad_channel, "client_message_id": "not an id"})
+
+    assert (refused.status_code, refused.json()["refused"]) == (400, ID)
+    assert without_id.status_code == bad_id.status_code == 400
+    assert "refused" not in without_id.json()
+    assert "refused" not in bad_id.json()

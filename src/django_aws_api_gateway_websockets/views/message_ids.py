@@ -16,6 +16,9 @@ from ..exceptions import Refused
 
 MESSAGE_ID_MAX_LENGTH = 64
 ACK_KEY = "ack"
+# A refusal (4xx) of a message that carried an id names it under this key, so the
+# client learns at once which message failed instead of waiting for its ack.
+REFUSED_KEY = "refused"
 _MESSAGE_ID = re.compile(rf"[A-Za-z0-9_-]{{1,{MESSAGE_ID_MAX_LENGTH}}}")
 
 

@@ -11,14 +11,24 @@ from django.http.response import HttpResponseBase
 
 from ..exceptions import Refused
 from ..wire import CONNECTION_ID_HEADER
+from .message_ids import REFUSED_KEY
 
 logger = logging.getLogger("django_aws_api_gateway_websockets.views")
 
 Response = TypeVar("Response", bound=HttpResponseBase)
 
 
-def json_error(message: str, status: int, headers: dict[str, str] | None = None) -> JsonResponse:
-    return JsonResponse({"error": message}, status=status, headers=headers)
+def json_error(
+    message: str,
+    status: int,
+    headers: dict[str, str] | None = None,
+    *,
+    refused: str | None = None,
+) -> JsonResponse:
+    body = {"error": message}
+    if refused is not None:
+        body[REFUSED_KEY] = refused
+    return JsonResponse(body, status=status, headers=headers)
 
 
 def logged_already(response: Response) -> Response:
@@ -42,8 +52,13 @@ class JsonMethodNotAllowed:
         return logged_already(json_error("Method not allowed.", 405, {"Allow": "POST"}))
 
 
-def refusal_response(request: HttpRequest, refusal: Refused) -> JsonResponse:
-    """Log one line for ``refusal`` and answer with its status and message."""
+def refusal_response(
+    request: HttpRequest, refusal: Refused, message_id: str | None = None
+) -> JsonResponse:
+    """Log one line for ``refusal`` and answer with its status and message.
+
+    ``message_id``: the client's id of the refused message, named in the answer.
+    """
     connection_id = request.headers.get(CONNECTION_ID_HEADER, "-")[:128]
     logger.warning(
         "Refused %s %s (connection %s): %s",
@@ -52,7 +67,8 @@ def refusal_response(request: HttpRequest, refusal: Refused) -> JsonResponse:
         connection_id,
         refusal.reason,
     )
-    return logged_already(json_error(refusal.message, refusal.status, refusal.headers))
+    response = json_error(refusal.message, refusal.status, refusal.headers, refused=message_id)
+    return logged_already(response)
 
 
 def handler_response(result: Any) -> HttpResponseBase:

@@ -144,7 +144,7 @@ class WebSocketView(JsonMethodNotAllowed, View):
                 return self.disconnect(request, *args, **kwargs)
             return self.receive(request, *args, **kwargs)
         except Refused as refusal:
-            return refusal_response(request, refusal)
+            return refusal_response(request, refusal, self.message_id)
 
     # $connect
 

@@ -36,7 +36,9 @@
  * lastSeq }: the server no longer has every message after `after`, so reload
  * the page's state for that channel; delivery goes on after `lastSeq`). A
  * refused subscribe is an "error" event of kind "undelivered" whose message is
- * { handler: "subscribe", channel, ... }.
+ * { handler: "subscribe", channel, ... }. Any message the view refuses (a 4xx
+ * answer naming it: { error, refused: id }) is reported so at once, with the
+ * answer's error as the reason, not after ackTimeoutSeconds.
  */
 (function (global) {
   "use strict";
@@ -265,6 +267,16 @@
       if (isGatewayError(detail)) {
         this.undelivered(this.inFlight.shift(), detail.message, detail.requestId);
         return;
+      }
+      // The view's 4xx answer to a message names it: report that one at once.
+      const refusedId = detail !== null && typeof detail === "object" ? detail.refused : undefined;
+      if (typeof refusedId === "string" && typeof detail.error === "string") {
+        const index = this.inFlight.findIndex((entry) => entry.id === refusedId);
+        if (index >= 0) {
+          const [entry] = this.inFlight.splice(index, 1);
+          this.undelivered(entry, detail.error, null);
+          return;
+        }
       }
       const ackedId = detail !== null && typeof detail === "object" ? detail.ack : undefined;
       if (typeof ackedId === "string") {
