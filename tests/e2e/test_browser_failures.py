@@ -27,6 +27,10 @@ from .test_browser_chat import (  # noqa: F401
 
 __all__ = ["pytestmark"]
 
+# Logout, the close through the gateway, the page's reconnect and the token
+# request's refusal: a second when idle, several with the suite's two lanes running.
+PAGE_CHANGE_MS = 20_000
+
 
 def management_client(stack: Stack) -> Any:
     return boto3.client(
@@ -134,7 +138,8 @@ def test_logging_out_elsewhere_sends_the_page_to_the_login_page(
     other_tab.goto(f"{stack.http_url}/")
     other_tab.click("#logout")
     expect(room).to_have_url(
-        re.compile(re.escape(f"{stack.http_url}/login/?next=") + r"(/|%2F)rooms(/|%2F)logout-room")
+        re.compile(re.escape(f"{stack.http_url}/login/?next=") + r"(/|%2F)rooms(/|%2F)logout-room"),
+        timeout=PAGE_CHANGE_MS,
     )
 
 
@@ -151,7 +156,8 @@ def test_a_403_from_the_token_url_sends_the_page_to_the_login_page(
     # The server closes the connection; the page's reconnect meets the 403.
     management_client(stack).delete_connection(ConnectionId=connection_id)
     expect(room).to_have_url(
-        re.compile(re.escape(f"{stack.http_url}/login/?next=") + r"(/|%2F)rooms(/|%2F)forbidden")
+        re.compile(re.escape(f"{stack.http_url}/login/?next=") + r"(/|%2F)rooms(/|%2F)forbidden"),
+        timeout=PAGE_CHANGE_MS,
     )
 
 
