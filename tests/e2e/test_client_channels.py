@@ -327,3 +327,17 @@ def test_each_subscription_is_asked_for_once_per_connection(page: Page) -> None:
         {"handler": "subscribe", "channel": "b"},
         {"handler": "subscribe", "channel": "a"},
     ]
+
+
+def test_a_message_nobody_answers_is_reported_when_the_wait_runs_out(page: Page) -> None:
+    run(page, "await start({ackTimeoutSeconds: 0.2}); current().open(); socket.send({n: 1});")
+    # An answer that names no message (a refusal before the id was read) ends nothing.
+    push(page, {"error": "Body is not JSON."})
+    page.wait_for_function("() => seen.some((e) => e[0] === 'error')", timeout=5_000)
+    errors = page.evaluate("() => seen.filter((e) => e[0] === 'error').map((e) => e[1])")
+    assert [(e["kind"], e["reason"], e["message"]["n"]) for e in errors] == [
+        ("undelivered", "no acknowledgement within 0.2 s", 1)
+    ]
+    assert page.evaluate("() => seen.filter((e) => e[0] === 'message').map((e) => e[1])") == [
+        {"error": "Body is not JSON."}
+    ]
