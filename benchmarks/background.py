@@ -42,6 +42,7 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django_tasks_db.models import DBTaskResult  # noqa: E402
 
+from benchmarks import management_api_server  # noqa: E402
 from django_aws_api_gateway_websockets.conf import conf  # noqa: E402
 from django_aws_api_gateway_websockets.models import ApiGateway, WebSocketSession  # noqa: E402
 from django_aws_api_gateway_websockets.transport import get_transport  # noqa: E402
@@ -100,22 +101,6 @@ def enqueue_cost(channel: str) -> tuple[int, int, int, int, float, float]:
         statistics.median(runs),
         statistics.median(cpu_runs),
     )
-
-
-@contextmanager
-def stand_in() -> Iterator[str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.messaging.management_api", str(LATENCY_S)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        yield f"ws://127.0.0.1:{process.stdout.readline().strip()}"
-    finally:
-        process.terminate()
-        process.wait()
 
 
 @contextmanager
@@ -204,7 +189,7 @@ def main() -> None:
     print(f"{'sender':<22} {'seconds':>8} {'msgs/s':>8}")
     add_sessions(gateway, "sent", args.sent)
     add_sessions(gateway, "warm-up", WARM_UP)
-    with stand_in() as endpoint:
+    with management_api_server.running(LATENCY_S) as endpoint:
         ApiGateway.objects.filter(pk=gateway.pk).update(api_endpoint=endpoint)
         direct_send("warm-up", WARM_UP)  # client, connection pool
         elapsed = direct_send("sent", args.sent)

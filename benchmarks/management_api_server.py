@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from aiohttp import web
 
@@ -46,6 +49,23 @@ async def serve(latency: float) -> None:
     print(sock.getsockname()[1], flush=True)
     async with server:
         await server.serve_forever()
+
+
+@contextmanager
+def running(latency: float) -> Iterator[str]:
+    """This server in a child process, so that it does not share the client's GIL.
+
+    Yields its endpoint (``ws://127.0.0.1:<port>``, as ``ApiGateway.api_endpoint``).
+    """
+    process = subprocess.Popen(
+        [sys.executable, __file__, str(latency)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        yield f"ws://127.0.0.1:{process.stdout.readline().strip()}"
+    finally:
+        process.terminate()
+        process.wait()
 
 
 if __name__ == "__main__":

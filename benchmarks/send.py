@@ -35,8 +35,7 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +54,7 @@ from django.apps import apps  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
+from benchmarks import management_api_server  # noqa: E402
 from django_aws_api_gateway_websockets import aws  # noqa: E402
 from django_aws_api_gateway_websockets.aiohttp_transport import AiohttpTransport  # noqa: E402
 from django_aws_api_gateway_websockets.conf import conf  # noqa: E402
@@ -85,25 +85,6 @@ def create_schema() -> None:
     # Tables straight from the models: the benchmark measures sending, not migrations.
     settings.MIGRATION_MODULES = {app.label: None for app in apps.get_app_configs()}
     call_command("migrate", run_syncdb=True, verbosity=0)
-
-
-@contextmanager
-def stand_in(latency_ms: int) -> Iterator[str]:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "management_api_server.py"),
-            str(latency_ms / 1000),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        yield f"ws://127.0.0.1:{process.stdout.readline().strip()}"
-    finally:
-        process.terminate()
-        process.wait()
 
 
 class Ceiling:
@@ -238,7 +219,7 @@ def main() -> None:
         f"(send_max_in_flight={conf.send_max_in_flight}, send_concurrency={conf.send_concurrency})"
     )
     for latency_ms in LATENCIES_MS:
-        with stand_in(latency_ms) as api_endpoint:
+        with management_api_server.running(latency_ms / 1000) as api_endpoint:
             ApiGateway.objects.filter(pk=gateway.pk).update(api_endpoint=api_endpoint)
             url = endpoint_url(api_endpoint)
             for send in senders.values():
