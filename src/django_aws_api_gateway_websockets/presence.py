@@ -66,8 +66,4 @@ def announce(changes: Iterable[PresenceChange]) -> None:
         rows = WebSocketSession.objects.in_channel(change.channel)
         if change.exclude_session is not None:
             rows = rows.exclude(pk=change.exclude_session)
-        data = event(change)
-        if rows.filter(connected=True).count() < conf.publish_background_threshold:
-            messaging.send_to_sessions(rows, data)
-        else:
-            tasks.enqueue_message(rows, data)
+        tasks.send_or_enqueue(rows, messaging.encode_message(event(change)))

@@ -19,7 +19,6 @@ from django.db import NotSupportedError, connections, router, transaction
 
 from . import history, messaging, tasks, wire
 from .channels import validate_channel_name
-from .conf import conf
 from .exceptions import Refused
 from .models import ChannelMessage, ChannelSequence, WebSocketSession
 from .models.history import column
@@ -66,13 +65,8 @@ def publish(channel: str, data: Any) -> PublishResult:
 
 def _send(result: PublishResult, payload: bytes) -> PublishResult:
     sessions = WebSocketSession.objects.in_channel(result.channel)
-    recipients = messaging.load_recipients(sessions)
-    if len(recipients.pks) < conf.publish_background_threshold:
-        return PublishResult(
-            result.channel, result.seq, sent=messaging.deliver_payload(recipients, payload)
-        )
-    queued = tasks.enqueue_payload(payload.decode(), recipients.pks, sessions.db)
-    return PublishResult(result.channel, result.seq, tasks=tuple(queued))
+    sent, queued = tasks.send_or_enqueue(sessions, payload)
+    return PublishResult(result.channel, result.seq, sent=sent, tasks=tuple(queued))
 
 
 def _check_channel(channel: object) -> None:

@@ -139,6 +139,21 @@ def enqueue_message(
     return enqueue_payload(payload, pks, db)
 
 
+def send_or_enqueue(
+    sessions: QuerySet[WebSocketSession], payload: bytes
+) -> tuple[messaging.SendResult | None, list[SendTaskResult]]:
+    """Send ``payload`` to the connected rows here, or from tasks for a large audience.
+
+    Fewer recipients than ``publish_background_threshold``: sent in this call
+    (the ``SendResult``, no tasks); more: one task per chunk (``None``, the task
+    results). The rows are read once either way.
+    """
+    recipients = messaging.load_recipients(sessions)
+    if len(recipients.pks) < conf.publish_background_threshold:
+        return messaging.deliver_payload(recipients, payload), []
+    return None, enqueue_payload(payload.decode(), recipients.pks, sessions.db)
+
+
 def enqueue_payload(payload: str, pks: Sequence[int], db: str) -> list[SendTaskResult]:
     """One ``send_chunk`` task per ``conf.enqueue_chunk_size`` of ``pks``, all sending ``payload``.
 

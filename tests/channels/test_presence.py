@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -231,13 +232,13 @@ def test_large_channels_get_events_from_background_tasks(
 ) -> None:
     settings.WEBSOCKETS = {"publish_background_threshold": 1}
     enqueued: list[Any] = []
-    enqueue = presence.tasks.enqueue_message
+    enqueue = presence.tasks.enqueue_payload
 
-    def recording(rows: Any, data: Any) -> Any:
-        enqueued.append(data)
-        return enqueue(rows, data)
+    def recording(payload: str, pks: Any, db: str) -> Any:
+        enqueued.append(json.loads(payload))
+        return enqueue(payload, pks, db)
 
-    monkeypatch.setattr(presence.tasks, "enqueue_message", recording)
+    monkeypatch.setattr(presence.tasks, "enqueue_payload", recording)
     bobs = tab(bob, channel=ROOM)
     tab(user, channel=ROOM)
 
