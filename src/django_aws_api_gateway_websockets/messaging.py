@@ -317,10 +317,11 @@ class _Row(NamedTuple):
 
 
 def _queryset_rows(queryset: QuerySet[WebSocketSession]) -> Iterator[_Row]:
+    # The caller's order_by(), if any, is kept: the model has no default
+    # ordering, so only a caller who asked for an order pays for the sort.
     rows = (
         filterable(queryset)
         .filter(connected=True)
-        .order_by()
         .values_list(
             "connection_id",
             "api_gateway_id",
