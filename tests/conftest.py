@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -39,3 +40,34 @@ def user(db: None) -> AbstractUser:
     return get_user_model().objects.create_user(  # type: ignore[no-any-return]
         username="alice", password="correct horse battery staple"
     )
+
+
+# What each area's tests depend on, for the test matrix of scripts/test: an area
+# that depends on neither the Django version nor the database runs in one leg
+# only (docs/architecture.md, "The test matrix"). Paths are relative to tests/.
+AREA_MARKERS = {
+    "architecture": "django_free",
+    "core/test_docs.py": "django_free",
+    "core/test_wire.py": "django_free",
+    "e2e/test_client_channels.py": "django_free",  # the JS client against a fake socket
+    "local_gateway": "django_free",
+    "provisioning": "django_free",
+    "scripts": "django_free",
+    "upgrade": "upgrade",
+}
+TESTS = Path(__file__).resolve().parent
+
+
+def area_marker(path: Path) -> str | None:
+    relative = path.resolve().relative_to(TESTS).as_posix()
+    for area, marker in AREA_MARKERS.items():
+        if relative == area or relative.startswith(f"{area}/"):
+            return marker
+    return None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        marker = area_marker(item.path)
+        if marker is not None:
+            item.add_marker(marker)

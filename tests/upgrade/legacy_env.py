@@ -1,12 +1,16 @@
 """A throwaway virtual environment with the published 4.1.0 release from PyPI.
 
-Built once into the repository's .cache/ and reused; rebuilt when it is missing,
-half-made or was built for other requirements. PyPI being unreachable is a
-test failure, never a skip: the upgrade is only proven against the real release.
+Built once per interpreter into the repository's .cache/ and reused; rebuilt
+when it is missing, half-made or was built for other requirements. The test
+lanes run side by side on two interpreters, so each has its own environment,
+and a lock keeps two runs on one interpreter from building it at once. PyPI
+being unreachable is a test failure, never a skip: the upgrade is only proven
+against the real release.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -22,8 +26,10 @@ LEGACY_REQUIREMENTS = [
     "Django>=5.2.18,<5.3",
     "psycopg[binary]>=3.1",
 ]
-VENV = REPO / ".cache" / "upgrade-from-4.1.0"
+# A venv runs only on the interpreter that made it.
+VENV = REPO / ".cache" / f"upgrade-from-4.1.0-py{sys.version_info[0]}.{sys.version_info[1]}"
 STAMP = VENV / "requirements.txt"
+LOCK = VENV.with_name(f"{VENV.name}.lock")
 INSTALL_TIMEOUT_SECONDS = 600
 
 
@@ -41,12 +47,18 @@ def clean_environment() -> dict[str, str]:
 
 
 def ensure_legacy_env() -> Path:
-    # The interpreter too: a venv made from another Python no longer runs.
+    LOCK.parent.mkdir(parents=True, exist_ok=True)
+    with LOCK.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        return _ensure_legacy_env()
+
+
+def _ensure_legacy_env() -> Path:
+    # The interpreter's exact version too: a patch release changes its paths.
     wanted = "\n".join([f"# {sys.version}", *LEGACY_REQUIREMENTS]) + "\n"
     if python().exists() and STAMP.exists() and STAMP.read_text() == wanted:
         return python()
     shutil.rmtree(VENV, ignore_errors=True)
-    VENV.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True, env=clean_environment())
     install = subprocess.run(
         [str(python()), "-m", "pip", "install", "--quiet", *LEGACY_REQUIREMENTS],
