@@ -126,6 +126,7 @@ def boto3_session() -> boto3.Session:
     elif conf.AWS_ACCESS_KEY_ID and conf.AWS_SECRET_ACCESS_KEY:
         kwargs["aws_access_key_id"] = conf.AWS_ACCESS_KEY_ID
         kwargs["aws_secret_access_key"] = conf.AWS_SECRET_ACCESS_KEY
+        kwargs["aws_session_token"] = conf.AWS_SESSION_TOKEN
     return boto3.Session(**kwargs)
 
 
@@ -134,7 +135,9 @@ def _client_config() -> Config:
         user_agent_extra=USER_AGENT_EXTRA,
         connect_timeout=conf.send_connect_timeout_seconds,
         read_timeout=conf.send_read_timeout_seconds,
-        retries={"mode": "standard", "max_attempts": conf.send_max_attempts},
+        # total_max_attempts counts the first attempt, as send_max_attempts
+        # does; botocore's max_attempts counts retries only.
+        retries={"mode": "standard", "total_max_attempts": conf.send_max_attempts},
         max_pool_connections=max(10, conf.send_concurrency),
     )
 
@@ -170,9 +173,7 @@ def client(service: str, endpoint_url: str | None = None, *, region_name: str | 
 
 def _settings_key() -> tuple[Any, ...]:
     return (
-        conf.AWS_GATEWAY_REGION_NAME,
-        conf.AWS_IAM_PROFILE,
-        conf.AWS_ACCESS_KEY_ID,
+        *_credential_settings(),
         conf.send_concurrency,
         conf.send_connect_timeout_seconds,
         conf.send_read_timeout_seconds,
@@ -186,6 +187,7 @@ def _credential_settings() -> tuple[Any, ...]:
         conf.AWS_IAM_PROFILE,
         conf.AWS_ACCESS_KEY_ID,
         conf.AWS_SECRET_ACCESS_KEY,
+        conf.AWS_SESSION_TOKEN,
     )
 
 

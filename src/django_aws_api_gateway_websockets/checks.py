@@ -28,7 +28,12 @@ APP_LABEL = "django_aws_api_gateway_websockets"
 MIN_GATEWAY_SECRET_LENGTH = 32
 
 _AWS_REGION_SETTINGS = ("AWS_GATEWAY_REGION_NAME", "AWS_REGION_NAME")
-_AWS_CREDENTIAL_SETTINGS = ("AWS_IAM_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+_AWS_CREDENTIAL_SETTINGS = (
+    "AWS_IAM_PROFILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+)
 
 
 def _setting_error(key: str, message: str, hint: str, id: str) -> Error:

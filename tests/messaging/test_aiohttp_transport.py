@@ -91,7 +91,8 @@ def test_connection_ids_are_percent_encoded_as_botocore_does(
     ("answer", "attempts", "requests", "outcome", "reason"),
     [
         ({"fail_first": 2}, 3, 3, Outcome.SENT, ""),
-        ({"fail_first": 5}, 2, 2, Outcome.FAILED, "LimitExceededException (HTTP 429): Rate"),
+        # A 429 spends no attempt: it is retried until the throttle timeout.
+        ({"fail_first": 5}, 1, 6, Outcome.SENT, ""),
         ({"status": 503}, 3, 3, Outcome.FAILED, "503"),
         ({"status": 500}, 1, 1, Outcome.FAILED, "500"),
         ({"status": 410}, 3, 1, Outcome.GONE, ""),
@@ -124,6 +125,86 @@ def test_throttling_and_server_errors_are_retried_and_4xx_never(
     assert delivery.outcome is outcome
     assert reason in delivery.error
     assert management_api.count == requests
+
+
+def test_a_429_is_retried_until_the_throttle_timeout_then_failed_as_retryable(
+    settings: Any, management_api: ManagementApiStandIn, endpoint: str
+) -> None:
+    settings.WEBSOCKETS = {
+        **settings.WEBSOCKETS,
+        "send_throttle_timeout_seconds": 0.5,
+        "send_backoff_base_seconds": 0.01,
+    }
+    management_api.statuses["c"] = 429
+
+    [delivery] = AiohttpTransport().post_to_connections(targets(endpoint, "c"), b"{}")
+
+    assert delivery == Delivery(
+        Outcome.FAILED, "LimitExceededException (HTTP 429): Rate exceeded", retryable=True
+    )
+    # send_max_attempts is 1 here: only the deadline ended the retries.
+    assert management_api.count > 2
+
+
+def test_retry_after_is_honoured(
+    settings: Any, management_api: ManagementApiStandIn, endpoint: str
+) -> None:
+    settings.WEBSOCKETS = {
+        **settings.WEBSOCKETS,
+        "send_throttle_timeout_seconds": 0.5,
+        "send_backoff_base_seconds": 0.01,
+    }
+    management_api.statuses["c"] = 429
+    management_api.retry_after = "30"
+
+    [delivery] = AiohttpTransport().post_to_connections(targets(endpoint, "c"), b"{}")
+
+    # Waiting the 30 s asked for would pass the deadline: one wait to it, one
+    # more request, then the deadline is reached.
+    assert delivery.outcome is Outcome.FAILED
+    assert management_api.count == 2
+
+
+@pytest.mark.parametrize("body", [b"[1, 2]", b"\xff\xfe not utf-8", b"<html>Bad Gateway</html>"])
+def test_a_5xx_whose_body_is_not_json_is_retried_like_any_5xx(
+    settings: Any, management_api: ManagementApiStandIn, endpoint: str, body: bytes
+) -> None:
+    settings.WEBSOCKETS = {
+        **settings.WEBSOCKETS,
+        "send_max_attempts": 3,
+        "send_backoff_base_seconds": 0.01,
+    }
+    management_api.statuses["c"] = 502
+    management_api.bodies["c"] = body
+
+    [delivery] = AiohttpTransport().post_to_connections(targets(endpoint, "c"), b"{}")
+
+    assert delivery.outcome is Outcome.FAILED
+    assert "(HTTP 502)" in delivery.error
+    assert delivery.retryable
+    assert management_api.count == 3
+
+
+def test_a_throttled_multicast_loses_nothing(
+    settings: Any, management_api: ManagementApiStandIn, endpoint: str
+) -> None:
+    # AWS's account throttle in small: 500 requests a second after a burst of 100.
+    # Generous timeouts: on a loaded machine the stand-in's threads can stall past 1 s.
+    settings.WEBSOCKETS = {
+        **settings.WEBSOCKETS,
+        "send_throttle_timeout_seconds": 60,
+        "send_connect_timeout_seconds": 10,
+        "send_read_timeout_seconds": 10,
+    }
+    management_api.throttle(rate=500, burst=100)
+    ids = [f"c{i}" for i in range(2_000)]
+
+    deliveries = AiohttpTransport().post_to_connections(targets(endpoint, *ids), b"{}")
+
+    assert {d.error for d in deliveries} == {""}
+    assert management_api.delivered == dict.fromkeys(ids, 1)
+    # Paced, not a retry storm: far fewer 429s than messages.
+    assert 0 < management_api.throttled < len(ids) // 2
 
 
 def test_timeouts_are_retried_and_reported_like_botocore(
@@ -532,3 +613,29 @@ def test_finding_no_credentials_is_remembered(
     monkeypatch.setattr(aws.time, "monotonic", lambda: now + aws.NO_CREDENTIALS_RETRY_SECONDS + 1)
     assert aws.credentials() is None
     assert len(lookups) == 2
+
+
+def test_a_session_token_from_settings_is_used(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _no_ambient_credentials(monkeypatch)
+    settings.AWS_ACCESS_KEY_ID, settings.AWS_SECRET_ACCESS_KEY = KEY_ID, SECRET
+    settings.AWS_SESSION_TOKEN = "session-token-from-settings"
+
+    found = aws.credentials()
+
+    assert found is not None
+    assert found.get_frozen_credentials().token == "session-token-from-settings"
+
+
+@pytest.mark.parametrize("attempts", [1, 2, 3])
+def test_boto_transport_makes_send_max_attempts_requests_in_all(
+    settings: Any, management_api: ManagementApiStandIn, endpoint: str, attempts: int
+) -> None:
+    settings.WEBSOCKETS = {**settings.WEBSOCKETS, "send_max_attempts": attempts}
+    management_api.statuses["c"] = 503
+
+    [delivery] = BotoTransport().post_to_connections(targets(endpoint, "c"), b"{}")
+
+    assert delivery.outcome is Outcome.FAILED
+    assert management_api.count == attempts
