@@ -639,3 +639,32 @@ def test_boto_transport_makes_send_max_attempts_requests_in_all(
 
     assert delivery.outcome is Outcome.FAILED
     assert management_api.count == attempts
+
+
+def test_two_processes_pacing_themselves_against_one_throttle_lose_nothing(
+    settings: Any, management_api: ManagementApiStandIn, endpoint: str
+) -> None:
+    # Each worker process has its own transport and so its own pacing; here two
+    # transports send from two threads at once, as two workers would.
+    settings.WEBSOCKETS = {
+        **settings.WEBSOCKETS,
+        "send_throttle_timeout_seconds": 60,
+        "send_connect_timeout_seconds": 10,
+        "send_read_timeout_seconds": 10,
+    }
+    management_api.throttle(rate=500, burst=100)
+    chunks = {n: [f"w{n}-{i}" for i in range(1_000)] for n in range(2)}
+    results: dict[int, list[Delivery]] = {}
+
+    def work(n: int) -> None:
+        results[n] = AiohttpTransport().post_to_connections(targets(endpoint, *chunks[n]), b"{}")
+
+    workers = [threading.Thread(target=work, args=(n,)) for n in chunks]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+
+    assert [{d.error for d in results[n]} for n in chunks] == [{""}, {""}]
+    assert management_api.delivered == dict.fromkeys(chunks[0] + chunks[1], 1)
+    assert management_api.throttled > 0
