@@ -2,16 +2,18 @@
 
 botocore spends most of a ``post_to_connection`` call in its own per-call
 machinery, so a thread pool of boto3 calls tops out far below what the network
-allows. This transport keeps only botocore's signer (``SigV4Auth``) and boto3's
-credential chain, and sends with aiohttp over a keep-alive HTTP/1.1 pool with
-up to ``WEBSOCKETS["send_max_in_flight"]`` requests in flight per process.
+allows. This transport keeps only AWS's signer (awscrt's, see ``signing``) and
+boto3's credential chain, and sends with aiohttp over a keep-alive HTTP/1.1
+pool with up to ``WEBSOCKETS["send_max_in_flight"]`` requests in flight per
+process, paced per AWS account and region (``pacing``) so that AWS's throttle
+slows a send down instead of failing it.
 
 The event loop runs in a daemon thread that this module starts on first use
 (and again in a forked child). Callers of any kind submit a batch to it with
 ``run_coroutine_threadsafe`` and wait for the answer: a sync view, several
 threads at once, or code running inside another event loop (an async view),
 which never meets "this event loop is already running". The loop thread alone
-touches the aiohttp session, so the pool needs no lock.
+touches the aiohttp session, the pacing and the signer, so they need no lock.
 """
 
 from __future__ import annotations
@@ -31,8 +33,6 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import aiohttp
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import (
     BotoCoreError,
@@ -49,6 +49,7 @@ from yarl import URL
 from . import aws
 from .conf import conf
 from .pacing import AdaptiveRate
+from .signing import default_signer
 from .transport import (
     GONE,
     GONE_STATUS,
@@ -62,7 +63,8 @@ from .transport import (
 
 logger = logging.getLogger(__name__)
 
-SIGNING_SERVICE = "execute-api"
+# awscrt's signer (botocore's where awscrt is missing); called on the loop only.
+_sign = default_signer()
 _OPERATIONS = {"POST": "PostToConnection", "GET": "GetConnection", "DELETE": "DeleteConnection"}
 # Used only for endpoints outside AWS (the local gateway, stand-ins), which
 # need a signature but check none.
@@ -178,9 +180,7 @@ class _Endpoint:
         # botocore refreshes them (minutes before they expire) that one call
         # holds the loop while it fetches the new set.
         frozen = self.credentials.get_frozen_credentials()
-        request = AWSRequest(method=method, url=url, data=body)
-        SigV4Auth(frozen, SIGNING_SERVICE, self.region).add_auth(request)
-        return dict(request.headers.items())
+        return _sign(method, url, body, frozen, self.region)
 
 
 def _plan(targets: Sequence[Target]) -> dict[str, _Endpoint]:

@@ -14,7 +14,7 @@ import pytest
 from botocore.credentials import Credentials, RefreshableCredentials
 from django.utils import timezone
 
-from django_aws_api_gateway_websockets import aiohttp_transport, aws
+from django_aws_api_gateway_websockets import aiohttp_transport, aws, signing
 from django_aws_api_gateway_websockets.aiohttp_transport import AiohttpTransport
 from django_aws_api_gateway_websockets.transport import (
     BotoTransport,
@@ -517,6 +517,23 @@ def test_requests_are_signed_for_the_endpoints_region(
     assert sorted(c.path for c in signing_stand_in.checked) == sorted(
         ["/@connections/c1", "/@connections/c%2F2", "/@connections/c3"]
     )
+
+
+@pytest.mark.parametrize("signing_stand_in", ["eu-west-1"], indirect=True)
+def test_botocore_signs_where_awscrt_is_missing(
+    signing_stand_in: SigningStandIn,
+    aws_endpoint_routed_to: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    aws_endpoint_routed_to(signing_stand_in)
+    monkeypatch.setattr(aiohttp_transport, "_sign", signing.botocore_headers)
+
+    deliveries = AiohttpTransport().post_to_connections(
+        targets("https://abc123.execute-api.eu-west-1.amazonaws.com/prod", "a", "b/c"), b"{}"
+    )
+
+    assert outcomes(deliveries) == [Outcome.SENT] * 2
+    assert [c.valid for c in signing_stand_in.checked] == [True, True]
 
 
 @pytest.mark.parametrize("signing_stand_in", ["eu-west-1"], indirect=True)
