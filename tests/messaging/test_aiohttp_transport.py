@@ -685,3 +685,15 @@ def test_two_processes_pacing_themselves_against_one_throttle_lose_nothing(
     assert [{d.error for d in results[n]} for n in chunks] == [{""}, {""}]
     assert management_api.delivered == dict.fromkeys(chunks[0] + chunks[1], 1)
     assert management_api.throttled > 0
+
+
+def test_a_custom_domain_without_a_region_fails_clearly_instead_of_guessing(
+    settings: Any,
+) -> None:
+    settings.AWS_GATEWAY_REGION_NAME = settings.AWS_REGION_NAME = None
+
+    [delivery] = AiohttpTransport().post_to_connections(
+        targets("https://ws.example.com/prod", "c"), b"{}"
+    )
+
+    assert delivery.error.startswith("NoRegionError: set AWS_GATEWAY_REGION_NAME")
