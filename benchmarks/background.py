@@ -207,10 +207,18 @@ def main() -> None:
     parser.add_argument("--recipients", type=int, default=50_000, help="for the enqueue cost")
     parser.add_argument("--sent", type=int, default=5_000, help="for the throughput runs")
     parser.add_argument("--throttled", action="store_true", help="the throttled target instead")
-    parser.add_argument("--quick", action="store_true", help="with --throttled: 5,000 at 1,000/s")
+    parser.add_argument(
+        "--throttle",
+        nargs=3,
+        type=float,
+        default=(20_000, 2_000.0, 1_000.0),
+        metavar=("N", "RATE", "BURST"),
+        help="with --throttled: recipients, rate and burst (default 20,000 at 2,000/s, 1,000)",
+    )
     args = parser.parse_args()
     if args.throttled:
-        throttled(*((5_000, 1_000.0, 500.0, 10) if args.quick else (20_000, 2_000.0, 1_000.0, 10)))
+        count, rate, burst = args.throttle
+        throttled(int(count), rate, burst, 10)
         return
 
     create_schema()
