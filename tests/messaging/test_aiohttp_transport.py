@@ -127,15 +127,22 @@ def test_throttling_and_server_errors_are_retried_and_4xx_never(
     assert management_api.count == requests
 
 
-def test_a_429_is_retried_until_the_throttle_timeout_then_failed_as_retryable(
-    settings: Any, management_api: ManagementApiStandIn, endpoint: str
-) -> None:
+@pytest.fixture
+def always_throttled(settings: Any, management_api: ManagementApiStandIn) -> ManagementApiStandIn:
+    """The stand-in answering 429 to connection "c", with a throttle timeout of 0.5 s."""
     settings.WEBSOCKETS = {
         **settings.WEBSOCKETS,
         "send_throttle_timeout_seconds": 0.5,
         "send_backoff_base_seconds": 0.01,
     }
     management_api.statuses["c"] = 429
+    return management_api
+
+
+def test_a_429_is_retried_until_the_throttle_timeout_then_failed_as_retryable(
+    always_throttled: ManagementApiStandIn, endpoint: str
+) -> None:
+    management_api = always_throttled
 
     [delivery] = AiohttpTransport().post_to_connections(targets(endpoint, "c"), b"{}")
 
@@ -146,15 +153,8 @@ def test_a_429_is_retried_until_the_throttle_timeout_then_failed_as_retryable(
     assert management_api.count > 2
 
 
-def test_retry_after_is_honoured(
-    settings: Any, management_api: ManagementApiStandIn, endpoint: str
-) -> None:
-    settings.WEBSOCKETS = {
-        **settings.WEBSOCKETS,
-        "send_throttle_timeout_seconds": 0.5,
-        "send_backoff_base_seconds": 0.01,
-    }
-    management_api.statuses["c"] = 429
+def test_retry_after_is_honoured(always_throttled: ManagementApiStandIn, endpoint: str) -> None:
+    management_api = always_throttled
     management_api.retry_after = "30"
 
     [delivery] = AiohttpTransport().post_to_connections(targets(endpoint, "c"), b"{}")
@@ -185,10 +185,9 @@ def test_a_5xx_whose_body_is_not_json_is_retried_like_any_5xx(
     assert management_api.count == 3
 
 
-def test_a_throttled_multicast_loses_nothing(
-    settings: Any, management_api: ManagementApiStandIn, endpoint: str
-) -> None:
-    # AWS's account throttle in small: 500 requests a second after a burst of 100.
+@pytest.fixture
+def throttled(settings: Any, management_api: ManagementApiStandIn) -> ManagementApiStandIn:
+    """The stand-in with AWS's account throttle in small: 500 requests/s after a burst of 100."""
     # Generous timeouts: on a loaded machine the stand-in's threads can stall past 1 s.
     settings.WEBSOCKETS = {
         **settings.WEBSOCKETS,
@@ -197,6 +196,13 @@ def test_a_throttled_multicast_loses_nothing(
         "send_read_timeout_seconds": 10,
     }
     management_api.throttle(rate=500, burst=100)
+    return management_api
+
+
+def test_a_throttled_multicast_loses_nothing(
+    throttled: ManagementApiStandIn, endpoint: str
+) -> None:
+    management_api = throttled
     ids = [f"c{i}" for i in range(2_000)]
 
     deliveries = AiohttpTransport().post_to_connections(targets(endpoint, *ids), b"{}")
@@ -659,17 +665,11 @@ def test_boto_transport_makes_send_max_attempts_requests_in_all(
 
 
 def test_two_processes_pacing_themselves_against_one_throttle_lose_nothing(
-    settings: Any, management_api: ManagementApiStandIn, endpoint: str
+    throttled: ManagementApiStandIn, endpoint: str
 ) -> None:
     # Each worker process has its own transport and so its own pacing; here two
     # transports send from two threads at once, as two workers would.
-    settings.WEBSOCKETS = {
-        **settings.WEBSOCKETS,
-        "send_throttle_timeout_seconds": 60,
-        "send_connect_timeout_seconds": 10,
-        "send_read_timeout_seconds": 10,
-    }
-    management_api.throttle(rate=500, burst=100)
+    management_api = throttled
     chunks = {n: [f"w{n}-{i}" for i in range(1_000)] for n in range(2)}
     results: dict[int, list[Delivery]] = {}
 
