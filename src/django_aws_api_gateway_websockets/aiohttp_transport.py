@@ -89,8 +89,10 @@ class AiohttpTransport:
     """
 
     def __init__(self) -> None:
-        # (credentials, region) -> its limit; read and written on the loop only.
-        self._pacers: dict[tuple[object, str], AdaptiveRate] = {}
+        # (credentials, region, loop) -> its limit; read and written on the loop
+        # only. A new loop (after shutdown(), in a forked child) starts afresh:
+        # a pacer's timer belongs to the loop it was made on.
+        self._pacers: dict[tuple[object, str, asyncio.AbstractEventLoop], AdaptiveRate] = {}
 
     def post_to_connections(self, targets: Sequence[Target], data: bytes) -> list[Delivery]:
         return self._run("POST", targets, data)
@@ -103,10 +105,11 @@ class AiohttpTransport:
 
     def pacer(self, endpoint: _Endpoint, initial_rate: float) -> AdaptiveRate:
         """The limit of the account and region ``endpoint`` is signed for; on the loop only."""
-        key = (endpoint.credentials, endpoint.region)
+        loop = asyncio.get_running_loop()
+        key = (endpoint.credentials, endpoint.region, loop)
         found = self._pacers.get(key)
         if found is None:
-            found = self._pacers[key] = AdaptiveRate(initial_rate, asyncio.get_running_loop().time)
+            found = self._pacers[key] = AdaptiveRate(initial_rate, loop.time)
         return found
 
     def _run(self, method: str, targets: Sequence[Target], body: bytes) -> list[Delivery]:

@@ -11,7 +11,8 @@ for a scheduler to enqueue (see docs/admin.md).
 
 ``send_chunk`` is the worker's part: it sends through ``messaging`` exactly as a
 direct send does, so the rows still connected when it runs are sent to, gone
-rows are marked closed and failures are logged the same way.
+rows are marked closed and failures are logged the same way. Recipients it
+could not reach for a reason that may pass are enqueued again, later.
 
 Django 6.0 ships the framework as ``django.tasks``; on Django 5.2 the
 ``django-tasks`` backport provides the same API under ``django_tasks``.
