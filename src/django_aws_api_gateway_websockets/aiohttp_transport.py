@@ -2,34 +2,37 @@
 
 botocore spends most of a ``post_to_connection`` call in its own per-call
 machinery, so a thread pool of boto3 calls tops out far below what the network
-allows. This transport keeps only botocore's signer (``SigV4Auth``) and boto3's
-credential chain, and sends with aiohttp over a keep-alive HTTP/1.1 pool with
-up to ``WEBSOCKETS["send_max_in_flight"]`` requests in flight per process.
+allows. This transport keeps only AWS's signer (awscrt's, see ``signing``) and
+boto3's credential chain, and sends with aiohttp over a keep-alive HTTP/1.1
+pool with up to ``WEBSOCKETS["send_max_in_flight"]`` requests in flight per
+process, paced per AWS account and region (``pacing``) so that AWS's throttle
+slows a send down instead of failing it.
 
 The event loop runs in a daemon thread that this module starts on first use
 (and again in a forked child). Callers of any kind submit a batch to it with
 ``run_coroutine_threadsafe`` and wait for the answer: a sync view, several
 threads at once, or code running inside another event loop (an async view),
 which never meets "this event loop is already running". The loop thread alone
-touches the aiohttp session, so the pool needs no lock.
+touches the aiohttp session, the pacing and the signer, so they need no lock.
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
+import enum
 import logging
 import os
 import random
 import threading
 from collections.abc import Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import aiohttp
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import (
     BotoCoreError,
@@ -45,11 +48,23 @@ from yarl import URL
 
 from . import aws
 from .conf import conf
-from .transport import GONE, GONE_STATUS, SENT, Delivery, Outcome, Target, delivery_for_client_error
+from .pacing import AdaptiveRate
+from .signing import default_signer
+from .transport import (
+    GONE,
+    GONE_STATUS,
+    SENT,
+    THROTTLED_STATUS,
+    Delivery,
+    Outcome,
+    Target,
+    delivery_for_client_error,
+)
 
 logger = logging.getLogger(__name__)
 
-SIGNING_SERVICE = "execute-api"
+# awscrt's signer (botocore's where awscrt is missing); called on the loop only.
+_sign = default_signer()
 _OPERATIONS = {"POST": "PostToConnection", "GET": "GetConnection", "DELETE": "DeleteConnection"}
 # Used only for endpoints outside AWS (the local gateway, stand-ins), which
 # need a signature but check none.
@@ -58,8 +73,6 @@ _LOCAL_CREDENTIALS = Credentials(
     aws.LOCAL_PLACEHOLDER_CREDENTIALS["aws_secret_access_key"],
 )
 _HEADERS = {"User-Agent": f"{aws.USER_AGENT_EXTRA} aiohttp/{aiohttp.__version__}"}
-_THROTTLED = 429
-_FIRST_SERVER_ERROR = 500
 
 R = TypeVar("R")
 
@@ -67,10 +80,19 @@ R = TypeVar("R")
 class AiohttpTransport:
     """POST, GET and DELETE ``@connections/<id>``, a whole batch at once.
 
-    Throttling (429), 5xx answers, timeouts and broken connections are retried
-    with exponential backoff and full jitter, ``send_max_attempts`` attempts in
-    all; 410 and other 4xx answers never are.
+    Requests are paced per AWS account and region (``pacing``). A 429 is
+    retried until ``send_throttle_timeout_seconds`` have passed since the
+    request's first 429, after the ``Retry-After`` the answer names, else after
+    exponential backoff with full jitter. 5xx answers, timeouts and broken
+    connections are retried likewise, ``send_max_attempts`` attempts in all;
+    410 and other 4xx answers never are.
     """
+
+    def __init__(self) -> None:
+        # (credentials, region, loop) -> its limit; read and written on the loop
+        # only. A new loop (after shutdown(), in a forked child) starts afresh:
+        # a pacer's timer belongs to the loop it was made on.
+        self._pacers: dict[tuple[object, str, asyncio.AbstractEventLoop], AdaptiveRate] = {}
 
     def post_to_connections(self, targets: Sequence[Target], data: bytes) -> list[Delivery]:
         return self._run("POST", targets, data)
@@ -81,12 +103,21 @@ class AiohttpTransport:
     def delete_connections(self, targets: Sequence[Target]) -> list[Delivery]:
         return self._run("DELETE", targets, b"")
 
+    def pacer(self, endpoint: _Endpoint, initial_rate: float) -> AdaptiveRate:
+        """The limit of the account and region ``endpoint`` is signed for; on the loop only."""
+        loop = asyncio.get_running_loop()
+        key = (endpoint.credentials, endpoint.region, loop)
+        found = self._pacers.get(key)
+        if found is None:
+            found = self._pacers[key] = AdaptiveRate(initial_rate, loop.time)
+        return found
+
     def _run(self, method: str, targets: Sequence[Target], body: bytes) -> list[Delivery]:
         if not targets:
             return []
         # Settings, credentials and endpoints are looked up here, in the
         # caller's thread, once per batch: the loop never reads Django settings.
-        batch = _Batch(method, body, _Policy.from_settings(), _plan(targets))
+        batch = _Batch(method, body, _Policy.from_settings(), _plan(targets), self)
         return _event_loop().run(batch.send(targets))
 
 
@@ -97,6 +128,8 @@ class _Policy:
     backoff_max: float
     in_flight: int
     timeout: aiohttp.ClientTimeout
+    throttle_timeout: float
+    initial_rate: float
 
     @classmethod
     def from_settings(cls) -> _Policy:
@@ -112,12 +145,20 @@ class _Policy:
                 sock_connect=conf.send_connect_timeout_seconds,
                 sock_read=conf.send_read_timeout_seconds,
             ),
+            throttle_timeout=conf.send_throttle_timeout_seconds,
+            initial_rate=conf.send_rate_initial_per_second,
         )
 
     def backoff(self, attempt: int) -> float:
         """Full jitter: anywhere up to base * 2^(attempt-1), capped."""
-        ceiling = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
+        ceiling = min(self.backoff_max, self.backoff_base * 2 ** min(attempt - 1, 30))
         return random.uniform(0, ceiling)
+
+
+class _Answer(enum.Enum):
+    FINAL = "final"
+    RETRY = "retry"  # a 5xx, a timeout, a broken connection: counts an attempt
+    THROTTLED = "throttled"  # a 429: retried until the throttle timeout
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,9 +183,7 @@ class _Endpoint:
         # botocore refreshes them (minutes before they expire) that one call
         # holds the loop while it fetches the new set.
         frozen = self.credentials.get_frozen_credentials()
-        request = AWSRequest(method=method, url=url, data=body)
-        SigV4Auth(frozen, SIGNING_SERVICE, self.region).add_auth(request)
-        return dict(request.headers.items())
+        return _sign(method, url, body, frozen, self.region)
 
 
 def _plan(targets: Sequence[Target]) -> dict[str, _Endpoint]:
@@ -176,12 +215,18 @@ def _endpoint(endpoint_url: str) -> _Endpoint:
 
 class _Batch:
     def __init__(
-        self, method: str, body: bytes, policy: _Policy, endpoints: Mapping[str, _Endpoint]
+        self,
+        method: str,
+        body: bytes,
+        policy: _Policy,
+        endpoints: Mapping[str, _Endpoint],
+        transport: AiohttpTransport,
     ) -> None:
         self.method = method
         self.body = body
         self.policy = policy
         self.endpoints = endpoints
+        self.transport = transport
 
     async def send(self, targets: Sequence[Target]) -> list[Delivery]:
         session = _event_loop().session(self.policy.in_flight)
@@ -202,29 +247,49 @@ class _Batch:
         endpoint = self.endpoints[target.endpoint_url]
         if endpoint.problem is not None:
             return endpoint.problem
-        attempt = 1
+        try:
+            return await self.until_answered(session, endpoint, target.connection_id)
+        except Exception as exc:  # one broken call must not stop the others
+            logger.exception(
+                "Unexpected error calling the Management API for %s", target.connection_id
+            )
+            return _failed(exc)
+
+    async def until_answered(
+        self, session: aiohttp.ClientSession, endpoint: _Endpoint, connection_id: str
+    ) -> Delivery:
+        pacer = self.transport.pacer(endpoint, self.policy.initial_rate)
+        loop = asyncio.get_running_loop()
+        attempt = throttles = 0
+        throttled_since: float | None = None
         while True:
-            try:
-                delivery, retryable = await self.attempt(session, endpoint, target.connection_id)
-            except Exception as exc:  # one broken call must not stop the others
-                logger.exception(
-                    "Unexpected error calling the Management API for %s", target.connection_id
-                )
-                return _failed(exc)
-            if not retryable or attempt >= self.policy.attempts:
+            sent_at = await pacer.wait()
+            delivery, answer, retry_after = await self.attempt(session, endpoint, connection_id)
+            if answer is _Answer.THROTTLED:
+                pacer.throttled(sent_at)
+                now = loop.time()
+                throttled_since = now if throttled_since is None else throttled_since
+                left = throttled_since + self.policy.throttle_timeout - now
+                throttles += 1
+                if left <= 0:
+                    return delivery
+                wait = self.policy.backoff(throttles) if retry_after is None else retry_after
+                await asyncio.sleep(min(wait, left))
+                continue
+            attempt += 1
+            if answer is _Answer.FINAL or attempt >= self.policy.attempts:
                 return delivery
             await asyncio.sleep(self.policy.backoff(attempt))
-            attempt += 1
 
     async def attempt(
         self, session: aiohttp.ClientSession, endpoint: _Endpoint, connection_id: str
-    ) -> tuple[Delivery, bool]:
-        """One request: its delivery, and whether another attempt may do better."""
+    ) -> tuple[Delivery, _Answer, float | None]:
+        """One request: its delivery, whether to try again, and the server's Retry-After."""
         url = endpoint.url(connection_id)
         try:
             headers = endpoint.signed_headers(self.method, url, self.body)
         except BotoCoreError as exc:
-            return _failed(exc), False
+            return _failed(exc), _Answer.FINAL, None
         try:
             async with session.request(
                 self.method,
@@ -237,20 +302,42 @@ class _Batch:
                 content = await response.read()
                 response_headers = response.headers
         except aiohttp.ConnectionTimeoutError:
-            return _failed(ConnectTimeoutError(endpoint_url=url)), True
+            return _failed(ConnectTimeoutError(endpoint_url=url), True), _Answer.RETRY, None
         except (TimeoutError, aiohttp.ServerTimeoutError):
-            return _failed(ReadTimeoutError(endpoint_url=url)), True
+            return _failed(ReadTimeoutError(endpoint_url=url), True), _Answer.RETRY, None
         except aiohttp.ClientConnectorError as exc:
-            return _failed(EndpointConnectionError(endpoint_url=url, error=exc)), True
+            refused = EndpointConnectionError(endpoint_url=url, error=exc)
+            return _failed(refused, True), _Answer.RETRY, None
         except aiohttp.ClientError as exc:
             # The server closed a kept-alive connection, a reset, a truncated answer.
-            return _failed(ConnectionClosedError(endpoint_url=url, error=exc)), True
+            closed = ConnectionClosedError(endpoint_url=url, error=exc)
+            return _failed(closed, True), _Answer.RETRY, None
         if status < 300:
-            return SENT, False
+            return SENT, _Answer.FINAL, None
         if status == GONE_STATUS:
-            return GONE, False
+            return GONE, _Answer.FINAL, None
         delivery = _error_delivery(self.method, status, response_headers, content)
-        return delivery, status == _THROTTLED or status >= _FIRST_SERVER_ERROR
+        if status == THROTTLED_STATUS:
+            return delivery, _Answer.THROTTLED, _retry_after(response_headers)
+        return delivery, (_Answer.RETRY if delivery.retryable else _Answer.FINAL), None
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds the answer's ``Retry-After`` asks for (a number or an HTTP date), else None."""
+    value = headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 _error_parser = create_parser("rest-json")
@@ -260,20 +347,28 @@ def _error_delivery(
     method: str, status: int, headers: Mapping[str, str], content: bytes
 ) -> Delivery:
     """An error answer read by botocore's own parser, mapped like BotoTransport's."""
-    parsed = _error_parser.parse(
-        {
-            "status_code": status,
-            "headers": {name.lower(): value for name, value in headers.items()},
-            "body": content,
-        },
-        # Error answers are parsed without the operation's output shape.
-        None,  # type: ignore[arg-type]
-    )
+    try:
+        parsed = _error_parser.parse(
+            {
+                "status_code": status,
+                "headers": {name.lower(): value for name, value in headers.items()},
+                "body": content,
+            },
+            # Error answers are parsed without the operation's output shape.
+            None,  # type: ignore[arg-type]
+        )
+    except Exception:
+        # A body botocore cannot read (an array, invalid UTF-8: a proxy's page,
+        # not API Gateway's JSON) says nothing more than its status.
+        parsed = {
+            "Error": {"Code": headers.get("x-amzn-ErrorType", "").split(":")[0] or "HTTPError"},
+            "ResponseMetadata": {"HTTPStatusCode": status},
+        }
     return delivery_for_client_error(ClientError(parsed, _OPERATIONS[method]))
 
 
-def _failed(exc: Exception) -> Delivery:
-    return Delivery(Outcome.FAILED, f"{type(exc).__name__}: {exc}")
+def _failed(exc: Exception, retryable: bool = False) -> Delivery:
+    return Delivery(Outcome.FAILED, f"{type(exc).__name__}: {exc}", retryable)
 
 
 class _EventLoopThread:

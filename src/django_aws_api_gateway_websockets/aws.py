@@ -6,16 +6,19 @@ mode, ``AWS_ENDPOINT_URL_<SERVICE>``, config files) is botocore's own business.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
 from botocore.credentials import Credentials
+from botocore.loaders import create_loader
 
 from . import wire
 from .conf import conf
@@ -30,20 +33,10 @@ LOCAL_PLACEHOLDER_REGION = "us-east-1"
 
 _SCHEME_FOR_MANAGEMENT = {"wss": "https", "ws": "http", "https": "https", "http": "http"}
 
-# AWS partitions: which regions belong to each, and the DNS suffix of their
-# endpoints. The one rule behind endpoint derivation, "is this host AWS?",
-# the signing region of a host, and the ARNs of provisioning.iam.
-_PARTITIONS: tuple[tuple[str, str, str], ...] = (
-    # (partition, region prefix, DNS suffix); the first match wins, "aws" last
-    ("aws-cn", "cn-", "amazonaws.com.cn"),
-    ("aws-us-gov", "us-gov-", "amazonaws.com"),
-    ("aws", "", "amazonaws.com"),
-)
-_DNS_SUFFIXES = frozenset(suffix for _, _, suffix in _PARTITIONS)
-# <api id>.execute-api.<region>.amazonaws.com[.cn]
-_EXECUTE_API_HOST = re.compile(
-    r"^[a-z0-9]+\.execute-api\.(?P<region>[a-z0-9-]+)\.(?P<suffix>amazonaws\.com(?:\.cn)?)$"
-)
+# <api id>.execute-api.<region>.<a partition's DNS suffix>
+_EXECUTE_API_HOST = re.compile(r"^[a-z0-9]+\.execute-api\.(?P<region>[a-z0-9-]+)\.(?P<suffix>.+)$")
+# The partition of a region that botocore's data does not place.
+_DEFAULT_PARTITION = "aws"
 _clients: dict[tuple[Any, ...], Any] = {}
 _clients_lock = threading.Lock()
 
@@ -82,14 +75,54 @@ def management_endpoint_url(
     return f"https://{api_id}.execute-api.{region}.{dns_suffix(region)}/{stage}"
 
 
+@dataclass(frozen=True)
+class _Partition:
+    name: str
+    dns_suffix: str
+    regions: frozenset[str]
+    region_pattern: re.Pattern[str]
+
+
+@functools.cache
+def _partitions() -> tuple[_Partition, ...]:
+    """AWS's partitions as botocore knows them (its endpoints data), in botocore's order.
+
+    The one source behind endpoint derivation, "is this host AWS?", the signing
+    region of a host and the ARNs of provisioning.iam: a partition AWS adds
+    (``amazonaws.eu``, ``c2s.ic.gov``...) comes with botocore's next release.
+    """
+    data = create_loader().load_data("endpoints")
+    return tuple(
+        _Partition(
+            name=entry["partition"],
+            dns_suffix=entry["dnsSuffix"],
+            regions=frozenset(entry.get("regions", ())),
+            region_pattern=re.compile(entry["regionRegex"]),
+        )
+        for entry in data["partitions"]
+    )
+
+
+def _partition(region: str) -> _Partition:
+    partitions = _partitions()
+    # A listed region first: the aws partition's pattern also matches us-gov-... names.
+    for partition in partitions:
+        if region in partition.regions:
+            return partition
+    for partition in partitions:
+        if partition.region_pattern.match(region):
+            return partition
+    return next(p for p in partitions if p.name == _DEFAULT_PARTITION)
+
+
 def partition_for(region: str) -> str:
-    """``aws``, ``aws-cn`` or ``aws-us-gov``: the partition an ARN in ``region`` names."""
-    return next(name for name, prefix, _ in _PARTITIONS if region.startswith(prefix))
+    """The partition an ARN in ``region`` names: ``aws``, ``aws-cn``, ``aws-us-gov``..."""
+    return _partition(region).name
 
 
 def dns_suffix(region: str) -> str:
-    """``amazonaws.com``, or ``amazonaws.com.cn`` for China's regions."""
-    return next(suffix for _, prefix, suffix in _PARTITIONS if region.startswith(prefix))
+    """The DNS suffix of ``region``'s endpoints: ``amazonaws.com``, ``amazonaws.com.cn``..."""
+    return _partition(region).dns_suffix
 
 
 def has_configured_endpoint(service: str) -> bool:
@@ -101,13 +134,13 @@ def has_configured_endpoint(service: str) -> bool:
 
 
 def is_aws_hosted(endpoint_url: str) -> bool:
-    """True for hosts under an AWS partition's domain (China's included)."""
+    """True for hosts under an AWS partition's domain (China's and the others included)."""
     host = (urlsplit(endpoint_url).hostname or "").lower()
-    return any(host.endswith(f".{suffix}") for suffix in _DNS_SUFFIXES)
+    return any(host.endswith(f".{partition.dns_suffix}") for partition in _partitions())
 
 
 def region_of_endpoint(endpoint_url: str) -> str | None:
-    """The region of an ``<api>.execute-api.<region>.amazonaws.com[.cn]`` URL, else None.
+    """The region of an ``<api>.execute-api.<region>.<partition's suffix>`` URL, else None.
 
     API Gateway refuses a request whose signature names another region, so this,
     not the configured default, is the region to sign for. A host whose suffix
@@ -126,6 +159,7 @@ def boto3_session() -> boto3.Session:
     elif conf.AWS_ACCESS_KEY_ID and conf.AWS_SECRET_ACCESS_KEY:
         kwargs["aws_access_key_id"] = conf.AWS_ACCESS_KEY_ID
         kwargs["aws_secret_access_key"] = conf.AWS_SECRET_ACCESS_KEY
+        kwargs["aws_session_token"] = conf.AWS_SESSION_TOKEN
     return boto3.Session(**kwargs)
 
 
@@ -134,7 +168,9 @@ def _client_config() -> Config:
         user_agent_extra=USER_AGENT_EXTRA,
         connect_timeout=conf.send_connect_timeout_seconds,
         read_timeout=conf.send_read_timeout_seconds,
-        retries={"mode": "standard", "max_attempts": conf.send_max_attempts},
+        # total_max_attempts counts the first attempt, as send_max_attempts
+        # does; botocore's max_attempts counts retries only.
+        retries={"mode": "standard", "total_max_attempts": conf.send_max_attempts},
         max_pool_connections=max(10, conf.send_concurrency),
     )
 
@@ -170,9 +206,7 @@ def client(service: str, endpoint_url: str | None = None, *, region_name: str | 
 
 def _settings_key() -> tuple[Any, ...]:
     return (
-        conf.AWS_GATEWAY_REGION_NAME,
-        conf.AWS_IAM_PROFILE,
-        conf.AWS_ACCESS_KEY_ID,
+        *_credential_settings(),
         conf.send_concurrency,
         conf.send_connect_timeout_seconds,
         conf.send_read_timeout_seconds,
@@ -186,6 +220,7 @@ def _credential_settings() -> tuple[Any, ...]:
         conf.AWS_IAM_PROFILE,
         conf.AWS_ACCESS_KEY_ID,
         conf.AWS_SECRET_ACCESS_KEY,
+        conf.AWS_SESSION_TOKEN,
     )
 
 
@@ -229,12 +264,29 @@ def signing_region(endpoint_url: str) -> str | None:
     """The region to sign Management API requests to ``endpoint_url`` for.
 
     The endpoint's own region when its host names one, else the configured
-    region; for an endpoint outside AWS without one, a placeholder.
+    region; for a local endpoint without one (plain HTTP outside AWS: the local
+    gateway, a stand-in), a placeholder. None for a custom domain (HTTPS) when
+    no region is configured: a guess would be refused by AWS.
     """
     region = region_of_endpoint(endpoint_url) or conf.AWS_GATEWAY_REGION_NAME
-    if region is None and not is_aws_hosted(endpoint_url):
+    if region is None and is_local(endpoint_url):
         return LOCAL_PLACEHOLDER_REGION
     return region
+
+
+def is_local(endpoint_url: str) -> bool:
+    """True for plain ``http``/``ws`` endpoints outside AWS: a local gateway or a stand-in.
+
+    API Gateway serves only HTTPS, so an HTTPS host outside AWS's domains is a
+    custom domain in front of a real gateway.
+    """
+    scheme = urlsplit(endpoint_url).scheme
+    return scheme in ("http", "ws") and not is_aws_hosted(endpoint_url)
+
+
+def needs_region_setting(endpoint_url: str) -> bool:
+    """True when requests to ``endpoint_url`` can be signed only with a configured region."""
+    return region_of_endpoint(endpoint_url) is None and not is_local(endpoint_url)
 
 
 def routed_management_endpoint(endpoint_url: str) -> str:

@@ -28,7 +28,12 @@ APP_LABEL = "django_aws_api_gateway_websockets"
 MIN_GATEWAY_SECRET_LENGTH = 32
 
 _AWS_REGION_SETTINGS = ("AWS_GATEWAY_REGION_NAME", "AWS_REGION_NAME")
-_AWS_CREDENTIAL_SETTINGS = ("AWS_IAM_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+_AWS_CREDENTIAL_SETTINGS = (
+    "AWS_IAM_PROFILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+)
 
 
 def _setting_error(key: str, message: str, hint: str, id: str) -> Error:
@@ -366,3 +371,48 @@ def check_url_patterns(
         for view_class, names, route in _routed_views(get_resolver().url_patterns)
         if issubclass(view_class, WebSocketView) and "route" not in names
     ]
+
+
+@register(Tags.database)
+def check_gateway_regions(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    """A gateway on a custom domain can be signed for only with a configured region.
+
+    Its host does not name the region (``ws.example.com``, unlike
+    ``<api>.execute-api.<region>.amazonaws.com``), and AWS refuses a signature
+    for another region. Django runs database checks on ``migrate`` and
+    ``check --database``.
+    """
+    from django.db import DatabaseError
+
+    from . import aws
+    from .models import ApiGateway
+
+    if not databases or conf.AWS_GATEWAY_REGION_NAME:
+        return []
+    errors: list[CheckMessage] = []
+    for alias in databases:
+        try:
+            gateways = list(
+                ApiGateway.objects.using(alias)
+                .exclude(api_endpoint__isnull=True)
+                .exclude(api_endpoint="")
+                .values_list("pk", "api_name", "api_endpoint")
+            )
+        except DatabaseError:  # not migrated yet
+            continue
+        errors.extend(
+            Error(
+                f"ApiGateway {name!r} (pk={pk}) has api_endpoint {endpoint!r}, whose host names "
+                "no AWS region, and no region is configured: its Management API requests "
+                "cannot be signed.",
+                hint="Set AWS_GATEWAY_REGION_NAME (or AWS_REGION_NAME) to the gateway's region.",
+                id="dagw.E011",
+            )
+            for pk, name, endpoint in gateways
+            if aws.needs_region_setting(endpoint)
+        )
+    return errors

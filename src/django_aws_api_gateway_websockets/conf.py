@@ -71,6 +71,10 @@ class Settings:
     def AWS_SECRET_ACCESS_KEY(self) -> str | None:
         return getattr(settings, "AWS_SECRET_ACCESS_KEY", None)
 
+    @property
+    def AWS_SESSION_TOKEN(self) -> str | None:
+        return getattr(settings, "AWS_SESSION_TOKEN", None)
+
     # WEBSOCKETS: security
 
     gateway_secret = Setting(
@@ -204,6 +208,19 @@ class Settings:
         "Default transport: the longest wait before one retry.",
         minimum=ZERO,
     )
+    send_throttle_timeout_seconds = Setting(
+        NUMBER,
+        120.0,
+        "Default transport: how long a request answered 429 (throttled) keeps being retried, "
+        "counted from its first 429",
+        minimum=ZERO,
+    )
+    send_rate_initial_per_second = Setting(
+        NUMBER,
+        10_000.0,
+        "Default transport: the request rate each process starts from, per AWS account and region",
+        minimum=ABOVE_ZERO,
+    )
     connect_grace_seconds = Setting(
         NUMBER,
         30,
@@ -229,6 +246,19 @@ class Settings:
         TEXT,
         "default",
         "Queue of that backend the send tasks go to",
+    )
+    enqueue_max_requeues = Setting(
+        INT,
+        3,
+        "Times a send task enqueues again the recipients it could not reach for a reason that "
+        "may pass (throttling, a 5xx, a timeout)",
+        minimum=ZERO,
+    )
+    enqueue_requeue_delay_seconds = Setting(
+        NUMBER,
+        60.0,
+        "Delay before such a re-enqueued task may run",
+        minimum=ZERO,
     )
 
     # WEBSOCKETS: errors

@@ -94,6 +94,8 @@ class SendResult(_OutcomeCounts):
     errors: Mapping[str, str] = field(default_factory=dict, hash=False)
     # Answered 410 while possibly still in $connect; the row stays connected.
     pending_ids: tuple[str, ...] = ()
+    # The failed ids whose cause may pass (throttling, a 5xx, a timeout).
+    retryable_ids: tuple[str, ...] = ()
 
     @property
     def sent(self) -> int:
@@ -111,6 +113,7 @@ class SendResult(_OutcomeCounts):
             gone_ids=self.gone_ids + other.gone_ids,
             errors={**self.errors, **other.errors},
             pending_ids=self.pending_ids + other.pending_ids,
+            retryable_ids=self.retryable_ids + other.retryable_ids,
         )
 
 
@@ -374,6 +377,7 @@ def _deliver(
 
     sent: list[str] = []
     gone: list[str] = []
+    retryable: list[str] = []
     for target, delivery in zip(targets, _call_transport(call, targets), strict=True):
         if delivery.outcome is Outcome.SENT:
             sent.append(target.connection_id)
@@ -381,7 +385,9 @@ def _deliver(
             gone.append(target.connection_id)
         else:
             failed[target.connection_id] = delivery.error or _NO_REASON
-    return SendResult(tuple(sent), tuple(gone), errors=failed)
+            if delivery.retryable:
+                retryable.append(target.connection_id)
+    return SendResult(tuple(sent), tuple(gone), errors=failed, retryable_ids=tuple(retryable))
 
 
 def _hold_connecting(result: SendResult, connecting: set[str]) -> SendResult:

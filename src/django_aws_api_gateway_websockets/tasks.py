@@ -11,7 +11,8 @@ for a scheduler to enqueue (see docs/admin.md).
 
 ``send_chunk`` is the worker's part: it sends through ``messaging`` exactly as a
 direct send does, so the rows still connected when it runs are sent to, gone
-rows are marked closed and failures are logged the same way.
+rows are marked closed and failures are logged the same way. Recipients it
+could not reach for a reason that may pass are enqueued again, later.
 
 Django 6.0 ships the framework as ``django.tasks``; on Django 5.2 the
 ``django-tasks`` backport provides the same API under ``django_tasks``.
@@ -19,14 +20,19 @@ Django 6.0 ships the framework as ``django.tasks``; on Django 5.2 the
 
 from __future__ import annotations
 
+import base64
+import logging
+import zlib
 from collections.abc import Sequence
 from contextlib import nullcontext
+from datetime import timedelta
 from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from . import cleanup, messaging
 from .conf import conf
@@ -39,27 +45,102 @@ else:  # Django 5.2
     from django_tasks import TaskResult, task
     from django_tasks.backends.immediate import ImmediateBackend
 
+logger = logging.getLogger(__name__)
+
+# Undelivered ids named in the give-up log line and result; the rest are counted.
+_LOGGED_IDS = 5
+
 Summary = dict[str, Any]
 if TYPE_CHECKING:  # the framework's classes are not subscriptable the same way everywhere
     SendTaskResult = TaskResult[..., Summary]
 
 
 @task()
-def send_chunk(payload: str, session_pks: str, using: str) -> Summary:
-    """Send ``payload`` (JSON text) to the connected rows among ``session_pks``.
+def send_chunk(payload: str, session_pks: str, using: str, requeues: int = 0) -> Summary:
+    """Send ``payload`` (from ``pack_payload``) to the connected rows among ``session_pks``.
 
     The primary keys travel as one comma-separated string: the framework checks
     every element of a list argument (several times per enqueue), which for a
     thousand ids costs more than all the rest of the caller's work.
+
+    Recipients not reached for a reason that may pass (throttling past
+    ``send_throttle_timeout_seconds``, a 5xx, a timeout) are enqueued again
+    after ``enqueue_requeue_delay_seconds``, up to ``enqueue_max_requeues``
+    times; past that, or on a backend that cannot delay a task, they are given
+    up: logged as an error and counted in the result's ``given_up``.
     """
-    data = payload.encode()
+    data = unpack_payload(payload)
     pks = [int(pk) for pk in session_pks.split(",") if pk]
     step = messaging.max_query_params(using, reserved=1) or len(pks) or 1
     result = messaging.SendResult()
     for start in range(0, len(pks), step):
         rows = WebSocketSession.objects.using(using).filter(pk__in=pks[start : start + step])
         result += messaging.send_payload(rows, data)
-    return summary(result)
+    outcome = summary(result)
+    if result.retryable_ids:
+        outcome.update(_requeue_or_give_up(result, payload, pks, using, requeues))
+    return outcome
+
+
+def _requeue_or_give_up(
+    result: messaging.SendResult, payload: str, pks: list[int], using: str, requeues: int
+) -> Summary:
+    undelivered = list(result.retryable_ids)
+    sender = send_chunk.using(backend=conf.enqueue_backend, queue_name=conf.enqueue_queue_name)
+    if requeues < conf.enqueue_max_requeues and sender.get_backend().supports_defer:
+        retry_pks = _pks_of(undelivered, pks, using)
+        run_after = timezone.now() + timedelta(seconds=conf.enqueue_requeue_delay_seconds)
+        later = sender.using(run_after=run_after).enqueue(
+            payload, ",".join(map(str, retry_pks)), using, requeues + 1
+        )
+        logger.info(
+            "send_chunk: %d of %d connection(s) not reached yet; enqueued again (task %s, "
+            "requeue %d of %d)",
+            len(undelivered),
+            len(pks),
+            later.id,
+            requeues + 1,
+            conf.enqueue_max_requeues,
+        )
+        return {"requeued": len(retry_pks), "requeued_task": later.id}
+    more = ", ..." if len(undelivered) > _LOGGED_IDS else ""
+    named = ", ".join(undelivered[:_LOGGED_IDS]) + more
+    logger.error(
+        "send_chunk gave up on %d of %d connection(s) after %d requeue(s) [%s]: %s",
+        len(undelivered),
+        len(pks),
+        requeues,
+        named,
+        result.errors[undelivered[0]],
+    )
+    return {"given_up": len(undelivered), "given_up_ids": undelivered[:_LOGGED_IDS]}
+
+
+def _pks_of(connection_ids: Sequence[str], pks: Sequence[int], using: str) -> list[int]:
+    """The primary keys, among ``pks``, of the rows with these connection ids (one query)."""
+    rows = WebSocketSession.objects.using(using).filter(connection_id__in=connection_ids)
+    wanted = set(pks)
+    return [pk for pk in rows.values_list("pk", flat=True) if pk in wanted]
+
+
+# A payload in task arguments: compressed, then base64. JSON text is escaped
+# again inside the task's own JSON (a 128 KB message of quotes became 256 KB),
+# past SQS's 256 KB message limit; this form stays under 176 KB for any
+# message API Gateway accepts. JSON text never starts with this prefix, so a
+# task enqueued by an older version (plain JSON text) still runs.
+_PACKED = "zlib64:"
+
+
+def pack_payload(payload: bytes) -> str:
+    """``payload`` as ``send_chunk`` takes it."""
+    return _PACKED + base64.b64encode(zlib.compress(payload, 6)).decode("ascii")
+
+
+def unpack_payload(packed: str) -> bytes:
+    """The bytes ``pack_payload`` was given (or plain JSON text, as older versions passed)."""
+    if packed.startswith(_PACKED):
+        return zlib.decompress(base64.b64decode(packed[len(_PACKED) :]))
+    return packed.encode()
 
 
 @task()
@@ -92,7 +173,11 @@ def trim_channel_history() -> Summary:
 
 
 def summary(result: messaging.SendResult) -> Summary:
-    """What a task returns (task results must be JSON): counts, and why each failure failed."""
+    """What a task returns (task results must be JSON): counts, and why each failure failed.
+
+    ``send_chunk`` adds ``requeued`` (and ``requeued_task``) or ``given_up``
+    (and its first ``given_up_ids``) when some failures may pass.
+    """
     return {
         "sent": result.sent,
         "gone": result.gone,
@@ -128,7 +213,7 @@ def enqueue_message(
     No task is enqueued when nobody is connected. Raises ``ValueError`` (too
     large) or ``TypeError`` (not JSON) before any query.
     """
-    payload = messaging.encode_message(data).decode()  # compact JSON is ASCII
+    payload = messaging.encode_message(data)
     if isinstance(sessions, WebSocketSession):
         pks = [sessions.pk] if sessions.pk is not None and sessions.connected else []
         db = sessions._state.db or WebSocketSession.objects.db
@@ -151,10 +236,10 @@ def send_or_enqueue(
     recipients = messaging.load_recipients(sessions)
     if len(recipients.pks) < conf.publish_background_threshold:
         return messaging.deliver_payload(recipients, payload), []
-    return None, enqueue_payload(payload.decode(), recipients.pks, sessions.db)
+    return None, enqueue_payload(payload, recipients.pks, sessions.db)
 
 
-def enqueue_payload(payload: str, pks: Sequence[int], db: str) -> list[SendTaskResult]:
+def enqueue_payload(payload: bytes, pks: Sequence[int], db: str) -> list[SendTaskResult]:
     """One ``send_chunk`` task per ``conf.enqueue_chunk_size`` of ``pks``, all sending ``payload``.
 
     For callers that already read the recipients (``publish``): no query of its own.
@@ -166,8 +251,9 @@ def enqueue_payload(payload: str, pks: Sequence[int], db: str) -> list[SendTaskR
     # The immediate backend sends right here: a transaction around that would
     # hold the gone rows' UPDATE locks through every later chunk's network calls.
     stores_tasks = not isinstance(sender.get_backend(), ImmediateBackend)
+    packed = pack_payload(payload) if pks else ""
     with transaction.atomic() if stores_tasks else nullcontext():
         return [
-            sender.enqueue(payload, ",".join(map(str, pks[i : i + chunk])), db)
+            sender.enqueue(packed, ",".join(map(str, pks[i : i + chunk])), db)
             for i in range(0, len(pks), chunk)
         ]

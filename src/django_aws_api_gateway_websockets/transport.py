@@ -33,6 +33,8 @@ from .conf import conf
 logger = logging.getLogger(__name__)
 
 GONE_STATUS = 410
+THROTTLED_STATUS = 429
+FIRST_SERVER_ERROR = 500
 
 
 class Outcome(enum.Enum):
@@ -55,6 +57,9 @@ class Target:
 class Delivery:
     outcome: Outcome
     error: str = ""
+    # A FAILED delivery whose cause may pass (throttling, a 5xx, a timeout): a
+    # later attempt may succeed, so background sends enqueue it again.
+    retryable: bool = False
 
 
 SENT = Delivery(Outcome.SENT)
@@ -80,8 +85,9 @@ class Transport(Protocol):
 class BotoTransport:
     """boto3's ``apigatewaymanagementapi`` client, ``conf.send_concurrency`` calls at a time.
 
-    Retries (standard mode, ``conf.send_max_attempts``) and timeouts are
-    botocore's; see ``aws._client_config``.
+    Retries (standard mode, ``conf.send_max_attempts`` attempts in all) and
+    timeouts are botocore's; see ``aws._client_config``. It does not pace
+    itself: throttled calls fail once botocore's attempts are spent.
     """
 
     def post_to_connections(self, targets: Sequence[Target], data: bytes) -> list[Delivery]:
@@ -137,7 +143,8 @@ def delivery_for_client_error(exc: ClientError) -> Delivery:
         return GONE
     message = error.get("Message") or ""
     reason = f"{code} (HTTP {status})" if status else code
-    return Delivery(Outcome.FAILED, f"{reason}: {message}" if message else reason)
+    retryable = status == THROTTLED_STATUS or (status or 0) >= FIRST_SERVER_ERROR
+    return Delivery(Outcome.FAILED, f"{reason}: {message}" if message else reason, retryable)
 
 
 T = TypeVar("T", bound=Transport)

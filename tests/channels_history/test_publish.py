@@ -11,7 +11,7 @@ import pytest
 from django.db import NotSupportedError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from django_aws_api_gateway_websockets import history, publishing, wire
+from django_aws_api_gateway_websockets import history, publishing, tasks, wire
 from django_aws_api_gateway_websockets.models import ChannelMessage, ChannelSequence
 from django_aws_api_gateway_websockets.publishing import publish
 from django_aws_api_gateway_websockets.testing.capture import Outbox
@@ -203,7 +203,7 @@ def test_from_the_threshold_on_the_sends_go_to_background_tasks(
     assert result.sent is None and len(result.tasks) == 2
     pks = [int(pk) for task in result.tasks for pk in task.args[1].split(",")]
     assert sorted(pks) == sorted(s.pk for s in sessions)
-    sent = json.loads(result.tasks[0].args[0])
+    sent = json.loads(tasks.unpack_payload(result.tasks[0].args[0]))
     assert sent == {"channel": "news", "seq": 1, "data": {"big": True}}
     # The recipients were read once; the dummy backend stores tasks in memory.
     assert len(statements(queries)) == 3

@@ -133,6 +133,10 @@ def test_local_endpoints_need_no_aws_credentials_or_region(
         ("https://ws.example.com/prod", None, False),
         ("https://amazonaws.com.cn.example.com/prod", None, False),
         ("http://127.0.0.1:8001/production", None, False),
+        # Partitions beyond the three best known, from botocore's own data.
+        ("https://abc.execute-api.eusc-de-east-1.amazonaws.eu/prod", "eusc-de-east-1", True),
+        ("https://abc.execute-api.us-iso-east-1.c2s.ic.gov/prod", "us-iso-east-1", True),
+        ("https://abc.execute-api.us-iso-east-1.amazonaws.com/prod", None, True),
     ],
 )
 def test_one_rule_says_which_hosts_are_aws_and_their_region(
@@ -148,6 +152,12 @@ def test_one_rule_says_which_hosts_are_aws_and_their_region(
         ("eu-west-1", "aws", "amazonaws.com"),
         ("cn-northwest-1", "aws-cn", "amazonaws.com.cn"),
         ("us-gov-east-1", "aws-us-gov", "amazonaws.com"),
+        ("eusc-de-east-1", "aws-eusc", "amazonaws.eu"),
+        ("us-iso-east-1", "aws-iso", "c2s.ic.gov"),
+        ("us-isob-east-1", "aws-iso-b", "sc2s.sgov.gov"),
+        # A region botocore does not list yet is placed by its partition's pattern.
+        ("eu-central-9", "aws", "amazonaws.com"),
+        ("cn-south-7", "aws-cn", "amazonaws.com.cn"),
     ],
 )
 def test_partitions(region: str, partition: str, suffix: str) -> None:

@@ -77,6 +77,9 @@ def test_invalid_configs_are_refused(options: dict[str, object]) -> None:
         {"new_connections_per_second": 0},
         {"integration_timeout_seconds": 0.01},
         {"integration_timeout_seconds": 30},
+        {"throttle_rate": 0},
+        {"throttle_rate": 10, "throttle_burst": -1},
+        {"throttle_burst": 10},
     ],
 )
 def test_invalid_limits_are_refused(options: dict[str, float]) -> None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+
 import pytest
 from websockets.exceptions import ConnectionClosed
 
 from django_aws_api_gateway_websockets.aiohttp_transport import AiohttpTransport
-from django_aws_api_gateway_websockets.local_gateway import GatewayThread
+from django_aws_api_gateway_websockets.local_gateway import GatewayThread, Limits
 from django_aws_api_gateway_websockets.transport import Outcome, Target
 
-from .conftest import Backend, connection_id_of, ws_connect
+from .conftest import Backend, GatewayFactory, connection_id_of, ws_connect
 
 
 def test_posts_reach_clients_and_a_closed_one_is_gone(
@@ -54,3 +56,21 @@ def test_a_message_over_the_quota_fails_and_the_others_still_go(
         assert too_big.error.startswith("PayloadTooLargeException (HTTP 413)")
         assert fine.outcome is Outcome.SENT
         assert client.recv(timeout=5) == "fine"
+
+
+def test_a_broadcast_through_the_throttled_gateway_reaches_everyone_once(
+    backend: Backend, make_gateway: GatewayFactory
+) -> None:
+    # Twice the burst, at a rate that refills slowly: several requests meet a 429.
+    gateway = make_gateway(limits=Limits(throttle_rate=20, throttle_burst=3))
+    transport = AiohttpTransport()
+    with ExitStack() as stack:
+        clients = [stack.enter_context(ws_connect(gateway.url)) for _ in range(6)]
+        targets = [Target(gateway.management_url, connection_id_of(backend, n)) for n in range(6)]
+
+        first = transport.post_to_connections(targets, b"news")
+        then = transport.post_to_connections(targets, b"end")
+
+        assert {d.error for d in first + then} == {""}
+        # Exactly once: each client's next message after the news is the end marker.
+        assert [(c.recv(timeout=5), c.recv(timeout=5)) for c in clients] == [("news", "end")] * 6

@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from websockets.exceptions import ConnectionClosed
 
 from django_aws_api_gateway_websockets.local_gateway import GatewayThread
+from django_aws_api_gateway_websockets.local_gateway.config import Limits
 
 from .conftest import Backend, GatewayFactory, connection_id_of, management_client, ws_connect
 
@@ -206,3 +207,34 @@ def test_get_during_connect_is_gone_and_open_once_the_handshake_completes(
         assert api.get_connection(ConnectionId=connection_id)["Identity"]["SourceIp"] == "127.0.0.1"
     finally:
         thread.join(10)
+
+
+def test_the_account_throttle_answers_429_as_aws_does_when_asked_for(
+    make_gateway: GatewayFactory,
+) -> None:
+    # A burst of 2 and a rate too slow to refill within the test.
+    gateway = make_gateway(limits=Limits(throttle_rate=0.001, throttle_burst=2))
+
+    def get() -> tuple[int, str]:
+        request = urllib.request.Request(
+            f"{gateway.gateway.management_url}/@connections/AAAAAAAAAAAAAAA=",
+            method="GET",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                return answer.status, ""
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers["x-amzn-ErrorType"]
+
+    assert [get() for _ in range(3)] == [
+        (410, "GoneException"),
+        (410, "GoneException"),
+        (429, "LimitExceededException"),
+    ]
+
+
+def test_no_account_throttle_by_default(gateway: GatewayThread) -> None:
+    api = management_client(gateway)
+    for _ in range(50):
+        with pytest.raises(api.exceptions.GoneException):
+            api.get_connection(ConnectionId="AAAAAAAAAAAAAAA=")

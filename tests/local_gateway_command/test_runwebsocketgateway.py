@@ -164,6 +164,8 @@ def test_command_accepts_every_local_gateway_limit(
         "--new-connections-per-second": ("new_connections_per_second", "10"),
         "--handshake-timeout": ("handshake_timeout_seconds", "2.5"),
         "--max-pending-handshakes": ("max_pending_handshakes", "40"),
+        "--throttle-rate": ("throttle_rate", "2000"),
+        "--throttle-burst": ("throttle_burst", "1000"),
     }
     argv = [item for flag, (_, value) in options.items() for item in (flag, value)]
     call_command("runwebsocketgateway", *argv, stdout=StringIO())

@@ -12,9 +12,11 @@ from django_aws_api_gateway_websockets.transport import clear_transport_cache
 
 from .management_api import ManagementApiStandIn
 
-# Fast failures: no retries and short timeouts unless a test asks for them.
+# Fast failures: no retries, short timeouts and a short throttle timeout unless
+# a test asks for them.
 SEND_SETTINGS = {
     "send_max_attempts": 1,
+    "send_throttle_timeout_seconds": 0.3,
     "send_connect_timeout_seconds": 1.0,
     "send_read_timeout_seconds": 1.0,
 }

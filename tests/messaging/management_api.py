@@ -20,6 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
 
+from django_aws_api_gateway_websockets.local_gateway.throttle import TokenBucket
+
 # status -> AWS error type and message
 ERRORS: dict[int, tuple[str, str]] = {
     400: ("BadRequestException", "Invalid connectionId: the id is malformed"),
@@ -48,7 +50,11 @@ class ManagementApiStandIn:
     ``fail_first``: id -> how many requests answer 429 before one succeeds.
     ``delays``: id -> seconds to wait before answering (longer than the
     client's read timeout simulates a timeout). ``latency``: seconds every
-    answer waits.
+    answer waits. ``throttle(rate, burst)``: AWS's account throttle, a token
+    bucket; a request beyond it is answered 429 ``LimitExceededException``.
+    ``delivered``: id -> POSTs answered 200. ``retry_after``: the
+    ``Retry-After`` header of every 429, if set. ``bodies``: id -> the raw
+    body of its error answers (a proxy's page rather than AWS's JSON).
     """
 
     def __init__(self, *, latency: float = 0.0, record: bool = True) -> None:
@@ -59,6 +65,11 @@ class ManagementApiStandIn:
         self.fail_first: dict[str, int] = {}
         self.delays: dict[str, float] = {}
         self.received: list[Received] = []
+        self.delivered: dict[str, int] = {}
+        self.retry_after: str | None = None
+        self.bodies: dict[str, bytes] = {}
+        self.throttled = 0
+        self._bucket: TokenBucket | None = None
         self.count = 0
         self.in_flight = 0
         self.max_in_flight = 0
@@ -96,7 +107,13 @@ class ManagementApiStandIn:
     def reset_counters(self) -> None:
         with self._lock:
             self.received.clear()
-            self.count = self.in_flight = self.max_in_flight = 0
+            self.delivered.clear()
+            self.count = self.in_flight = self.max_in_flight = self.throttled = 0
+
+    def throttle(self, rate: float, burst: float) -> None:
+        """Answer 429 beyond ``rate`` requests a second, after a burst of ``burst``."""
+        with self._lock:
+            self._bucket = TokenBucket(rate, burst=burst)
 
     def answer(self, method: str, stage: str, connection_id: str, body: bytes, signed: bool) -> int:
         with self._lock:
@@ -107,7 +124,13 @@ class ManagementApiStandIn:
                 self.received.append(Received(method, stage, connection_id, body, signed))
         try:
             time.sleep(self.latency + self.delays.get(connection_id, 0.0))
-            return self._status(method, connection_id, body, signed)
+            status = self._status(method, connection_id, body, signed)
+            with self._lock:
+                if status == 200 and method == "POST":
+                    self.delivered[connection_id] = self.delivered.get(connection_id, 0) + 1
+                elif status == 429:
+                    self.throttled += 1
+            return status
         finally:
             with self._lock:
                 self.in_flight -= 1
@@ -115,6 +138,9 @@ class ManagementApiStandIn:
     def _status(self, method: str, connection_id: str, body: bytes, signed: bool) -> int:
         if not signed:
             return 403
+        with self._lock:
+            if self._bucket is not None and not self._bucket.take():
+                return 429
         if connection_id in self.statuses:
             return self.statuses[connection_id]
         with self._lock:
@@ -167,16 +193,22 @@ class _Handler(BaseHTTPRequestHandler):
             info = {"connectedAt": now, "lastActiveAt": now, "identity": {"sourceIp": "127.0.0.1"}}
             self._reply(200, info)
         else:
-            self._reply(status)
+            self._reply(status, raw=self.stand_in.bodies.get(connection_id))
 
-    def _reply(self, status: int, payload: dict[str, Any] | None = None) -> None:
+    def _reply(
+        self, status: int, payload: dict[str, Any] | None = None, raw: bytes | None = None
+    ) -> None:
         error = ERRORS.get(status)
         if error is not None:
             payload = {"message": error[1] or None}
         data = json.dumps(payload).encode() if payload is not None else b""
+        if raw is not None and status >= 400:
+            data = raw
         self.send_response(status)
         if error is not None:
             self.send_header("x-amzn-ErrorType", error[0])
+        if status == 429 and self.stand_in.retry_after is not None:
+            self.send_header("Retry-After", self.stand_in.retry_after)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()

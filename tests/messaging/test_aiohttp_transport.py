@@ -14,7 +14,7 @@ import pytest
 from botocore.credentials import Credentials, RefreshableCredentials
 from django.utils import timezone
 
-from django_aws_api_gateway_websockets import aiohttp_transport, aws
+from django_aws_api_gateway_websockets import aiohttp_transport, aws, signing
 from django_aws_api_gateway_websockets.aiohttp_transport import AiohttpTransport
 from django_aws_api_gateway_websockets.transport import (
     BotoTransport,
@@ -91,7 +91,8 @@ def test_connection_ids_are_percent_encoded_as_botocore_does(
     ("answer", "attempts", "requests", "outcome", "reason"),
     [
         ({"fail_first": 2}, 3, 3, Outcome.SENT, ""),
-        ({"fail_first": 5}, 2, 2, Outcome.FAILED, "LimitExceededException (HTTP 429): Rate"),
+        # A 429 spends no attempt: it is retried until the throttle timeout.
+        ({"fail_first": 5}, 1, 6, Outcome.SENT, ""),
         ({"status": 503}, 3, 3, Outcome.FAILED, "503"),
         ({"status": 500}, 1, 1, Outcome.FAILED, "500"),
         ({"status": 410}, 3, 1, Outcome.GONE, ""),
@@ -124,6 +125,92 @@ def test_throttling_and_server_errors_are_retried_and_4xx_never(
     assert delivery.outcome is outcome
     assert reason in delivery.error
     assert management_api.count == requests
+
+
+@pytest.fixture
+def always_throttled(settings: Any, management_api: ManagementApiStandIn) -> ManagementApiStandIn:
+    """The stand-in answering 429 to connection "c", with a throttle timeout of 0.5 s."""
+    settings.WEBSOCKETS = {
+        **settings.WEBSOCKETS,
+        "send_throttle_timeout_seconds": 0.5,
+        "send_backoff_base_seconds": 0.01,
+    }
+    management_api.statuses["c"] = 429
+    return management_api
+
+
+def test_a_429_is_retried_until_the_throttle_timeout_then_failed_as_retryable(
+    always_throttled: ManagementApiStandIn, endpoint: str
+) -> None:
+    management_api = always_throttled
+
+    [delivery] = AiohttpTransport().post_to_connections(targets(endpoint, "c"), b"{}")
+
+    assert delivery == Delivery(
+        Outcome.FAILED, "LimitExceededException (HTTP 429): Rate exceeded", retryable=True
+    )
+    # send_max_attempts is 1 here: only the deadline ended the retries.
+    assert management_api.count > 2
+
+
+def test_retry_after_is_honoured(always_throttled: ManagementApiStandIn, endpoint: str) -> None:
+    management_api = always_throttled
+    management_api.retry_after = "30"
+
+    [delivery] = AiohttpTransport().post_to_connections(targets(endpoint, "c"), b"{}")
+
+    # Waiting the 30 s asked for would pass the deadline: one wait to it, one
+    # more request, then the deadline is reached.
+    assert delivery.outcome is Outcome.FAILED
+    assert management_api.count == 2
+
+
+@pytest.mark.parametrize("body", [b"[1, 2]", b"\xff\xfe not utf-8", b"<html>Bad Gateway</html>"])
+def test_a_5xx_whose_body_is_not_json_is_retried_like_any_5xx(
+    settings: Any, management_api: ManagementApiStandIn, endpoint: str, body: bytes
+) -> None:
+    settings.WEBSOCKETS = {
+        **settings.WEBSOCKETS,
+        "send_max_attempts": 3,
+        "send_backoff_base_seconds": 0.01,
+    }
+    management_api.statuses["c"] = 502
+    management_api.bodies["c"] = body
+
+    [delivery] = AiohttpTransport().post_to_connections(targets(endpoint, "c"), b"{}")
+
+    assert delivery.outcome is Outcome.FAILED
+    assert "(HTTP 502)" in delivery.error
+    assert delivery.retryable
+    assert management_api.count == 3
+
+
+@pytest.fixture
+def throttled(settings: Any, management_api: ManagementApiStandIn) -> ManagementApiStandIn:
+    """The stand-in with AWS's account throttle in small: 500 requests/s after a burst of 100."""
+    # Generous timeouts: on a loaded machine the stand-in's threads can stall past 1 s.
+    settings.WEBSOCKETS = {
+        **settings.WEBSOCKETS,
+        "send_throttle_timeout_seconds": 60,
+        "send_connect_timeout_seconds": 10,
+        "send_read_timeout_seconds": 10,
+    }
+    management_api.throttle(rate=500, burst=100)
+    return management_api
+
+
+def test_a_throttled_multicast_loses_nothing(
+    throttled: ManagementApiStandIn, endpoint: str
+) -> None:
+    management_api = throttled
+    ids = [f"c{i}" for i in range(2_000)]
+
+    deliveries = AiohttpTransport().post_to_connections(targets(endpoint, *ids), b"{}")
+
+    assert {d.error for d in deliveries} == {""}
+    assert management_api.delivered == dict.fromkeys(ids, 1)
+    # Paced, not a retry storm: far fewer 429s than messages.
+    assert 0 < management_api.throttled < len(ids) // 2
 
 
 def test_timeouts_are_retried_and_reported_like_botocore(
@@ -439,6 +526,23 @@ def test_requests_are_signed_for_the_endpoints_region(
 
 
 @pytest.mark.parametrize("signing_stand_in", ["eu-west-1"], indirect=True)
+def test_botocore_signs_where_awscrt_is_missing(
+    signing_stand_in: SigningStandIn,
+    aws_endpoint_routed_to: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    aws_endpoint_routed_to(signing_stand_in)
+    monkeypatch.setattr(aiohttp_transport, "_sign", signing.botocore_headers)
+
+    deliveries = AiohttpTransport().post_to_connections(
+        targets("https://abc123.execute-api.eu-west-1.amazonaws.com/prod", "a", "b/c"), b"{}"
+    )
+
+    assert outcomes(deliveries) == [Outcome.SENT] * 2
+    assert [c.valid for c in signing_stand_in.checked] == [True, True]
+
+
+@pytest.mark.parametrize("signing_stand_in", ["eu-west-1"], indirect=True)
 def test_a_wrong_signature_is_refused_by_the_stand_in(
     signing_stand_in: SigningStandIn, aws_endpoint_routed_to: Any, settings: Any
 ) -> None:
@@ -532,3 +636,64 @@ def test_finding_no_credentials_is_remembered(
     monkeypatch.setattr(aws.time, "monotonic", lambda: now + aws.NO_CREDENTIALS_RETRY_SECONDS + 1)
     assert aws.credentials() is None
     assert len(lookups) == 2
+
+
+def test_a_session_token_from_settings_is_used(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _no_ambient_credentials(monkeypatch)
+    settings.AWS_ACCESS_KEY_ID, settings.AWS_SECRET_ACCESS_KEY = KEY_ID, SECRET
+    settings.AWS_SESSION_TOKEN = "session-token-from-settings"
+
+    found = aws.credentials()
+
+    assert found is not None
+    assert found.get_frozen_credentials().token == "session-token-from-settings"
+
+
+@pytest.mark.parametrize("attempts", [1, 2, 3])
+def test_boto_transport_makes_send_max_attempts_requests_in_all(
+    settings: Any, management_api: ManagementApiStandIn, endpoint: str, attempts: int
+) -> None:
+    settings.WEBSOCKETS = {**settings.WEBSOCKETS, "send_max_attempts": attempts}
+    management_api.statuses["c"] = 503
+
+    [delivery] = BotoTransport().post_to_connections(targets(endpoint, "c"), b"{}")
+
+    assert delivery.outcome is Outcome.FAILED
+    assert management_api.count == attempts
+
+
+def test_two_processes_pacing_themselves_against_one_throttle_lose_nothing(
+    throttled: ManagementApiStandIn, endpoint: str
+) -> None:
+    # Each worker process has its own transport and so its own pacing; here two
+    # transports send from two threads at once, as two workers would.
+    management_api = throttled
+    chunks = {n: [f"w{n}-{i}" for i in range(1_000)] for n in range(2)}
+    results: dict[int, list[Delivery]] = {}
+
+    def work(n: int) -> None:
+        results[n] = AiohttpTransport().post_to_connections(targets(endpoint, *chunks[n]), b"{}")
+
+    workers = [threading.Thread(target=work, args=(n,)) for n in chunks]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+
+    assert [{d.error for d in results[n]} for n in chunks] == [{""}, {""}]
+    assert management_api.delivered == dict.fromkeys(chunks[0] + chunks[1], 1)
+    assert management_api.throttled > 0
+
+
+def test_a_custom_domain_without_a_region_fails_clearly_instead_of_guessing(
+    settings: Any,
+) -> None:
+    settings.AWS_GATEWAY_REGION_NAME = settings.AWS_REGION_NAME = None
+
+    [delivery] = AiohttpTransport().post_to_connections(
+        targets("https://ws.example.com/prod", "c"), b"{}"
+    )
+
+    assert delivery.error.startswith("NoRegionError: set AWS_GATEWAY_REGION_NAME")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from importlib.util import find_spec
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from django_aws_api_gateway_websockets import tasks, wire
+from django_aws_api_gateway_websockets import messaging, tasks, wire
 from django_aws_api_gateway_websockets.models import WebSocketSession
 
 from .conftest import OPEN_FOR_A_WHILE, SEND_SETTINGS, MakeGateway, MakeSession, connected_ids
@@ -166,7 +167,7 @@ def test_the_caller_reads_the_ids_in_one_query_whatever_the_count(
         WebSocketSession.objects.in_channel("big").values_list("pk", flat=True)
     )
     assert {result.status for result in results} == {"READY"}
-    assert {result.args[0] for result in results} == {'{"n":1}'}
+    assert {tasks.unpack_payload(result.args[0]) for result in results} == {b'{"n":1}'}
 
 
 @pytest.mark.usefixtures("dummy")
@@ -249,3 +250,121 @@ def test_a_chunk_larger_than_the_databases_parameter_limit_is_read_in_parts(
     assert len(management_api.posted()) == 7
     # Each read binds connected=True beside the ids: 2 ids + 1 fit in 3 parameters.
     assert len(queries) == 4  # rows read 2 + 2 + 2 + 1
+
+
+def dummy_backend() -> Any:
+    from django_aws_api_gateway_websockets.tasks import send_chunk
+
+    return send_chunk.get_backend()
+
+
+@pytest.mark.usefixtures("dummy")
+def test_recipients_not_reached_are_enqueued_again_after_a_delay_and_reached_once(
+    settings: Any,
+    management_api: ManagementApiStandIn,
+    make_gateway: MakeGateway,
+    make_session: MakeSession,
+) -> None:
+    settings.WEBSOCKETS = websockets(enqueue_requeue_delay_seconds=30)
+    gateway = make_gateway()
+    open_sessions(make_session, gateway, 3)
+    [first] = WebSocketSession.objects.all().enqueue_message({"n": 1})
+    # c1 stays throttled past send_throttle_timeout_seconds; c2 meets a 503.
+    management_api.statuses.update({"c1": 429, "c2": 503})
+
+    outcome = tasks.send_chunk.call(*first.args, **first.kwargs)
+
+    assert (outcome["sent"], outcome["failed"], outcome["requeued"]) == (1, 2, 2)
+    again = dummy_backend().get_result(outcome["requeued_task"])
+    pk = dict(WebSocketSession.objects.values_list("connection_id", "pk"))
+    assert sorted(enqueued_pks([again])) == sorted([pk["c1"], pk["c2"]])
+    assert again.args[0] == first.args[0] and again.args[3] == 1
+    delay = (again.task.run_after - again.enqueued_at).total_seconds()
+    assert 29 < delay <= 30
+
+    management_api.statuses.clear()
+    outcome = tasks.send_chunk.call(*again.args, **again.kwargs)
+
+    assert (outcome["sent"], outcome["failed"]) == (2, 0)
+    assert management_api.delivered == {"c0": 1, "c1": 1, "c2": 1}
+
+
+@pytest.mark.usefixtures("dummy")
+def test_a_final_failure_is_logged_with_counts_and_ids_and_in_the_result(
+    settings: Any,
+    management_api: ManagementApiStandIn,
+    make_gateway: MakeGateway,
+    make_session: MakeSession,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings.WEBSOCKETS = websockets(enqueue_max_requeues=2)
+    gateway = make_gateway()
+    open_sessions(make_session, gateway, 3)
+    [result] = WebSocketSession.objects.all().enqueue_message({"n": 1})
+    management_api.statuses["c1"] = 429
+    management_api.statuses["c2"] = 403  # not retryable: failed, never requeued
+
+    args = list(result.args)
+    for _ in range(2):
+        outcome = tasks.send_chunk.call(*args)
+        args = list(dummy_backend().get_result(outcome["requeued_task"]).args)
+    outcome = tasks.send_chunk.call(*args)
+
+    assert "requeued" not in outcome
+    assert (outcome["given_up"], outcome["given_up_ids"]) == (1, ["c1"])
+    assert outcome["errors"]["c1"].startswith("LimitExceededException (HTTP 429)")
+    assert (
+        "send_chunk gave up on 1 of 1 connection(s) after 2 requeue(s) [c1]: "
+        "LimitExceededException (HTTP 429)" in caplog.text
+    )
+
+
+@pytest.mark.usefixtures("immediate")
+def test_a_backend_that_cannot_delay_a_task_gives_up_at_once(
+    management_api: ManagementApiStandIn,
+    make_gateway: MakeGateway,
+    make_session: MakeSession,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    open_sessions(make_session, make_gateway(), 2)
+    management_api.statuses["c0"] = 429
+
+    [result] = WebSocketSession.objects.all().enqueue_message({"n": 1})
+
+    assert result.return_value["given_up"] == 1
+    assert "send_chunk gave up on 1 of 2 connection(s) after 0 requeue(s) [c0]" in caplog.text
+
+
+# SQS refuses a message over 256 KB; the task's arguments must leave room for
+# the backend's own envelope.
+SQS_MAX_MESSAGE_BYTES = 256 * 1024
+
+
+@pytest.mark.usefixtures("dummy")
+@pytest.mark.parametrize(
+    "data",
+    [
+        # Each quote is escaped in the message's JSON, and was escaped again in
+        # the task's: 271,186 bytes of arguments before they were compressed.
+        '"' * (wire.MAX_PAYLOAD_BYTES // 2 - 1),
+        # What compresses worst: random printable characters and escapes.
+        "".join(
+            chr(33 + (i * 7919 + i * i * 104729) % 94) for i in range(wire.MAX_PAYLOAD_BYTES - 2)
+        ),
+        os.urandom(wire.MAX_PAYLOAD_BYTES * 3 // 8 - 64)
+        .hex()
+        .translate(str.maketrans("0123", '\n\t"\\')),
+    ],
+    ids=["quotes", "printable", "escapes"],
+)
+def test_task_arguments_stay_under_sqs_limit_for_the_worst_message(db: None, data: str) -> None:
+    payload = messaging.encode_message(data)
+    assert len(payload) > wire.MAX_PAYLOAD_BYTES * 0.9
+    # 1,000 of the largest primary keys a BigAutoField holds.
+    pks = [2**63 - 1 - i for i in range(1_000)]
+
+    [result] = tasks.enqueue_payload(payload, pks, "default")
+
+    size = len(json.dumps({"args": result.args, "kwargs": result.kwargs}).encode())
+    assert size < SQS_MAX_MESSAGE_BYTES - 16 * 1024
+    assert tasks.unpack_payload(result.args[0]) == payload

@@ -110,7 +110,11 @@ def test_override_transport_nests_and_restores() -> None:
                 "Error": {"Code": "LimitExceededException", "Message": "Rate exceeded"},
                 "ResponseMetadata": {"HTTPStatusCode": 429},
             },
-            Delivery(Outcome.FAILED, "LimitExceededException (HTTP 429): Rate exceeded"),
+            Delivery(Outcome.FAILED, "LimitExceededException (HTTP 429): Rate exceeded", True),
+        ),
+        (
+            {"Error": {"Code": "InternalFailure"}, "ResponseMetadata": {"HTTPStatusCode": 503}},
+            Delivery(Outcome.FAILED, "InternalFailure (HTTP 503)", retryable=True),
         ),
         ({"Error": {"Code": "Odd"}}, Delivery(Outcome.FAILED, "Odd")),
         ({}, Delivery(Outcome.FAILED, "UnknownError")),

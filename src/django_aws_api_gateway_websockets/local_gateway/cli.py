@@ -36,6 +36,15 @@ _LIMIT_OPTIONS: tuple[tuple[str, str, type, str, str], ...] = (
         "to send the handshake request",
     ),
     ("--max-pending-handshakes", "max_pending_handshakes", int, "N", "429 past it"),
+    (
+        "--throttle-rate",
+        "throttle_rate",
+        float,
+        "R",
+        "@connections calls per second, 429 LimitExceededException past it, as AWS's "
+        "account throttle (None: off)",
+    ),
+    ("--throttle-burst", "throttle_burst", float, "B", "burst of --throttle-rate (None: R)"),
 )
 
 

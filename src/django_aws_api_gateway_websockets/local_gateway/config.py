@@ -46,8 +46,19 @@ class Limits:
     # Connections whose handshake (request, then $connect) is unfinished; beyond
     # it, new connections get HTTP 429 at once.
     max_pending_handshakes: int = MAX_PENDING_HANDSHAKES
+    # AWS's account throttle on @connections calls, as a token bucket of this
+    # rate and burst; beyond it, 429 LimitExceededException. Off (None) unless
+    # asked for: a laptop rehearses a throttled broadcast with it.
+    throttle_rate: float | None = None
+    throttle_burst: float | None = None
 
     def __post_init__(self) -> None:
+        for name in ("throttle_rate", "throttle_burst"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                raise ValueError(f"{name} must be positive")
+        if self.throttle_burst is not None and self.throttle_rate is None:
+            raise ValueError("throttle_burst needs throttle_rate")
         for name in (
             "max_message_bytes",
             "max_frame_bytes",

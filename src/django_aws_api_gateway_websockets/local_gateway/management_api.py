@@ -16,6 +16,7 @@ from .clients import new_request_id, send_frame
 from .config import GatewayConfig
 from .connections import Connection, ConnectionRegistry, iso8601
 from .events import EventLog
+from .throttle import TokenBucket
 
 CONNECTION_PATH = "/{stage}/@connections/{connection_id}"
 # What a Management API DELETE closes the socket with.
@@ -37,6 +38,8 @@ class ManagementApi:
         self._registry = registry
         self._log = log
         self._max_bytes = config.limits.max_message_bytes
+        rate, burst = config.limits.throttle_rate, config.limits.throttle_burst
+        self._throttle = TokenBucket(rate, burst=burst) if rate else None
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post(CONNECTION_PATH, self.post)
@@ -44,6 +47,8 @@ class ManagementApi:
         app.router.add_delete(CONNECTION_PATH, self.delete)
 
     def _find(self, request: web.Request) -> tuple[Connection | None, web.Response | None]:
+        if self._throttle is not None and not self._throttle.take():
+            return None, _error(429, "LimitExceededException", "Rate exceeded")
         if request.match_info["stage"] != self._config.stage:
             return None, _error(403, "ForbiddenException", "Forbidden")
         connection_id = request.match_info["connection_id"]

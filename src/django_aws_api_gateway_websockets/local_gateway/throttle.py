@@ -1,4 +1,4 @@
-"""The new-connections quota: a token bucket refilled continuously."""
+"""Rate quotas as token buckets refilled continuously: new connections, @connections calls."""
 
 from __future__ import annotations
 
@@ -7,11 +7,17 @@ from collections.abc import Callable
 
 
 class TokenBucket:
-    """Allows ``rate`` events per second, with bursts of up to ``rate``."""
+    """Allows ``rate`` events per second, with bursts of up to ``burst`` (default: ``rate``)."""
 
-    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        rate: float,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        burst: float | None = None,
+    ) -> None:
         self._rate = rate
-        self._capacity = max(rate, 1.0)
+        self._capacity = max(rate if burst is None else burst, 1.0)
         self._tokens = self._capacity
         self._clock = clock
         self._updated = clock()
