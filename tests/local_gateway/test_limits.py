@@ -150,3 +150,57 @@ def test_a_connection_is_closed_after_its_maximum_duration(
         assert closed.value.rcvd.code == 1001
         assert 0.5 < time.monotonic() - started < 2
     assert len(backend.wait_for("disconnect")) == 1
+
+
+def test_pings_keep_no_connection_open_past_its_limits(
+    backend: Backend, make_gateway: GatewayFactory
+) -> None:
+    # AWS documents an idle timeout for messages and a maximum duration that
+    # always holds; neither says that ping frames count. Pings answered with
+    # pongs used to restart the wait each time, so such a client stayed open.
+    gateway = make_gateway(
+        limits=Limits(idle_timeout_seconds=1.5, max_connection_duration_seconds=3)
+    )
+    with ws_connect(gateway.url, ping_interval=None) as client:
+        started = time.monotonic()
+        stop = threading.Event()
+
+        def ping_every_300_ms() -> None:
+            while not stop.wait(0.3):
+                try:
+                    client.ping()
+                except ConnectionClosed:
+                    return
+
+        pinger = threading.Thread(target=ping_every_300_ms)
+        pinger.start()
+        try:
+            code = closed_with(client)
+        finally:
+            stop.set()
+            pinger.join()
+        elapsed = time.monotonic() - started
+    assert code == 1001
+    assert client.close_reason == "idle timeout"
+    # Pings do not count as activity: the idle timeout closes it, well before
+    # the maximum duration would have.
+    assert 1.3 < elapsed < 3.0
+    assert len(backend.wait_for("disconnect")) == 1
+
+
+def test_the_maximum_duration_holds_for_a_client_that_only_pings(
+    backend: Backend, make_gateway: GatewayFactory
+) -> None:
+    gateway = make_gateway(
+        limits=Limits(idle_timeout_seconds=10, max_connection_duration_seconds=1.5)
+    )
+    with ws_connect(gateway.url, ping_interval=None) as client:
+        started = time.monotonic()
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                client.ping().wait(5)
+                time.sleep(0.2)  # the client's ping interval, not a wait for the gateway
+        elapsed = time.monotonic() - started
+    assert closed.value.rcvd is not None
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (1001, "max duration")
+    assert 1.3 < elapsed < 3.0
