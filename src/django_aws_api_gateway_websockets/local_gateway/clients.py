@@ -32,6 +32,7 @@ PROTOCOL_ERROR = WSCloseCode.PROTOCOL_ERROR
 _HANDSHAKE_REASONS = {
     426: "Upgrade Required",
     429: "Too Many Requests",
+    503: "Service Unavailable",
 }
 
 
@@ -69,6 +70,8 @@ class ClientHandler:
         self._random = random.Random()
         self._tasks: set[asyncio.Task[object]] = set()
         self.forwarded_port = 0
+        # Set by LocalGateway.stop(): new handshakes are refused from then on.
+        self.stopping = False
         # Told when a handshake has become a connection (the server frees its slot).
         self.on_handshake_done: Callable[[web.Request], None] = lambda request: None
 
@@ -91,6 +94,8 @@ class ClientHandler:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if not self._new_socket().can_prepare(request).ok:
             return self._refuse(request, 426, "not a WebSocket handshake")
+        if self.stopping:
+            return self._refuse(request, 503, "gateway stopping")
         if not self._throttle.take():
             return self._refuse(request, 429, "new connections per second exceeded")
 
