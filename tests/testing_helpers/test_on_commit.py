@@ -84,3 +84,19 @@ def test_outside_a_transaction_django_runs_callbacks_itself(transactional_db: No
         transaction.on_commit(lambda: ran.append("now"))
         assert ran == ["now"]
     assert ran == ["now"]
+
+
+def test_run_on_commit_false_leaves_the_callbacks_to_the_test(
+    db: None,
+    ws_client: WebSocketTestClient,
+    ws_outbox: Outbox,
+    django_capture_on_commit_callbacks: type,
+) -> None:
+    reader = ws_client.connect(channel="lobby")
+    ws_client.run_on_commit = False
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:  # type: ignore[operator]
+        ws_client.connect(channel="lobby").send({"action": "post", "text": "later"})
+    assert reader.received == []
+    for callback in callbacks:
+        callback()
+    assert len(reader.received) == 1

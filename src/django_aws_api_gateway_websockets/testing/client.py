@@ -16,7 +16,7 @@ import dataclasses
 import json
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 from urllib.parse import urlencode
 
@@ -94,6 +94,9 @@ class WebSocketTestClient:
     (read at each request), ``""`` sends none, any other string is sent as is.
     ``client``: a ``django.test.Client`` to reuse, e.g. one that is logged in, so
     that its cookies reach $connect like a browser's do.
+    ``run_on_commit``: run each request's on-commit callbacks when it returns
+    (see ``perform``); False leaves them to the test's transaction, to test
+    that something waits for the commit.
     """
 
     def __init__(
@@ -105,6 +108,7 @@ class WebSocketTestClient:
         client: Client | None = None,
         origin: str | None = DEFAULT_ORIGIN,
         source_ip: str = "127.0.0.1",
+        run_on_commit: bool = True,
     ) -> None:
         self.path = path if path.endswith("/") else f"{path}/"
         self.api_id = api_id
@@ -112,6 +116,7 @@ class WebSocketTestClient:
         self.client = client if client is not None else Client()
         self.origin = origin
         self.source_ip = source_ip
+        self.run_on_commit = run_on_commit
 
     def static_headers(self) -> dict[str, str]:
         secret = self.gateway_secret
@@ -212,7 +217,7 @@ class WebSocketTestClient:
         """
         url = request.url(self.path + wire.integration_path(request.route_key))
         extra: dict[str, Any] = {} if cookies else {"HTTP_COOKIE": ""}
-        with run_on_commit_callbacks():
+        with run_on_commit_callbacks() if self.run_on_commit else nullcontext():
             return self.client.generic(
                 request.method,
                 url,
