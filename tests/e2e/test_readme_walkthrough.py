@@ -23,7 +23,7 @@ pytestmark = pytest.mark.e2e
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 BLOCK = re.compile(r"```(?P<lang>\w*)\n(?P<code>.*?)```", re.S)
 # A file's block starts with a comment naming it: "# chat/views.py", "<!-- x.html -->".
-NAMED = re.compile(r"^(?:# |<!-- )(?P<path>[\w/.]+\.(?:py|html))\b")
+NAMED = re.compile(r"^(?:# |<!-- )(?P<path>[\w/.]+\.(?:py|html|ini))\b")
 SHELL_CODE = re.compile(r'manage\.py shell -c "\n(?P<code>.*?)\n"', re.S)
 TIMEOUT_SECONDS = 60
 SECRET = "a-secret-made-for-this-test"
@@ -59,6 +59,8 @@ def test_the_readme_walkthrough_works_as_written(tmp_path: Path) -> None:
         "chat/templates/room.html",
         "chat/templates/registration/login.html",
         "try_chat.py",
+        "pytest.ini",
+        "chat/tests.py",
     }
     # Step order: the app exists before the settings name it.
     assert README.index("python manage.py startapp chat") < README.index('"chat",  # your app')
@@ -148,3 +150,7 @@ def test_the_readme_walkthrough_works_as_written(tmp_path: Path) -> None:
         for server in servers:
             server.terminate()
             server.wait(timeout=TIMEOUT_SECONDS)
+
+    # Step 9: the user's own test passes.
+    tested = run("-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly")
+    assert "1 passed" in tested, tested
