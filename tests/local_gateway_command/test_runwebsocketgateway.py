@@ -301,3 +301,22 @@ def test_a_record_taken_by_a_third_gateway_meanwhile_is_left_to_it(
 
     assert not export_local.restore_local_endpoint(record, "ws://127.0.0.1:9002", previous)
     assert ApiGateway.objects.get(pk=record.pk).api_endpoint == "ws://127.0.0.1:9003"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_record_is_given_back_on_a_fresh_connection_outside_a_transaction(
+    monkeypatch: pytest.MonkeyPatch, first_gateway: str
+) -> None:
+    # As in a real run: autocommit, and a database connection idle since the
+    # gateway started is replaced before the record is written back.
+    record = ApiGateway.objects.create(
+        api_name="local",
+        target_base_endpoint="http://127.0.0.1:8000/ws/",
+        api_endpoint=first_gateway,
+    )
+
+    during, out, _ = run_second_gateway(monkeypatch, record, "9002")
+
+    assert during == "ws://127.0.0.1:9002"
+    assert ApiGateway.objects.get(pk=record.pk).api_endpoint == first_gateway
+    assert "points at" in out

@@ -8,7 +8,7 @@ import logging
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from ...local_gateway import LocalGateway, run
 from ...local_gateway.cli import add_limit_arguments, limits_from_options
@@ -84,8 +84,10 @@ class Command(BaseCommand):
         try:
             run(config, options["host"], options["port"], on_ready=ready)
         finally:
-            # The connection may have been idle for hours.
-            close_old_connections()
+            # The connection may have been idle for hours (the server may have
+            # dropped it). Not inside a transaction: a test's would be lost.
+            if not connection.in_atomic_block:
+                close_old_connections()
             if restore_local_endpoint(gateway, ours, previous):
                 self.stdout.write(f"{gateway.api_name!r} points at {previous} again.")
 
