@@ -161,8 +161,7 @@ class FrameLimitedWebSocketResponse(web.WebSocketResponse):
         them), then the write buffer is drained as aiohttp's writer does.
         """
         writer = self._writer
-        if writer is None:
-            raise RuntimeError("Call .prepare() first")
+        assert writer is not None, "prepare() first"  # only open connections are sent to
         if writer.transport.is_closing():
             raise ConnectionResetError("Cannot write to closing transport")
         writer.transport.write(fragmented(data, opcode, self._max_frame_bytes))
