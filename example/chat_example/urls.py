@@ -7,6 +7,7 @@ from django.urls import path
 from django_aws_api_gateway_websockets.views import WebSocketTokenView
 
 urlpatterns = [
+    path("favicon.ico", views.no_favicon),
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

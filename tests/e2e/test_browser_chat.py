@@ -181,3 +181,29 @@ def test_keepalive_pings_and_messages_queued_before_open(browser: Browser, stack
     errors = page.evaluate("() => window.received.filter((m) => m.error || m.message)")
     assert errors == []
     page.evaluate("() => window.extraSocket.close()")
+
+
+def test_no_page_asks_for_something_missing(browser: Browser, stack: Stack) -> None:
+    context = browser.new_context()
+    missing: list[str] = []
+    context.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+    page = open_room(browser, stack, "alice", "favicon-room", context=context)
+    page.goto(f"{stack.http_url}/admin/login/")
+    favicon = page.request.get(f"{stack.http_url}/favicon.ico")
+    assert favicon.status == 204
+    assert missing == []
+
+
+def test_a_phone_wide_page_stacks_its_columns(
+    browser: Browser, stack: Stack, tmp_path: Path
+) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = open_room(browser, stack, "bob", "narrow-room", context=context)
+    log = page.locator("#log").bounding_box()
+    members = page.locator("#members").bounding_box()
+    assert log is not None and members is not None
+    # One column: the chat takes the width (less the page's margins), and the
+    # member list comes under it instead of squeezing it.
+    assert log["width"] > 340
+    assert members["y"] >= log["y"] + log["height"]
+    page.screenshot(path=str(tmp_path / "narrow.png"), full_page=True)

@@ -61,8 +61,10 @@ def test_a_page_that_was_offline_shows_what_it_missed_once_in_order(
         timeout=60,
     )
     assert shell.returncode == 0, output
-    # Bob types while offline: his page keeps it until it is connected again.
+    # Bob types while offline: his page keeps it until it is connected again,
+    # and shows it as pending meanwhile.
     say(bob, "five")
+    expect(bob.locator("#log li.pending")).to_have_text(["pending: five (sent once reconnected)"])
     stack.start("gateway")
 
     for page in (alice, bob):
@@ -71,6 +73,7 @@ def test_a_page_that_was_offline_shows_what_it_missed_once_in_order(
     expected = ["bob: one", "alice: two", "server: three", "server: four", "bob: five"]
     for page in (alice, bob):
         chat_lines(page).to_have_text(expected, timeout=LINES_MS)
+    expect(bob.locator("#log li.pending")).to_have_count(0)
     say(alice, "six")
     expected.append("alice: six")
     for page in (alice, bob):

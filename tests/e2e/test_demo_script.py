@@ -45,12 +45,20 @@ class Demo:
             time.sleep(0.2)
 
     def pid_of(self, name: str) -> int:
+        """The pid of the server's latest start (a restarted gateway has a new one)."""
         (pids,) = self.tmp.glob("dagw-demo.*/pids")
-        for line in pids.read_text().splitlines():
-            server, pid = line.split()
-            if server == name:
-                return int(pid)
-        raise AssertionError(f"no {name} in {pids}")
+        started = [
+            int(pid)
+            for server, pid in map(str.split, pids.read_text().splitlines())
+            if server == name
+        ]
+        assert started, f"no {name} in {pids}"
+        return started[-1]
+
+    def press_enter(self) -> None:
+        assert self.process is not None and self.process.stdin is not None
+        self.process.stdin.write(b"\n")
+        self.process.stdin.flush()
 
     def exit_code(self) -> int:
         assert self.process is not None
@@ -65,6 +73,8 @@ def demo(tmp_path: Path, stack: Stack, run: int) -> Iterator[Demo]:
         running.process = subprocess.Popen(
             [str(REPO / "scripts" / "demo")],
             env=env,
+            # The terminal: the demo reads Enter from it to restart the gateway.
+            stdin=subprocess.PIPE,
             stdout=output,
             stderr=subprocess.STDOUT,
             # Its own group, as in a terminal; cleaned up below whatever happens.
@@ -149,10 +159,45 @@ def test_a_dead_server_is_named_and_a_restart_closes_what_it_left(
         assert connected_rows(demo_stack, "left-over") == 0
         checked = demo_stack.manage(*shell, f"{BOB}; print(bob.check_password('changed'))")
         assert checked.strip() == "True"
-        os.kill(second.pid_of("gateway"), signal.SIGTERM)
-        assert second.exit_code() == 1
-    assert "gateway exited with code 0" in second.text()
-    assert "stopped django" in second.text()
+
+
+def test_the_gateway_can_be_stopped_and_started_again(tmp_path: Path, demo_stack: Stack) -> None:
+    with demo(tmp_path, demo_stack, 1) as running:
+        said = running.text()
+        gateway, django = running.pid_of("gateway"), running.pid_of("django")
+        # The banner names the processes and says how to stop the gateway...
+        assert f"django {django}, task worker {running.pid_of('worker')}" in said
+        assert f"local gateway {gateway}" in said
+        assert f"kill {gateway}" in said
+        # ...and gives a publish line for the shell, which works as printed.
+        (line,) = [text for text in said.splitlines() if "manage.py shell -c" in text]
+        published = subprocess.run(
+            line.strip(), shell=True, env=demo_stack.env, capture_output=True, timeout=120
+        )
+        assert published.returncode == 0, published.stderr
+        seq = demo_stack.sql(
+            "SELECT last_seq FROM django_aws_api_gateway_websockets_channelsequence "
+            "WHERE channel_name = 'lobby'"
+        )
+        assert seq == [(1,)]
+
+        os.kill(gateway, signal.SIGTERM)
+        running.wait_for("Press Enter here to start the gateway again", STOPPED_SECONDS)
+        assert running.process is not None and running.process.poll() is None
+        assert "stopped django" not in running.text()
+
+        running.press_enter()
+        running.wait_for("local gateway started again", STARTED_SECONDS)
+        assert running.pid_of("gateway") != gateway
+        assert running.pid_of("django") == django
+        with open_client(demo_stack, "after-restart"):
+            assert connected_rows(demo_stack, "after-restart") == 1
+
+        os.killpg(running.process.pid, signal.SIGINT)
+        assert running.exit_code() == 130
+    said = running.text()
+    assert "local gateway exited with code 0" in said
+    assert said.rindex("stopped gateway") < said.index("stopped django")
 
 
 def test_ctrl_c_stops_the_gateway_first_so_disconnects_arrive(

@@ -12,7 +12,7 @@ from websockets.exceptions import InvalidStatus
 from django_aws_api_gateway_websockets import wire
 from django_aws_api_gateway_websockets.local_gateway import GatewayThread, Limits
 
-from .conftest import API_ID, SECRET, Backend, GatewayFactory, ws_connect
+from .conftest import API_ID, SECRET, Answer, Backend, GatewayFactory, ws_connect
 
 
 def test_connect_request_carries_client_headers_query_and_gateway_headers(
@@ -174,3 +174,26 @@ def test_repeated_query_parameters_reach_the_backend_in_order(
     with ws_connect(f"{gateway.url}?channel=b&channel=a&channel=presence-x&ws_token=abc"):
         (request,) = backend.wait_for("connect")
     assert request.query_string == "channel=b&channel=a&channel=presence-x&ws_token=abc"
+
+
+def test_the_connect_integration_chooses_the_subprotocol(
+    backend: Backend, make_gateway: GatewayFactory
+) -> None:
+    backend.answers["connect"] = Answer(headers={"Sec-WebSocket-Protocol": "chat.v2"})
+    gateway = make_gateway()
+    with ws_connect(gateway.url, subprotocols=["chat.v1", "chat.v2"]) as client:
+        assert client.subprotocol == "chat.v2"
+        client.send("hello")
+        assert client.recv(timeout=5) == "default got hello"
+    (request,) = backend.wait_for("connect")
+    assert request.headers["Sec-WebSocket-Protocol"] == "chat.v1, chat.v2"
+
+
+def test_without_the_integrations_choice_no_subprotocol_is_chosen(
+    backend: Backend, make_gateway: GatewayFactory
+) -> None:
+    # As on AWS: no Sec-WebSocket-Protocol in the answer. websockets accepts
+    # that; a browser that asked for one fails the handshake.
+    gateway = make_gateway()
+    with ws_connect(gateway.url, subprotocols=["chat.v1"]) as client:
+        assert client.subprotocol is None

@@ -150,3 +150,41 @@ def test_a_connection_is_closed_after_its_maximum_duration(
         assert closed.value.rcvd.code == 1001
         assert 0.5 < time.monotonic() - started < 2
     assert len(backend.wait_for("disconnect")) == 1
+
+
+@pytest.mark.parametrize(
+    ("idle", "maximum", "reason"), [(1.5, 3.0, "idle timeout"), (10.0, 1.5, "max duration")]
+)
+def test_pings_keep_no_connection_open_past_its_limits(
+    backend: Backend, make_gateway: GatewayFactory, idle: float, maximum: float, reason: str
+) -> None:
+    # AWS documents an idle timeout and a maximum duration that always holds;
+    # it does not say that ping frames count as activity, so here they do not.
+    # Pings answered with pongs used to restart the wait each time, so a client
+    # that pinged every 0.3 s stayed open for good.
+    gateway = make_gateway(
+        limits=Limits(idle_timeout_seconds=idle, max_connection_duration_seconds=maximum)
+    )
+    with ws_connect(gateway.url, ping_interval=None) as client:
+        started = time.monotonic()
+        stop = threading.Event()
+
+        def ping_every_300_ms() -> None:
+            while not stop.wait(0.3):
+                try:
+                    client.ping()
+                except ConnectionClosed:
+                    return
+
+        pinger = threading.Thread(target=ping_every_300_ms)
+        pinger.start()
+        try:
+            code = closed_with(client)
+        finally:
+            stop.set()
+            pinger.join()
+        elapsed = time.monotonic() - started
+    assert (code, client.close_reason) == (1001, reason)
+    # Closed by whichever limit comes first, pings or not.
+    assert 1.3 < elapsed < 3.0
+    assert len(backend.wait_for("disconnect")) == 1

@@ -6,8 +6,10 @@ import logging
 import os
 import signal
 import socket
+import threading
 
 import pytest
+from websockets.exceptions import InvalidStatus
 
 from django_aws_api_gateway_websockets.local_gateway import (
     GatewayConfig,
@@ -130,3 +132,30 @@ def test_tokens_in_the_query_string_are_not_logged(
     assert "abcdef0123456789" not in caplog.text
     # The backend itself still receives the token: only the log hides it.
     assert "ws_token=abcdef0123456789" in backend.requests[0].query_string
+
+
+def test_while_stopping_sends_hear_gone_and_new_handshakes_are_refused(
+    backend: Backend, make_gateway: GatewayFactory
+) -> None:
+    # Django answers a $disconnect slowly (it sends presence events meanwhile).
+    backend.answer("disconnect", delay=1.0)
+    gateway = make_gateway()
+    api = management_client(gateway)
+    with ws_connect(gateway.url), ws_connect(gateway.url):
+        first, second = connection_id_of(backend, 0), connection_id_of(backend, 1)
+        stopping = threading.Thread(target=gateway.stop)
+        stopping.start()
+        try:
+            backend.wait_for("disconnect", count=2)
+            # What a backend sends while handling a $disconnect: 410, as from
+            # AWS, not a refused connection (EndpointConnectionError).
+            for connection_id in (first, second):
+                with pytest.raises(api.exceptions.GoneException):
+                    api.post_to_connection(ConnectionId=connection_id, Data=b"bye")
+            with pytest.raises(InvalidStatus) as refused:
+                ws_connect(gateway.url)
+            assert refused.value.response.status_code == 503
+        finally:
+            stopping.join()
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", gateway.port), timeout=1)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import socket
+from collections.abc import Iterator
 from io import StringIO
 from typing import Any
 
@@ -231,3 +233,92 @@ def test_disconnect_drop_rate_reaches_the_config(
 def test_a_bad_disconnect_drop_rate_is_refused(record: ApiGateway, given: str) -> None:
     with pytest.raises(CommandError, match="disconnect-drop-rate"):
         call_command("runwebsocketgateway", "--disconnect-drop-rate", given)
+
+
+@pytest.fixture
+def first_gateway() -> Iterator[str]:
+    """A port something listens on, standing in for a gateway started earlier."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        yield f"ws://127.0.0.1:{listener.getsockname()[1]}"
+
+
+def run_second_gateway(
+    monkeypatch: pytest.MonkeyPatch, record: ApiGateway, port: str
+) -> tuple[str, str, str]:
+    """Run the command on ``port``; the endpoint the record had while it ran, and its output."""
+    during: list[str] = []
+
+    def fake_run(config: GatewayConfig, host: str, port: int, *, on_ready: Any) -> None:
+        during.append(ApiGateway.objects.get(pk=record.pk).api_endpoint)
+        on_ready(FakeRunningGateway())
+
+    monkeypatch.setattr(runwebsocketgateway, "run", fake_run)
+    out, err = StringIO(), StringIO()
+    call_command("runwebsocketgateway", "--port", port, stdout=out, stderr=err)
+    return during[0], out.getvalue(), err.getvalue()
+
+
+def test_a_second_gateway_gives_the_record_back_when_it_stops(
+    record: ApiGateway, monkeypatch: pytest.MonkeyPatch, first_gateway: str
+) -> None:
+    record.api_endpoint = first_gateway
+    record.save()
+
+    during, out, err = run_second_gateway(monkeypatch, record, "9002")
+
+    assert during == "ws://127.0.0.1:9002"
+    assert f"pointed at {first_gateway}, where a gateway still runs" in err
+    assert f"points back at {first_gateway} when this gateway stops" in err
+    record.refresh_from_db()
+    assert record.api_endpoint == first_gateway
+    assert f"'local' points at {first_gateway} again." in out
+
+
+def test_a_stopped_gateways_endpoint_is_not_restored(
+    record: ApiGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        record.api_endpoint = f"ws://127.0.0.1:{closed.getsockname()[1]}"  # not listening
+    record.save()
+
+    _, out, err = run_second_gateway(monkeypatch, record, "9002")
+
+    assert err == ""
+    record.refresh_from_db()
+    assert record.api_endpoint == "ws://127.0.0.1:9002"
+    assert "again" not in out
+
+
+def test_a_record_taken_by_a_third_gateway_meanwhile_is_left_to_it(
+    record: ApiGateway, first_gateway: str
+) -> None:
+    record.api_endpoint = first_gateway
+    record.save()
+    previous = export_local.attach_local_endpoint(record, "127.0.0.1", 9002)
+    assert previous == first_gateway
+    ApiGateway.objects.filter(pk=record.pk).update(api_endpoint="ws://127.0.0.1:9003")
+
+    assert not export_local.restore_local_endpoint(record, "ws://127.0.0.1:9002", previous)
+    assert ApiGateway.objects.get(pk=record.pk).api_endpoint == "ws://127.0.0.1:9003"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_record_is_given_back_on_a_fresh_connection_outside_a_transaction(
+    monkeypatch: pytest.MonkeyPatch, first_gateway: str
+) -> None:
+    # As in a real run: autocommit, and a database connection idle since the
+    # gateway started is replaced before the record is written back.
+    record = ApiGateway.objects.create(
+        api_name="local",
+        target_base_endpoint="http://127.0.0.1:8000/ws/",
+        api_endpoint=first_gateway,
+    )
+
+    during, out, _ = run_second_gateway(monkeypatch, record, "9002")
+
+    assert during == "ws://127.0.0.1:9002"
+    assert ApiGateway.objects.get(pk=record.pk).api_endpoint == first_gateway
+    assert "points at" in out

@@ -91,6 +91,7 @@ def project(tmp_path: Path) -> Path:
     examples = documented_examples()
     assert sorted(examples) == [
         "chat/tests/test_chat.py",
+        "chat/tests/test_publishing.py",
         "chat/tests/test_without_fixtures.py",
         "chat/views.py",
     ]
@@ -117,7 +118,7 @@ def test_the_documented_example_passes(project: Path) -> None:
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"{documented_tests} passed" in result.stdout
-    assert documented_tests == 4
+    assert documented_tests == 6
 
 
 def test_the_fixtures_are_listed_without_an_import(project: Path) -> None:

@@ -431,6 +431,8 @@ def test_connection_opened_is_sent_after_commit(
         received.append(kwargs)
 
     signals.connection_opened.connect(receiver)
+    # Leave the request's callbacks to the test's transaction, to see them wait.
+    ws.run_on_commit = False
     try:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             connection_id, _ = ws.connect()

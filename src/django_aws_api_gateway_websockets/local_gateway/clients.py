@@ -10,7 +10,7 @@ import secrets
 import time
 from collections.abc import Callable
 
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, hdrs, web
 
 from .. import wire
 from .config import GatewayConfig
@@ -32,6 +32,7 @@ PROTOCOL_ERROR = WSCloseCode.PROTOCOL_ERROR
 _HANDSHAKE_REASONS = {
     426: "Upgrade Required",
     429: "Too Many Requests",
+    503: "Service Unavailable",
 }
 
 
@@ -69,6 +70,8 @@ class ClientHandler:
         self._random = random.Random()
         self._tasks: set[asyncio.Task[object]] = set()
         self.forwarded_port = 0
+        # Set by LocalGateway.stop(): new handshakes are refused from then on.
+        self.stopping = False
         # Told when a handshake has become a connection (the server frees its slot).
         self.on_handshake_done: Callable[[web.Request], None] = lambda request: None
 
@@ -77,25 +80,33 @@ class ClientHandler:
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=timeout)
 
-    async def handle(self, request: web.Request) -> web.StreamResponse:
-        ws = FrameLimitedWebSocketResponse(
+    def _new_socket(self, protocols: tuple[str, ...] = ()) -> FrameLimitedWebSocketResponse:
+        return FrameLimitedWebSocketResponse(
             max_frame_bytes=self._limits.max_frame_bytes,
             # aiohttp refuses a message of max_msg_size bytes; AWS accepts exactly 128 KB.
             max_msg_size=self._limits.max_message_bytes + 1,
             timeout=CLOSE_HANDSHAKE_TIMEOUT_SECONDS,
             # API Gateway negotiates no permessage-deflate; frame sizes are raw sizes.
             compress=False,
+            protocols=protocols,
         )
-        if not ws.can_prepare(request).ok:
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        if not self._new_socket().can_prepare(request).ok:
             return self._refuse(request, 426, "not a WebSocket handshake")
+        if self.stopping:
+            return self._refuse(request, 503, "gateway stopping")
         if not self._throttle.take():
             return self._refuse(request, 429, "new connections per second exceeded")
 
         connection_id = wire.new_connection_id()
         source_ip = request.remote or ""
-        refusal = await self._call_connect(request, connection_id, source_ip)
+        refusal, subprotocol = await self._call_connect(request, connection_id, source_ip)
         if refusal is not None:
             return refusal
+        # The subprotocol is the $connect integration's choice, as on AWS: with
+        # none, a client that asked for one fails the handshake.
+        ws = self._new_socket((subprotocol,) if subprotocol else ())
 
         task = asyncio.current_task()
         assert task is not None
@@ -147,10 +158,11 @@ class ClientHandler:
 
     async def _call_connect(
         self, request: web.Request, connection_id: str, source_ip: str
-    ) -> web.Response | None:
+    ) -> tuple[web.Response | None, str]:
+        """The refusal (None: accepted), and the subprotocol the integration chose."""
         url = self._config.routes.get(wire.CONNECT_ROUTE)
         if url is None:
-            return None
+            return None, ""
         gateway_request = wire.connect_request(
             **self._request_fields(connection_id, source_ip),
             client_headers=_flatten(request),
@@ -163,7 +175,7 @@ class ClientHandler:
             self._log.warning(
                 "connect failed", id=connection_id, status=exc.handshake_status, error=exc
             )
-            return web.Response(status=exc.handshake_status)
+            return web.Response(status=exc.handshake_status), ""
         self._log.info(
             "connect" if response.ok else "connect refused",
             response.body,
@@ -173,9 +185,9 @@ class ClientHandler:
             query=redacted_query(request.query_string),
         )
         if response.ok:
-            return None
+            return None, response.headers.get(hdrs.SEC_WEBSOCKET_PROTOCOL, "").strip()
         # The client learns the status only; the backend's reason stays in the log.
-        return web.Response(status=response.status)
+        return web.Response(status=response.status), ""
 
     async def _receive_until_closed(self, connection: Connection) -> None:
         ws = connection.socket
@@ -190,7 +202,11 @@ class ClientHandler:
                 await self._registry.close(connection, GOING_AWAY, why)
                 return
             try:
-                message = await ws.receive(timeout=remaining)
+                # One deadline for the whole wait, not receive(timeout=...): aiohttp
+                # answers pings inside receive() and restarts that timeout after
+                # each, so a client that only pings would never be closed.
+                async with asyncio.timeout_at(deadline):
+                    message = await ws.receive()
             except TimeoutError:
                 continue
             if ws.oversized_frame:
@@ -295,13 +311,20 @@ class ClientHandler:
 
 
 async def send_frame(ws: web.WebSocketResponse, data: bytes) -> bool:
-    """Send ``data`` as text if it is UTF-8, else as binary; False if the socket is gone."""
+    """Send ``data`` as text if it is UTF-8, else as binary; False if the socket is gone.
+
+    A message over the frame quota goes in several frames, as API Gateway sends it.
+    """
     if ws.closed:
         return False
     try:
-        try:
-            text = data.decode()
-        except UnicodeDecodeError:
+        text: str | None = data.decode()
+    except UnicodeDecodeError:
+        text = None
+    try:
+        if isinstance(ws, FrameLimitedWebSocketResponse) and len(data) > ws.max_frame_bytes:
+            await ws.send_in_frames(data, WSMsgType.BINARY if text is None else WSMsgType.TEXT)
+        elif text is None:
             await ws.send_bytes(data)
         else:
             await ws.send_str(text)

@@ -1,10 +1,14 @@
-"""The 32 KB frame quota and client masking, which aiohttp does not check.
+"""The 32 KB frame quota (both ways) and client masking, which aiohttp does not handle.
 
 aiohttp limits whole messages (``max_msg_size``) but reassembles fragmented
 messages before anyone sees a frame. So the raw byte stream from the client is
 read once more here, headers only, before aiohttp's own parser gets it; payload
 bytes are skipped, not copied. RFC 6455 (5.1) requires every client frame to
 be masked and the server to close with 1002 on one that is not.
+
+The other way, API Gateway splits a message it sends (an ``@connections`` post,
+a route response) into frames of at most 32 KB; aiohttp writes every message
+as one frame, so a larger one is written here as a fragmented message.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from aiohttp import WSCloseCode, web
+from aiohttp import WSCloseCode, WSMsgType, web
 from aiohttp.http import WebSocketWriter
 from aiohttp.web_request import BaseRequest
 
@@ -24,6 +28,8 @@ _MASK_BIT = 0x80
 _LENGTH_MASK = 0x7F
 _LENGTH_16 = 126
 _LENGTH_64 = 127
+_FIN_BIT = 0x80
+_CONTINUATION = 0x0
 
 
 def _header_size(header: bytes | bytearray) -> int:
@@ -41,6 +47,30 @@ def _payload_length(header: bytes | bytearray) -> int:
     if length_code == _LENGTH_64:
         return int.from_bytes(header[2:10], "big")
     return length_code
+
+
+def server_frame_header(opcode: int, *, fin: bool, length: int) -> bytes:
+    """The header of an unmasked frame (RFC 6455, 5.2): what a server sends."""
+    first = (_FIN_BIT if fin else 0) | opcode
+    if length < _LENGTH_16:
+        return bytes((first, length))
+    if length < 1 << 16:
+        return bytes((first, _LENGTH_16)) + length.to_bytes(2, "big")
+    return bytes((first, _LENGTH_64)) + length.to_bytes(8, "big")
+
+
+def fragmented(data: bytes, opcode: int, max_frame_bytes: int) -> bytes:
+    """``data`` as one message in frames of at most ``max_frame_bytes`` payload bytes."""
+    chunks = [
+        data[start : start + max_frame_bytes] for start in range(0, len(data), max_frame_bytes)
+    ]
+    return b"".join(
+        server_frame_header(
+            opcode if index == 0 else _CONTINUATION, fin=index == len(chunks) - 1, length=len(chunk)
+        )
+        + chunk
+        for index, chunk in enumerate(chunks)
+    )
 
 
 class FrameSizeWatcher:
@@ -118,6 +148,24 @@ class FrameLimitedWebSocketResponse(web.WebSocketResponse):
         self.unmasked_frame = False
         self._max_frame_bytes = max_frame_bytes
         self._closing_task: asyncio.Task[bool] | None = None
+
+    @property
+    def max_frame_bytes(self) -> int:
+        return self._max_frame_bytes
+
+    async def send_in_frames(self, data: bytes, opcode: WSMsgType) -> None:
+        """Send ``data`` as one message in frames within the limit.
+
+        aiohttp sets FIN on every frame it writes, so the frames are written to
+        the transport here, all at once (no other message can come between
+        them), then the write buffer is drained as aiohttp's writer does.
+        """
+        writer = self._writer
+        assert writer is not None, "prepare() first"  # only open connections are sent to
+        if writer.transport.is_closing():
+            raise ConnectionResetError("Cannot write to closing transport")
+        writer.transport.write(fragmented(data, opcode, self._max_frame_bytes))
+        await writer.protocol._drain_helper()
 
     def _note_oversized(self, length: int) -> None:
         self.oversized_frame = length

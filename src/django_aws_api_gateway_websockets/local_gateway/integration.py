@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import aiohttp
+from multidict import CIMultiDict
 
 from .. import wire
 
@@ -74,7 +75,8 @@ class IntegrationClient:
                 allow_redirects=False,
             ) as response:
                 body = await response.read()
-                return IntegrationResponse(response.status, body, dict(response.headers))
+                # Header names in any letter case, as HTTP has them.
+                return IntegrationResponse(response.status, body, CIMultiDict(response.headers))
         except TimeoutError as exc:
             raise IntegrationTimeout(f"no answer from {integration_url} in time") from exc
         except (aiohttp.ClientError, OSError) as exc:

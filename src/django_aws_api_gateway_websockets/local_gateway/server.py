@@ -117,22 +117,36 @@ class LocalGateway:
             listener.handshake_finished(request.transport)
 
     async def stop(self) -> None:
-        """Close every connection (each gets its $disconnect) and stop listening."""
+        """Close every connection (each gets its $disconnect), then stop listening.
+
+        The Management API keeps answering until the $disconnect calls are done:
+        a backend that sends while handling one (a presence event) hears 410
+        Gone for the closed connections, as from AWS, not a refused connection.
+        New handshakes are refused meanwhile.
+        """
         if self._runner is None:
             return
-        closing = [
-            self._registry.close(connection, GOING_AWAY, "gateway stopping")
-            for connection in self._registry
-        ]
+        self._clients.stopping = True
+        await self._close_connections()
         if self._listener is not None:
             await self._listener.stop()
             self._listener = None
-        await asyncio.gather(*closing, return_exceptions=True)
-        await self._clients.wait_closed(STOP_TIMEOUT_SECONDS)
+        # A handshake whose $connect was answered in the meantime is open now.
+        await self._close_connections()
         await self._runner.cleanup()
         self._runner = None
         await self._integration.close()
         self._log.info("stopped")
+
+    async def _close_connections(self) -> None:
+        await asyncio.gather(
+            *(
+                self._registry.close(connection, GOING_AWAY, "gateway stopping")
+                for connection in self._registry
+            ),
+            return_exceptions=True,
+        )
+        await self._clients.wait_closed(STOP_TIMEOUT_SECONDS)
 
 
 class GatewayThread:

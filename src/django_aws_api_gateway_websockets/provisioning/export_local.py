@@ -7,7 +7,11 @@ and exports as code, so the local gateway serves exactly what would be deployed.
 from __future__ import annotations
 
 import secrets
+import socket
 import string
+from urllib.parse import urlsplit
+
+from django.utils import timezone
 
 from ..local_gateway import GatewayConfig
 from ..models import ApiGateway
@@ -16,6 +20,8 @@ from .plan import HTTP_PROXY, build_plan
 
 STATIC_HEADER_PREFIX = "integration.request.header."
 LOCAL_API_ID_LENGTH = 10  # AWS api ids are 10 lowercase letters and digits
+# Seconds to wait for a loopback connection to another local gateway.
+LISTENING_CHECK_SECONDS = 1.0
 
 
 class LocalGatewayError(Exception):
@@ -63,8 +69,11 @@ def new_local_api_id() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(LOCAL_API_ID_LENGTH))
 
 
-def attach_local_endpoint(gateway: ApiGateway, host: str, port: int) -> None:
-    """Point the record at the local gateway so that ``send_message`` reaches it."""
+def attach_local_endpoint(gateway: ApiGateway, host: str, port: int) -> str:
+    """Point the record at the local gateway so that ``send_message`` reaches it.
+
+    Returns the endpoint the record had before (``""`` if none).
+    """
     if gateway.api_created:
         raise LocalGatewayError(
             f"{gateway.api_name!r} is deployed in AWS (api_created); serving it locally would "
@@ -73,10 +82,39 @@ def attach_local_endpoint(gateway: ApiGateway, host: str, port: int) -> None:
     reachable_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
     if ":" in reachable_host:  # IPv6 literal
         reachable_host = f"[{reachable_host}]"
+    previous = gateway.api_endpoint
     gateway.api_endpoint = f"ws://{reachable_host}:{port}"
     if not gateway.api_id:
         gateway.api_id = new_local_api_id()
     gateway.save(update_fields=["api_endpoint", "api_id", "updated_on"])
+    return previous
+
+
+def is_listening(endpoint: str) -> bool:
+    """Whether something accepts connections at a ``ws://HOST:PORT`` endpoint."""
+    parts = urlsplit(endpoint)
+    if parts.scheme != "ws" or not parts.hostname or parts.port is None:
+        return False
+    try:
+        socket.create_connection((parts.hostname, parts.port), LISTENING_CHECK_SECONDS).close()
+    except OSError:
+        return False
+    return True
+
+
+def restore_local_endpoint(gateway: ApiGateway, ours: str, previous: str) -> bool:
+    """At exit, point the record back at the gateway it pointed at before, if that
+    one still runs: the connections open through it are reached again.
+
+    Only if the record still points here (a third gateway may have taken it
+    since). Returns whether the record was changed.
+    """
+    if not previous or previous == ours or not is_listening(previous):
+        return False
+    changed = ApiGateway.objects.filter(pk=gateway.pk, api_endpoint=ours).update(
+        api_endpoint=previous, updated_on=timezone.now()
+    )
+    return changed > 0
 
 
 def choose_gateway(pk: int | None) -> ApiGateway:

@@ -14,15 +14,20 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
 from typing import Any
 from urllib.parse import urlencode
 
+from django.db import connections
 from django.test import Client
 
 from .. import wire
 from ..conf import conf
 from .capture import active_outbox
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_ORIGIN = "http://testserver"
 _DEFAULT_NAMES = frozenset({wire.DEFAULT_PATH, wire.DEFAULT_ROUTE})
@@ -89,6 +94,9 @@ class WebSocketTestClient:
     (read at each request), ``""`` sends none, any other string is sent as is.
     ``client``: a ``django.test.Client`` to reuse, e.g. one that is logged in, so
     that its cookies reach $connect like a browser's do.
+    ``run_on_commit``: run each request's on-commit callbacks when it returns
+    (see ``perform``); False leaves them to the test's transaction, to test
+    that something waits for the commit.
     """
 
     def __init__(
@@ -100,6 +108,7 @@ class WebSocketTestClient:
         client: Client | None = None,
         origin: str | None = DEFAULT_ORIGIN,
         source_ip: str = "127.0.0.1",
+        run_on_commit: bool = True,
     ) -> None:
         self.path = path if path.endswith("/") else f"{path}/"
         self.api_id = api_id
@@ -107,6 +116,7 @@ class WebSocketTestClient:
         self.client = client if client is not None else Client()
         self.origin = origin
         self.source_ip = source_ip
+        self.run_on_commit = run_on_commit
 
     def static_headers(self) -> dict[str, str]:
         secret = self.gateway_secret
@@ -198,14 +208,49 @@ class WebSocketTestClient:
         }
 
     def perform(self, request: wire.GatewayRequest, *, cookies: bool = False) -> Any:
-        """Send one ``wire.GatewayRequest`` to the view; cookies only on $connect."""
+        """Send one ``wire.GatewayRequest`` to the view; cookies only on $connect.
+
+        The request's ``transaction.on_commit`` callbacks (``publish()``'s
+        sends, the connection signals) run when it returns, as they would in
+        a real request, even inside the transaction of pytest-django's ``db``
+        fixture or of a ``TestCase``, whose commit never comes.
+        """
         url = request.url(self.path + wire.integration_path(request.route_key))
         extra: dict[str, Any] = {} if cookies else {"HTTP_COOKIE": ""}
-        return self.client.generic(
-            request.method,
-            url,
-            data=request.body,
-            content_type="application/json",
-            headers=request.headers,
-            **extra,
-        )
+        with run_on_commit_callbacks() if self.run_on_commit else nullcontext():
+            return self.client.generic(
+                request.method,
+                url,
+                data=request.body,
+                content_type="application/json",
+                headers=request.headers,
+                **extra,
+            )
+
+
+@contextmanager
+def run_on_commit_callbacks() -> Iterator[None]:
+    """Run the on-commit callbacks registered inside the block when it ends.
+
+    Like ``TestCase.captureOnCommitCallbacks(execute=True)``, on every database,
+    except that the callbacks run are also taken off the list, as a commit
+    does: a ``captureOnCommitCallbacks`` around it must not run them twice.
+    Outside a transaction Django runs them at once and this has nothing to do.
+    """
+    starts = {alias: len(connections[alias].run_on_commit) for alias in connections}
+    yield
+    for alias, start in starts.items():
+        pending = connections[alias].run_on_commit
+        # A callback may register more: they run too, in order.
+        while len(pending) > start:
+            # (savepoint ids, callback, robust); django-stubs knows only two of them.
+            entry: Any = pending.pop(start)
+            _savepoints, callback, robust = entry
+            if not robust:
+                callback()
+                continue
+            try:
+                callback()
+            except Exception:
+                # As Django's commit does for robust callbacks: logged, not raised.
+                logger.exception("on-commit callback %r failed", callback)

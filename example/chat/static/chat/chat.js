@@ -14,6 +14,9 @@
   const socket = new GatewaySocket(config);
   // Lines of messages reported undelivered, by message id, until retried.
   const undeliveredLines = new Map();
+  // Lines of messages sent while not connected, by message id: GatewaySocket
+  // queues them, and the line says so until they are delivered (or not).
+  const pendingLines = new Map();
   // Rooms followed besides the page's own (channels subscribed to), and those
   // whose subscription the server confirmed: only these can be posted to.
   const otherRooms = new Set();
@@ -84,6 +87,25 @@
     showFollowing();
   }
 
+  // Sends a message; one sent while the socket is not open shows as pending.
+  function sendShowingPending(message) {
+    const wasOpen = socket.isOpen;
+    const id = socket.send(message);
+    if (id === false) {
+      addLine("not sent (too many messages waiting for the connection): " + message.text, "undelivered");
+    } else if (!wasOpen && !pendingLines.has(id)) {
+      const item = addLine("pending: " + message.text + " (sent once reconnected)", "pending");
+      pendingLines.set(id, item);
+    }
+  }
+
+  function settlePending(messageId) {
+    const item = pendingLines.get(messageId);
+    if (item === undefined) return;
+    item.remove();
+    pendingLines.delete(messageId);
+  }
+
   function showUndelivered(detail) {
     if (undeliveredLines.has(detail.messageId)) return;
     const item = addLine("not delivered: " + detail.message.text + " ", "undelivered");
@@ -97,7 +119,7 @@
       undeliveredLines.delete(detail.messageId);
       // The same object, so the same client_message_id: if the first attempt
       // did reach Django after all, the server publishes nothing twice.
-      socket.send(detail.message);
+      sendShowingPending(detail.message);
     });
     item.appendChild(retry);
     undeliveredLines.set(detail.messageId, item);
@@ -118,9 +140,13 @@
     window.location.assign(loginUrl + "?next=" + encodeURIComponent(window.location.pathname));
   });
 
+  // Delivered: its published line (or the announcement) shows it now.
+  socket.addEventListener("delivered", (event) => settlePending(event.detail.messageId));
+
   socket.addEventListener("error", (event) => {
     const detail = event.detail;
     if (!detail || detail.kind !== "undelivered" || !detail.message) return;
+    settlePending(detail.messageId);
     if (detail.message.action === "chat") showUndelivered(detail);
     else if (detail.message.handler === "subscribe") {
       addLine("could not follow #" + detail.message.channel + ": " + detail.reason, "system");
@@ -171,7 +197,7 @@
   document.getElementById("chat-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const input = document.getElementById("message");
-    socket.send({ action: "chat", room: sendRoom.value || room, text: input.value });
+    sendShowingPending({ action: "chat", room: sendRoom.value || room, text: input.value });
     input.value = "";
   });
 
@@ -185,7 +211,7 @@
   document.getElementById("announce-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const input = document.getElementById("announcement");
-    socket.send({ action: "announce", text: input.value });
+    sendShowingPending({ action: "announce", text: input.value });
     input.value = "";
   });
 

@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import close_old_connections, connection
 
 from ...local_gateway import LocalGateway, run
 from ...local_gateway.cli import add_limit_arguments, limits_from_options
@@ -17,6 +18,8 @@ from ...provisioning.export_local import (
     attach_local_endpoint,
     choose_gateway,
     config_for_gateway,
+    is_listening,
+    restore_local_endpoint,
 )
 
 
@@ -49,7 +52,7 @@ class Command(BaseCommand):
         try:
             gateway = choose_gateway(options["api"])
             # First, so that the config carries the api id a blank record is given.
-            attach_local_endpoint(gateway, options["host"], options["port"])
+            previous = attach_local_endpoint(gateway, options["host"], options["port"])
             config = dataclasses.replace(
                 config_for_gateway(gateway, verbose=options["verbose"]),
                 limits=limits,
@@ -58,6 +61,14 @@ class Command(BaseCommand):
         except LocalGatewayError as error:
             raise CommandError(str(error)) from error
 
+        ours = gateway.api_endpoint
+        if previous and previous != ours and is_listening(previous):
+            self.stderr.write(
+                f"Warning: {gateway.api_name!r} pointed at {previous}, where a gateway still "
+                f"runs. Sends now go through {ours} and do not reach the connections open "
+                f"through {previous}; the record points back at {previous} when this "
+                "gateway stops."
+            )
         show_event_lines()
 
         def ready(local: LocalGateway) -> None:
@@ -70,7 +81,15 @@ class Command(BaseCommand):
             )
             self.stdout.flush()
 
-        run(config, options["host"], options["port"], on_ready=ready)
+        try:
+            run(config, options["host"], options["port"], on_ready=ready)
+        finally:
+            # The connection may have been idle for hours (the server may have
+            # dropped it). Not inside a transaction: a test's would be lost.
+            if not connection.in_atomic_block:
+                close_old_connections()
+            if restore_local_endpoint(gateway, ours, previous):
+                self.stdout.write(f"{gateway.api_name!r} points at {previous} again.")
 
 
 def fraction(text: str) -> float:
