@@ -139,6 +139,75 @@ def close_sessions(rows: QuerySet[WebSocketSession], *, touch: bool = True) -> i
     return closed
 
 
+def revoked_frame(channel: str) -> dict[str, Any]:
+    """What a connection that ``revoke`` took out of ``channel`` receives."""
+    return {"type": "revoked", "channel": channel}
+
+
+def revoke(
+    channel: str,
+    *,
+    user: Any = None,
+    sessions: QuerySet[WebSocketSession] | None = None,
+) -> int:
+    """Take connections out of ``channel`` now; the number taken out.
+
+    ``user``: every connection of that user; ``sessions``: those of the
+    queryset; both: the user's among them. Neither is a ``TypeError``, never
+    "everyone": to revoke every connection, pass
+    ``sessions=WebSocketSession.objects.all()``.
+
+    Deletes the memberships and blanks a ``channel_name`` (the $connect
+    channel) equal to ``channel``, so that neither ``publish`` nor
+    ``in_channel()`` reaches them. After the commit, each connection taken out
+    receives ``revoked_frame(channel)``, and a presence channel's other members
+    ``member_removed`` for a user with no connection left in it. It does not
+    stop a new join: the channel rules decide that.
+    """
+    if not isinstance(channel, str) or not channel:
+        raise ValueError(f"revoke() needs a channel name, not {channel!r}")
+    if user is None and sessions is None:
+        raise TypeError(
+            "revoke() needs user= or sessions=; to revoke every connection, "
+            "pass sessions=WebSocketSession.objects.all()"
+        )
+    rows = sessions if sessions is not None else WebSocketSession.objects.all()
+    db = getattr(rows, "_db", None) or router.db_for_write(WebSocketSession)
+    rows = rows.using(db)
+    if user is not None:
+        if getattr(user, "pk", None) is None:
+            raise ValueError("revoke(user=...) needs a saved user")
+        rows = rows.filter(user_id=user.pk)
+    table, column = _membership_sql(db)
+    try:
+        sessions_sql, params = rows.order_by().values("pk").query.get_compiler(using=db).as_sql()
+    except EmptyResultSet:  # .none(): nothing to revoke
+        return 0
+    sql = (
+        f"DELETE FROM {table} WHERE {column('channel_name')} = %s "
+        f"AND {column('session')} IN ({sessions_sql}) "
+        f"RETURNING {column('session')}, {column('channel_name')}, {column('user')}, "
+        f"{column('presence_info')}"
+    )
+    with transaction.atomic(using=db, savepoint=False):
+        # Read before the DELETE: ``sessions`` may select through the memberships.
+        primary = set(
+            rows.filter(channel_name=channel, connected=True).values_list("pk", flat=True)
+        )
+        deleted = _run(db, sql, [channel, *params])
+        if primary:
+            WebSocketSession.objects.using(db).filter(pk__in=primary).update(
+                channel_name="", updated_on=timezone.now()
+            )
+        revoked = primary | {session for session, *_ in deleted}
+        if revoked:
+            transaction.on_commit(
+                lambda: _tell_revoked(channel, revoked, db), using=db, robust=True
+            )
+        _after_leaving([tuple(row[1:]) for row in deleted], db)
+    return len(revoked)
+
+
 # Internals
 
 
@@ -254,3 +323,11 @@ def _announce(changes: list[PresenceChange]) -> None:
     from .presence import announce
 
     announce(changes)
+
+
+def _tell_revoked(channel: str, session_pks: set[int], db: str) -> None:
+    # messaging and tasks are built on this module: imported when the commit is done.
+    from . import messaging, tasks
+
+    rows = WebSocketSession.objects.using(db).filter(pk__in=session_pks)
+    tasks.send_or_enqueue(rows, messaging.encode_message(revoked_frame(channel)))
