@@ -171,12 +171,14 @@ def revoke(
             "revoke() needs user= or sessions=; to revoke every connection, "
             "pass sessions=WebSocketSession.objects.all()"
         )
+    if sessions is not None and not isinstance(sessions, QuerySet):
+        raise TypeError(f"revoke(sessions=...) needs a queryset, not {type(sessions).__name__}")
+    if user is not None and getattr(user, "pk", None) is None:
+        raise ValueError("revoke(user=...) needs a saved user")
     rows = sessions if sessions is not None else WebSocketSession.objects.all()
     db = getattr(rows, "_db", None) or router.db_for_write(WebSocketSession)
     rows = rows.using(db)
     if user is not None:
-        if getattr(user, "pk", None) is None:
-            raise ValueError("revoke(user=...) needs a saved user")
         rows = rows.filter(user_id=user.pk)
     table, column = _membership_sql(db)
     try:

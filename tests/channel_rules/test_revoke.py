@@ -141,6 +141,8 @@ def test_revoke_refuses_to_guess_who(member: AbstractUser) -> None:
         revoke("", user=member)
     with pytest.raises(ValueError, match="needs a saved user"):
         revoke("secret-a", user=make_unsaved())
+    with pytest.raises(TypeError, match="needs a queryset, not list"):
+        revoke("secret-a", sessions=[])  # type: ignore[arg-type]
 
 
 def make_unsaved() -> Any:
