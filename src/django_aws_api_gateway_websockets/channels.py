@@ -48,10 +48,12 @@ def validate_channel_name(value: object) -> str:
 # websocket_channels.py modules of its apps (autodiscovered by apps.ready()).
 
 # What a pattern's part may match, by converter, as in Django's path("<int:pk>").
-# "str" stops at "-" (the usual separator: "org-{org}-room-{room}"), "slug" does not.
+# The default, "str", takes every character a channel name may have, "-" too:
+# "staff-{room}" then covers every name that starts with "staff-", so a
+# hyphenated name cannot slip past the rule. "word" stops at "-".
 PART_CONVERTERS: dict[str, tuple[str, Callable[[str], Any]]] = {
-    "str": (r"[A-Za-z0-9_]+", str),
-    "slug": (r"[A-Za-z0-9_-]+", str),
+    "str": (r"[A-Za-z0-9_-]+", str),
+    "word": (r"[A-Za-z0-9_]+", str),
     "int": (r"[0-9]+", int),
 }
 RuleFunction = TypeVar("RuleFunction", bound=Callable[..., Any])

@@ -184,6 +184,18 @@ def test_deactivating_a_user_closes_their_connections(
     ]
 
 
+def test_a_deactivation_that_rolls_back_closes_nothing(
+    open_connection: Open, member: AbstractUser, ws_outbox: Outbox
+) -> None:
+    page = connected(open_connection, member, "lobby")
+    with transaction.atomic():
+        member.is_active = False
+        member.save()
+        transaction.set_rollback(True)
+    assert ws_outbox.closed_ids == []
+    assert session(page).connected
+
+
 def test_saving_an_active_user_closes_nothing(
     open_connection: Open, member: AbstractUser, ws_outbox: Outbox
 ) -> None:

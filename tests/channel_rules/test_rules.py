@@ -35,11 +35,12 @@ def test_the_apps_rules_are_discovered_at_startup() -> None:
         ("lobby", "lobby", {}),
         ("room-{room}", "room-7", {"room": "7"}),
         ("room-{room}", "room-big_hall", {"room": "big_hall"}),
-        # str stops at "-": the separator of several parts.
-        ("org-{org}-room-{room}", "org-acme-room-7", {"org": "acme", "room": "7"}),
-        ("room-{slug:room}", "room-big-hall", {"room": "big-hall"}),
+        # The default takes "-" too: a hyphenated name cannot slip past the rule.
+        ("room-{room}", "room-big-hall", {"room": "big-hall"}),
+        ("room-{str:room}", "room-big-hall", {"room": "big-hall"}),
+        ("org-{word:org}-room-{room}", "org-acme-room-7-b", {"org": "acme", "room": "7-b"}),
         ("order-{int:number}", "order-42", {"number": 42}),
-        ("{str:name}_chat", "ann_chat", {"name": "ann"}),
+        ("{word:name}_chat", "ann_chat", {"name": "ann"}),
     ],
 )
 def test_a_pattern_matches_whole_names_and_converts_its_parts(
@@ -57,8 +58,9 @@ def test_a_pattern_matches_whole_names_and_converts_its_parts(
     [
         ("lobby", "lobby-2"),
         ("lobby", "big-lobby"),
-        ("room-{room}", "room-big-hall"),
+        ("room-{word:room}", "room-big-hall"),
         ("room-{room}", "room-"),
+        ("room-{room}", "room"),
         ("order-{int:number}", "order-4x"),
     ],
 )
@@ -71,7 +73,7 @@ def test_a_pattern_does_not_match_other_names(pattern: str, channel: str) -> Non
 def test_the_first_matching_rule_decides() -> None:
     rules = ChannelRules()
     rules.channel("room-vip")(lambda user: False)
-    rules.channel("room-{slug:room}")(lambda user, room: True)
+    rules.channel("room-{room}")(lambda user, room: True)
     assert not rules.check(AnonymousUser(), "room-vip").allowed
     assert rules.check(AnonymousUser(), "room-vip-2").allowed
 
@@ -128,9 +130,11 @@ def test_a_malformed_pattern_is_improperly_configured(pattern: Any, message: str
 def test_a_repeated_pattern_is_improperly_configured() -> None:
     rules = ChannelRules()
     rules.channel("room-{room}")(allow)
-    rules.channel("room-{slug:room}")(allow)  # matches more names: a different pattern
+    rules.channel("room-{word:room}")(allow)  # matches fewer names: a different pattern
     with pytest.raises(ImproperlyConfigured, match="repeats the pattern of"):
         rules.channel("room-{name}")(allow)
+    with pytest.raises(ImproperlyConfigured, match="repeats the pattern of"):
+        rules.channel("room-{str:name}")(allow)
     assert len(rules) == 2
 
 
