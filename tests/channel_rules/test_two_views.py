@@ -14,9 +14,15 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import AbstractUser, Group
+from django.test import Client
 
-from django_aws_api_gateway_websockets.models import ChannelMembership, WebSocketSession
+from django_aws_api_gateway_websockets.models import (
+    ApiGateway,
+    ChannelMembership,
+    WebSocketSession,
+)
 from django_aws_api_gateway_websockets.publishing import publish
+from django_aws_api_gateway_websockets.testing import WebSocketTestClient
 from django_aws_api_gateway_websockets.testing.capture import Outbox
 
 from .conftest import Open, answer, connected
@@ -196,3 +202,33 @@ def test_required_rule_refusals_say_why_in_the_log(
         "no channel rule matches 'unlisted' (channels_require_rule)" in r.getMessage()
         for r in caplog.records
     )
+
+
+def test_the_gateway_default_channel_obeys_the_rules(
+    gateway: ApiGateway, open_connection: Open, member: AbstractUser, outsider: AbstractUser
+) -> None:
+    gateway.default_channel_name = "secret-a"
+    gateway.save()
+
+    assert open_connection(outsider).response.status_code == 403
+    insider = connected(open_connection, member, None)
+    assert WebSocketSession.objects.get(connection_id=insider.connection_id).channel_name == (
+        "secret-a"
+    )
+
+
+def test_a_second_gateway_obeys_the_same_rules(gateway: ApiGateway, outsider: AbstractUser) -> None:
+    ApiGateway.objects.create(
+        api_name="Second API",
+        target_base_endpoint="https://other.example.com/b/",
+        api_id="secondapi9",
+        api_endpoint="ws://127.0.0.1:8002",
+    )
+    client = Client()
+    client.force_login(outsider)
+    second = WebSocketTestClient("/b/", api_id="secondapi9", client=client)
+
+    assert second.connect(channel="secret-a").response.status_code == 403
+    page = second.connect(channel="lobby")
+    assert page.response.status_code == 200
+    assert answer(page, {"handler": "subscribe", "channel": "secret-a"}) == (403, REFUSED)
