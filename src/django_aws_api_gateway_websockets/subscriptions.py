@@ -1,4 +1,4 @@
-"""Which channels a connection is in: joining, leaving, and leaving everything on close.
+"""Which channels a connection is in: joining, leaving, revoking, and leaving all on close.
 
 Every channel a connection is in has a ``ChannelMembership`` row; a closed
 connection has none. ``close_sessions`` is the one way to mark sessions
@@ -117,20 +117,18 @@ def close_sessions(rows: QuerySet[WebSocketSession], *, touch: bool = True) -> i
     The memberships go first and the presence counts last, after the sessions'
     UPDATE, so that the advisory locks are the last locks this transaction takes.
     """
-    # A queryset not pinned with using() reads from the read database: these are writes.
-    db = getattr(rows, "_db", None) or router.db_for_write(WebSocketSession)
-    rows = rows.using(db)
-    table, column = _membership_sql(db)
-    try:
-        sessions_sql, params = rows.order_by().values("pk").query.get_compiler(using=db).as_sql()
-    except EmptyResultSet:  # .none(): nothing to close
+    db, rows = _for_writing(rows)
+    subquery = _pk_subquery(rows, db)
+    if subquery is None:  # .none(): nothing to close
         return 0
+    sessions_sql, params = subquery
+    table, column = _membership_sql(db)
     sql = (
         f"DELETE FROM {table} WHERE {column('session')} IN ({sessions_sql}) "
         f"RETURNING {column('channel_name')}, {column('user')}, {column('presence_info')}"
     )
     with transaction.atomic(using=db, savepoint=False):
-        left = _run(db, sql, list(params))
+        left = _run(db, sql, params)
         changes: dict[str, Any] = {"connected": False}
         if touch:
             changes["updated_on"] = timezone.now()
@@ -175,16 +173,14 @@ def revoke(
         raise TypeError(f"revoke(sessions=...) needs a queryset, not {type(sessions).__name__}")
     if user is not None and getattr(user, "pk", None) is None:
         raise ValueError("revoke(user=...) needs a saved user")
-    rows = sessions if sessions is not None else WebSocketSession.objects.all()
-    db = getattr(rows, "_db", None) or router.db_for_write(WebSocketSession)
-    rows = rows.using(db)
+    db, rows = _for_writing(sessions if sessions is not None else WebSocketSession.objects.all())
     if user is not None:
         rows = rows.filter(user_id=user.pk)
-    table, column = _membership_sql(db)
-    try:
-        sessions_sql, params = rows.order_by().values("pk").query.get_compiler(using=db).as_sql()
-    except EmptyResultSet:  # .none(): nothing to revoke
+    subquery = _pk_subquery(rows, db)
+    if subquery is None:  # .none(): nothing to revoke
         return 0
+    sessions_sql, params = subquery
+    table, column = _membership_sql(db)
     sql = (
         f"DELETE FROM {table} WHERE {column('channel_name')} = %s "
         f"AND {column('session')} IN ({sessions_sql}) "
@@ -211,6 +207,23 @@ def revoke(
 
 
 # Internals
+
+
+def _for_writing(
+    rows: QuerySet[WebSocketSession],
+) -> tuple[str, QuerySet[WebSocketSession]]:
+    # A queryset not pinned with using() reads from the read database: these are writes.
+    db = getattr(rows, "_db", None) or router.db_for_write(WebSocketSession)
+    return db, rows.using(db)
+
+
+def _pk_subquery(rows: QuerySet[WebSocketSession], db: str) -> tuple[str, list[Any]] | None:
+    """The SQL that selects ``rows``' primary keys, and its parameters; None for ``.none()``."""
+    try:
+        sql, params = rows.order_by().values("pk").query.get_compiler(using=db).as_sql()
+    except EmptyResultSet:
+        return None
+    return sql, list(params)
 
 
 def _membership_sql(db: str) -> tuple[str, Any]:
