@@ -38,6 +38,8 @@ from django.utils import timezone
 from .exceptions import Refused
 from .models import ChannelMembership, WebSocketSession
 
+# What a membership DELETE returns (and what _after_leaving reads, without the session).
+_DELETE_RETURNS = ("session", "channel_name", "user", "presence_info")
 MEMBER_ADDED = "member_added"
 MEMBER_REMOVED = "member_removed"
 
@@ -118,17 +120,11 @@ def close_sessions(rows: QuerySet[WebSocketSession], *, touch: bool = True) -> i
     UPDATE, so that the advisory locks are the last locks this transaction takes.
     """
     db, rows = _for_writing(rows)
-    subquery = _pk_subquery(rows, db)
-    if subquery is None:  # .none(): nothing to close
+    delete = _membership_delete(rows, db)
+    if delete is None:  # .none(): nothing to close
         return 0
-    sessions_sql, params = subquery
-    table, column = _membership_sql(db)
-    sql = (
-        f"DELETE FROM {table} WHERE {column('session')} IN ({sessions_sql}) "
-        f"RETURNING {column('channel_name')}, {column('user')}, {column('presence_info')}"
-    )
     with transaction.atomic(using=db, savepoint=False):
-        left = _run(db, sql, params)
+        left = [row[1:] for row in _run(db, *delete)]
         changes: dict[str, Any] = {"connected": False}
         if touch:
             changes["updated_on"] = timezone.now()
@@ -176,23 +172,15 @@ def revoke(
     db, rows = _for_writing(sessions if sessions is not None else WebSocketSession.objects.all())
     if user is not None:
         rows = rows.filter(user_id=user.pk)
-    subquery = _pk_subquery(rows, db)
-    if subquery is None:  # .none(): nothing to revoke
+    delete = _membership_delete(rows, db, channel)
+    if delete is None:  # .none(): nothing to revoke
         return 0
-    sessions_sql, params = subquery
-    table, column = _membership_sql(db)
-    sql = (
-        f"DELETE FROM {table} WHERE {column('channel_name')} = %s "
-        f"AND {column('session')} IN ({sessions_sql}) "
-        f"RETURNING {column('session')}, {column('channel_name')}, {column('user')}, "
-        f"{column('presence_info')}"
-    )
     with transaction.atomic(using=db, savepoint=False):
         # Read before the DELETE: ``sessions`` may select through the memberships.
         primary = set(
             rows.filter(channel_name=channel, connected=True).values_list("pk", flat=True)
         )
-        deleted = _run(db, sql, [channel, *params])
+        deleted = _run(db, *delete)
         if primary:
             WebSocketSession.objects.using(db).filter(pk__in=primary).update(
                 channel_name="", updated_on=timezone.now()
@@ -202,7 +190,7 @@ def revoke(
             transaction.on_commit(
                 lambda: _tell_revoked(channel, revoked, db), using=db, robust=True
             )
-        _after_leaving([tuple(row[1:]) for row in deleted], db)
+        _after_leaving([row[1:] for row in deleted], db)
     return len(revoked)
 
 
@@ -217,13 +205,25 @@ def _for_writing(
     return db, rows.using(db)
 
 
-def _pk_subquery(rows: QuerySet[WebSocketSession], db: str) -> tuple[str, list[Any]] | None:
-    """The SQL that selects ``rows``' primary keys, and its parameters; None for ``.none()``."""
+def _membership_delete(
+    rows: QuerySet[WebSocketSession], db: str, channel: str | None = None
+) -> tuple[str, list[Any]] | None:
+    """``DELETE`` of ``rows``' memberships (of ``channel`` only, if given), and its parameters.
+
+    It returns (session, channel_name, user, presence_info) per row deleted.
+    None when ``rows`` is ``.none()``.
+    """
     try:
-        sql, params = rows.order_by().values("pk").query.get_compiler(using=db).as_sql()
+        sessions_sql, params = rows.order_by().values("pk").query.get_compiler(using=db).as_sql()
     except EmptyResultSet:
         return None
-    return sql, list(params)
+    table, column = _membership_sql(db)
+    where = f"{column('session')} IN ({sessions_sql})"
+    if channel is not None:
+        where = f"{column('channel_name')} = %s AND {where}"
+        params = (channel, *params)
+    returning = ", ".join(column(name) for name in _DELETE_RETURNS)
+    return f"DELETE FROM {table} WHERE {where} RETURNING {returning}", list(params)
 
 
 def _membership_sql(db: str) -> tuple[str, Any]:
