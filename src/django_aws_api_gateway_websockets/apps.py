@@ -1,4 +1,8 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
+
+# The module of each installed app that declares channel rules (docs/channels.md).
+CHANNEL_RULES_MODULE = "websocket_channels"
 
 
 class WebSocketsConfig(AppConfig):
@@ -8,3 +12,6 @@ class WebSocketsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, receivers  # noqa: F401  (registers checks and signal receivers)
+
+        # Like admin.py: importing each app's module registers its @channel rules.
+        autodiscover_modules(CHANNEL_RULES_MODULE)

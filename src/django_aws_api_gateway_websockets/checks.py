@@ -274,7 +274,19 @@ def check_deploy(
 ) -> list[CheckMessage]:
     warnings: list[CheckMessage] = list(_check_secret_strength())
     warnings.extend(_check_allowed_handlers())
+    warnings.extend(_check_channels_require_rule())
     return warnings
+
+
+def _check_channels_require_rule() -> Iterator[CheckMessage]:
+    if not conf.channels_require_rule:
+        yield Warning(
+            'WEBSOCKETS["channels_require_rule"] is False: a channel that no channel rule '
+            "matches can be joined by anyone, through any view.",
+            hint="Declare a @channel rule for every channel your pages use (in an app's "
+            'websocket_channels.py), then set WEBSOCKETS["channels_require_rule"] = True.',
+            id="dagw.W006",
+        )
 
 
 def _check_secret_strength() -> Iterator[CheckMessage]:

@@ -298,6 +298,11 @@ class Settings:
         "presence-",
         "Channels whose name starts with this are presence channels",
     )
+    channels_require_rule = Setting(
+        FLAG,
+        False,
+        "`True` refuses a channel that no channel rule (`websocket_channels.py`) matches",
+    )
 
     # WEBSOCKETS: channel history (publish and resume)
 

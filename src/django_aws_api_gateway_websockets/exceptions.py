@@ -1,4 +1,4 @@
-"""Exceptions that turn into a 4xx answer instead of a 500."""
+"""Exceptions that become an answer and one log line instead of Django's 500 page."""
 
 from __future__ import annotations
 
@@ -34,3 +34,13 @@ class DenyConnection(Refused):
     """
 
     default_status = 403
+
+
+class Misconfigured(Refused):
+    """The project's configuration (a record, a setting), not the request, is wrong.
+
+    Answered 500 with ``message`` and logged as an error, so that it is fixed
+    rather than retried.
+    """
+
+    default_status = 500

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_out
+from django.db import router, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -34,6 +36,28 @@ def close_connections_on_logout(
         WebSocketSession.objects.filter(django_session_hash=session_hash, connected=True)
     )
     WebSocketToken.objects.filter(django_session_hash=session_hash, used_on__isnull=True).delete()
+
+
+@receiver(
+    post_save,
+    sender=settings.AUTH_USER_MODEL,
+    dispatch_uid="django_aws_api_gateway_websockets.user_deactivated",
+)
+def close_connections_of_inactive_user(
+    sender: object, instance: Any, raw: bool = False, **kwargs: Any
+) -> None:
+    """Saving a user with ``is_active=False`` closes their connections once it commits.
+
+    Without it, a deactivated user's connections would keep receiving until
+    their next message (``check_session_user``). A deactivation that rolls back
+    closes nothing. ``QuerySet.update()`` sends no signal: close the
+    connections yourself after one.
+    """
+    if raw or getattr(instance, "is_active", True) or instance.pk is None:
+        return
+    rows = WebSocketSession.objects.filter(user_id=instance.pk, connected=True)
+    db = router.db_for_write(type(instance), instance=instance)
+    transaction.on_commit(lambda: close_connections(rows), using=db, robust=True)
 
 
 @receiver(post_save, sender=ApiGateway, dispatch_uid="django_aws_api_gateway_websockets.saved")

@@ -1,4 +1,4 @@
-"""Which channels a connection is in: joining, leaving, and leaving everything on close.
+"""Which channels a connection is in: joining, leaving, revoking, and leaving all on close.
 
 Every channel a connection is in has a ``ChannelMembership`` row; a closed
 connection has none. ``close_sessions`` is the one way to mark sessions
@@ -38,6 +38,8 @@ from django.utils import timezone
 from .exceptions import Refused
 from .models import ChannelMembership, WebSocketSession
 
+# What a membership DELETE returns (and what _after_leaving reads, without the session).
+_DELETE_RETURNS = ("session", "channel_name", "user", "presence_info")
 MEMBER_ADDED = "member_added"
 MEMBER_REMOVED = "member_removed"
 
@@ -117,20 +119,12 @@ def close_sessions(rows: QuerySet[WebSocketSession], *, touch: bool = True) -> i
     The memberships go first and the presence counts last, after the sessions'
     UPDATE, so that the advisory locks are the last locks this transaction takes.
     """
-    # A queryset not pinned with using() reads from the read database: these are writes.
-    db = getattr(rows, "_db", None) or router.db_for_write(WebSocketSession)
-    rows = rows.using(db)
-    table, column = _membership_sql(db)
-    try:
-        sessions_sql, params = rows.order_by().values("pk").query.get_compiler(using=db).as_sql()
-    except EmptyResultSet:  # .none(): nothing to close
+    db, rows = _for_writing(rows)
+    delete = _membership_delete(rows, db)
+    if delete is None:  # .none(): nothing to close
         return 0
-    sql = (
-        f"DELETE FROM {table} WHERE {column('session')} IN ({sessions_sql}) "
-        f"RETURNING {column('channel_name')}, {column('user')}, {column('presence_info')}"
-    )
     with transaction.atomic(using=db, savepoint=False):
-        left = _run(db, sql, list(params))
+        left = [row[1:] for row in _run(db, *delete)]
         changes: dict[str, Any] = {"connected": False}
         if touch:
             changes["updated_on"] = timezone.now()
@@ -139,7 +133,97 @@ def close_sessions(rows: QuerySet[WebSocketSession], *, touch: bool = True) -> i
     return closed
 
 
+def revoked_frame(channel: str) -> dict[str, Any]:
+    """What a connection that ``revoke`` took out of ``channel`` receives."""
+    return {"type": "revoked", "channel": channel}
+
+
+def revoke(
+    channel: str,
+    *,
+    user: Any = None,
+    sessions: QuerySet[WebSocketSession] | None = None,
+) -> int:
+    """Take connections out of ``channel`` now; the number taken out.
+
+    ``user``: every connection of that user; ``sessions``: those of the
+    queryset; both: the user's among them. Neither is a ``TypeError``, never
+    "everyone": to revoke every connection, pass
+    ``sessions=WebSocketSession.objects.all()``.
+
+    Deletes the memberships and blanks a ``channel_name`` (the $connect
+    channel) equal to ``channel``, so that neither ``publish`` nor
+    ``in_channel()`` reaches them. After the commit, each connection taken out
+    receives ``revoked_frame(channel)``, and a presence channel's other members
+    ``member_removed`` for a user with no connection left in it. It does not
+    stop a new join: the channel rules decide that.
+    """
+    if not isinstance(channel, str) or not channel:
+        raise ValueError(f"revoke() needs a channel name, not {channel!r}")
+    if user is None and sessions is None:
+        raise TypeError(
+            "revoke() needs user= or sessions=; to revoke every connection, "
+            "pass sessions=WebSocketSession.objects.all()"
+        )
+    if sessions is not None and not isinstance(sessions, QuerySet):
+        raise TypeError(f"revoke(sessions=...) needs a queryset, not {type(sessions).__name__}")
+    if user is not None and getattr(user, "pk", None) is None:
+        raise ValueError("revoke(user=...) needs a saved user")
+    db, rows = _for_writing(sessions if sessions is not None else WebSocketSession.objects.all())
+    if user is not None:
+        rows = rows.filter(user_id=user.pk)
+    delete = _membership_delete(rows, db, channel)
+    if delete is None:  # .none(): nothing to revoke
+        return 0
+    with transaction.atomic(using=db, savepoint=False):
+        # Read before the DELETE: ``sessions`` may select through the memberships.
+        primary = set(
+            rows.filter(channel_name=channel, connected=True).values_list("pk", flat=True)
+        )
+        deleted = _run(db, *delete)
+        if primary:
+            WebSocketSession.objects.using(db).filter(pk__in=primary).update(
+                channel_name="", updated_on=timezone.now()
+            )
+        revoked = primary | {session for session, *_ in deleted}
+        if revoked:
+            transaction.on_commit(
+                lambda: _tell_revoked(channel, revoked, db), using=db, robust=True
+            )
+        _after_leaving([row[1:] for row in deleted], db)
+    return len(revoked)
+
+
 # Internals
+
+
+def _for_writing(
+    rows: QuerySet[WebSocketSession],
+) -> tuple[str, QuerySet[WebSocketSession]]:
+    # A queryset not pinned with using() reads from the read database: these are writes.
+    db = getattr(rows, "_db", None) or router.db_for_write(WebSocketSession)
+    return db, rows.using(db)
+
+
+def _membership_delete(
+    rows: QuerySet[WebSocketSession], db: str, channel: str | None = None
+) -> tuple[str, list[Any]] | None:
+    """``DELETE`` of ``rows``' memberships (of ``channel`` only, if given), and its parameters.
+
+    It returns (session, channel_name, user, presence_info) per row deleted.
+    None when ``rows`` is ``.none()``.
+    """
+    try:
+        sessions_sql, params = rows.order_by().values("pk").query.get_compiler(using=db).as_sql()
+    except EmptyResultSet:
+        return None
+    table, column = _membership_sql(db)
+    where = f"{column('session')} IN ({sessions_sql})"
+    if channel is not None:
+        where = f"{column('channel_name')} = %s AND {where}"
+        params = (channel, *params)
+    returning = ", ".join(column(name) for name in _DELETE_RETURNS)
+    return f"DELETE FROM {table} WHERE {where} RETURNING {returning}", list(params)
 
 
 def _membership_sql(db: str) -> tuple[str, Any]:
@@ -254,3 +338,11 @@ def _announce(changes: list[PresenceChange]) -> None:
     from .presence import announce
 
     announce(changes)
+
+
+def _tell_revoked(channel: str, session_pks: set[int], db: str) -> None:
+    # messaging and tasks are built on this module: imported when the commit is done.
+    from . import messaging, tasks
+
+    rows = WebSocketSession.objects.using(db).filter(pk__in=session_pks)
+    tasks.send_or_enqueue(rows, messaging.encode_message(revoked_frame(channel)))

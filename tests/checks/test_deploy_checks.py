@@ -81,3 +81,17 @@ def test_an_empty_secret_gets_one_message(secret: object) -> None:
             if m.id in ("dagw.E004", "dagw.W003", "dagw.W005")
         ]
     assert ids == ["dagw.E004"]
+
+
+@override_settings(WEBSOCKETS={"gateway_secret": LONG_SECRET})
+def test_channels_without_required_rules_warn_on_deploy() -> None:
+    (warning,) = [m for m in run_checks(include_deployment_checks=True) if m.id == "dagw.W006"]
+    assert "can be joined by anyone, through any view" in warning.msg
+    assert 'WEBSOCKETS["channels_require_rule"] = True' in str(warning.hint)
+    assert "(dagw.W006)" in "\n".join(deploy_messages())
+
+
+@override_settings(WEBSOCKETS={"gateway_secret": LONG_SECRET, "channels_require_rule": True})
+def test_required_channel_rules_no_warning() -> None:
+    assert "dagw.W006" not in "\n".join(deploy_messages())
+    assert not [m for m in run_checks() if m.id == "dagw.W006"]  # and only with --deploy

@@ -71,7 +71,7 @@ window.start = (options) => {
     options || {}
   ));
   for (const type of ["publish", "subscribed", "unsubscribed", "member_added",
-                      "member_removed", "resume_failed", "message", "error"]) {
+                      "member_removed", "resume_failed", "revoked", "message", "error"]) {
     socket.addEventListener(type, (event) => seen.push([type, event.detail]));
   }
   window.socket = socket;
@@ -288,6 +288,27 @@ def test_unsubscribe_leaves_for_good(page: Page) -> None:
     run(page, "current().drop(1006);")
     page.wait_for_function("() => FakeSocket.all.length === 2")
     run(page, "current().open();")
+    assert page.evaluate("() => current().sent") == []
+
+
+def test_a_revoked_channel_is_reported_and_not_asked_for_again(page: Page) -> None:
+    run(page, "await start({channel: 'lobby'}); current().open(); socket.subscribe('room');")
+    run(page, "answer('subscribe', {type: 'subscribed', channel: 'room'});")
+    push(page, envelope("room", 1), envelope("lobby", 1))
+    push(page, {"type": "revoked", "channel": "room"}, {"type": "revoked", "channel": "lobby"})
+    push(page, envelope("room", 2), envelope("lobby", 2))  # already on their way
+    assert page.evaluate("() => seen.filter((e) => e[0] === 'revoked').map((e) => e[1])") == [
+        {"channel": "room"},
+        {"channel": "lobby"},
+    ]
+    assert published(page) == [["room", 1, {"n": 1}], ["lobby", 1, {"n": 1}]]
+    assert page.evaluate("() => socket.channels") == []
+    assert page.evaluate("() => seen.filter((e) => e[0] === 'message')") == []
+    run(page, "current().drop(1006);")
+    page.wait_for_function("() => FakeSocket.all.length === 2")
+    run(page, "current().open();")
+    # Neither the $connect channel in the URL nor a subscribe: the server said no.
+    assert "channel=" not in page.evaluate("() => current().url")
     assert page.evaluate("() => current().sent") == []
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import aws, wire
 from ..conf import conf
+from .channel_name import validate_channel_name_characters
 
 if TYPE_CHECKING:
     from ..provisioning import Change, Progress
@@ -36,6 +37,7 @@ class ApiGateway(models.Model):
         max_length=100,
         default="default",
         help_text=_("Channel a connection joins when it names none (?channel=...)."),
+        validators=[validate_channel_name_characters],
     )
     domain_name = models.CharField(
         _("custom domain name"), max_length=253, blank=True, help_text=_("e.g. ws.example.com")

@@ -60,7 +60,9 @@ def refusal_response(
     ``message_id``: the client's id of the refused message, named in the answer.
     """
     connection_id = request.headers.get(CONNECTION_ID_HEADER, "-")[:128]
-    logger.warning(
+    # A 5xx is our own configuration's fault (exceptions.Misconfigured): an error.
+    logger.log(
+        logging.ERROR if refusal.status >= 500 else logging.WARNING,
         "Refused %s %s (connection %s): %s",
         request.path,
         refusal.status,

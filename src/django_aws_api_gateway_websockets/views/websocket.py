@@ -33,10 +33,10 @@ from .. import (
     tokens,
     wire,
 )
-from ..channels import validate_channel_name
+from ..channels import Admission, check_rules, validate_channel_name
 from ..conf import conf
 from ..exception_mail import mail_exception
-from ..exceptions import Refused
+from ..exceptions import Misconfigured, Refused
 from ..gateway_auth import Gateway
 from ..hashing import request_session_hash
 from ..models import WebSocketSession, WebSocketToken
@@ -209,8 +209,20 @@ class WebSocketView(JsonMethodNotAllowed, View):
         """The connection's ``channel_name``: the first ``?channel=``, else the default."""
         requested = self.requested_channels(request)
         if not requested:
-            return self.gateway.default_channel_name
+            return self.default_channel()
         return validate_channel_name(requested[0])
+
+    def default_channel(self) -> str:
+        """The gateway's ``default_channel_name``; a name no channel can have is our error."""
+        name = self.gateway.default_channel_name
+        try:
+            return validate_channel_name(name)
+        except Refused as refusal:
+            raise Misconfigured(
+                "This gateway's default channel is misconfigured.",
+                reason=f"ApiGateway api id {self.gateway.api_id!r} has default_channel_name "
+                f"{name[:40]!r}: {refusal.message} Fix it in the admin.",
+            ) from None
 
     def connect_channels(self, request: HttpRequest) -> list[str]:
         """Every channel joined at $connect (``?channel=a&channel=b``), primary first."""
@@ -235,7 +247,11 @@ class WebSocketView(JsonMethodNotAllowed, View):
         return request_session_hash(request) if request.user.is_authenticated else ""
 
     def can_join_channel(self, request: HttpRequest, channel: str) -> bool:
-        """Hook: may ``request.user`` join ``channel``? ($connect, subscribe, change_channel)"""
+        """Hook: may ``request.user`` join ``channel``? It narrows the channel rules, never widens.
+
+        Asked at $connect, subscribe, change_channel and resume, after the
+        project's channel rules allowed the channel.
+        """
         return True
 
     def is_presence_channel(self, channel: str) -> bool:
@@ -405,6 +421,8 @@ class WebSocketView(JsonMethodNotAllowed, View):
         channel, after = resuming.parse_resume(self.body)
         session = self.current_session()
         resuming.check_subscribed(session, channel)
+        # History is for current members: access may have been taken back since the join.
+        self.authorize_channel(request, channel)
         extra = {ACK_KEY: self.message_id} if self.message_id is not None else None
         answer = history.read_missed(channel, after).answer(extra)
         return HttpResponse(answer, content_type="application/json")
@@ -443,14 +461,26 @@ class WebSocketView(JsonMethodNotAllowed, View):
         if prefix is not None and not agent.startswith(prefix):
             raise Refused("Forbidden.", 403, reason=f"User-Agent {agent[:80]!r}")
 
-    def check_can_join(self, request: HttpRequest, channel: str) -> dict[str, Any] | None:
-        """Refuse (403) a channel ``request.user`` may not join; its presence info, if any."""
+    def authorize_channel(self, request: HttpRequest, channel: str) -> Admission:
+        """Refuse (403) unless the channel rules and then ``can_join_channel`` both allow."""
+        admission = check_rules(request.user, channel)
+        if not admission.allowed:
+            raise Refused("Not allowed to join this channel.", 403, reason=admission.reason)
         if not self.can_join_channel(request, channel):
             raise Refused(
                 "Not allowed to join this channel.",
                 403,
                 reason=f"can_join_channel refused {channel!r}",
             )
+        return admission
+
+    def check_can_join(self, request: HttpRequest, channel: str) -> dict[str, Any] | None:
+        """Refuse (403) a channel ``request.user`` may not join; its presence info, if any.
+
+        A presence member's info is the dict its channel rule returned, else
+        the view's ``presence_info(user)``.
+        """
+        admission = self.authorize_channel(request, channel)
         if not self.is_presence_channel(channel):
             return None
         if not request.user.is_authenticated:
@@ -459,6 +489,8 @@ class WebSocketView(JsonMethodNotAllowed, View):
                 403,
                 reason=f"anonymous connection refused from presence channel {channel!r}",
             )
+        if admission.info is not None:
+            return admission.info
         info = self.presence_info(request.user)
         if not isinstance(info, dict):
             raise TypeError(f"presence_info() must return a dict, not {type(info).__name__}")

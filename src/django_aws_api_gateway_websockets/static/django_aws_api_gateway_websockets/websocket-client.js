@@ -34,7 +34,9 @@
  * { channel }), "member_added" and "member_removed" (detail: { channel, member }:
  * member is { user_id, info }), "resume_failed" (detail: { channel, after,
  * lastSeq }: the server no longer has every message after `after`, so reload
- * the page's state for that channel; delivery goes on after `lastSeq`). A
+ * the page's state for that channel; delivery goes on after `lastSeq`),
+ * "revoked" (detail: { channel }: the server took this page out of the
+ * channel; the client forgets it and does not subscribe to it again). A
  * refused subscribe is an "error" event of kind "undelivered" whose message is
  * { handler: "subscribe", channel, ... }. Any message the view refuses (a 4xx
  * answer naming it: { error, refused: id }) is reported so at once, with the
@@ -74,6 +76,8 @@
   // The channel answers the client consumes instead of passing them on.
   const ANSWER_TYPES = ["subscribed", "unsubscribed", "resumed", "resume_failed"];
   const MEMBER_EVENTS = ["member_added", "member_removed"];
+  // Sent by the server when access to a channel is taken back.
+  const REVOKED_TYPE = "revoked";
 
   function isObject(value) {
     return value !== null && typeof value === "object" && !Array.isArray(value);
@@ -481,6 +485,10 @@
     receiveChannelFrame(detail) {
       if (!isObject(detail) || typeof detail.channel !== "string") return false;
       const channel = detail.channel;
+      if (detail.type === REVOKED_TYPE) {
+        this.onRevoked(channel);
+        return true;
+      }
       if (ANSWER_TYPES.includes(detail.type)) {
         if (detail.type === "subscribed") this.onSubscribed(channel, detail);
         else if (detail.type === "unsubscribed") this.emit("unsubscribed", { channel: channel });
@@ -505,6 +513,16 @@
       if (state && members) state.members = new Map(members.map((member) => [memberKey(member), member]));
       this.emit("subscribed", members ? { channel: channel, members: members } : { channel: channel });
       if (state && state.resumeNeeded && !state.resuming) this.sendResume(state);
+    }
+
+    // The server took this connection out of the channel (subscriptions.revoke):
+    // forget it, as unsubscribe() does, so that no reconnect asks for it again.
+    onRevoked(channel) {
+      const state = this.channelStates.get(channel);
+      if (state) this.stopGapTimer(state);
+      this.channelStates.delete(channel);
+      this.leftChannels.add(channel);
+      this.emit("revoked", { channel: channel });
     }
 
     onMemberEvent(channel, event, member) {
