@@ -345,7 +345,7 @@ class WebSocketView(JsonMethodNotAllowed, View):
         roll_back_atomic_requests()
         # Logged above with the traceback; Django's own 500 log line would also
         # reach AdminEmailHandler and defeat the mail throttle.
-        return logged_already(json_error("Internal error.", 500))
+        return logged_already(json_error("Internal error.", 500, refused=self.message_id))
 
     # Built-in handlers
 
