@@ -457,3 +457,11 @@ def test_an_invalid_message_id_of_the_pages_own_is_refused_at_once(page: Page) -
     assert page.evaluate("() => current().sent") == []
     fits = "x" * protocol.MESSAGE_ID_MAX_LENGTH
     assert page.evaluate("(id) => socket.send({action: 'x', client_message_id: id})", fits) == fits
+
+
+def test_a_frame_this_client_does_not_know_is_neither_a_message_nor_an_error(page: Page) -> None:
+    subscribed_room(page)
+    run(page, "seen.length = 0; window.onerror = (message) => seen.push(['uncaught', message]);")
+    push(page, {"$ws": "from_a_newer_server", "channel": "room"}, {"$ws": "__defineGetter__"})
+    push(page, envelope("room", 1))
+    assert page.evaluate("() => seen.map((e) => e[0])") == ["publish"]

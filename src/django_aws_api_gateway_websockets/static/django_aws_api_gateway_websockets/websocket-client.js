@@ -44,11 +44,11 @@
  * no message (the body could not be read) is an "error" event of kind
  * "refused" (detail: { kind, reason }).
  *
- * The package's frames carry the reserved key "$ws" (GatewaySocket.PROTOCOL
- * .frame_key) naming them (docs/protocol.md); they are never "message"
- * events. Every other frame is the application's own and reaches "message"
- * exactly as it was sent, whatever its keys; a handler's reply to a message
- * too (the server wraps it in that message's "ack" frame).
+ * The package's frames are named by the reserved key "$ws"
+ * (GatewaySocket.PROTOCOL.frame_key; docs/protocol.md) and are never
+ * "message" events. Every other frame is the application's own and reaches
+ * "message" exactly as it was sent, whatever its keys; so does a handler's
+ * reply to a message (the server carries it in that message's "ack" frame).
  */
 (function (global) {
   "use strict";
@@ -325,9 +325,10 @@
         this.emit("message", detail);
         return;
       }
-      const receiver = RECEIVERS[detail[FRAME_KEY]];
+      const kind = detail[FRAME_KEY];
       // A frame this client does not know (a newer server's) is still not the application's.
-      if (!receiver) return;
+      if (!Object.prototype.hasOwnProperty.call(RECEIVERS, kind)) return;
+      const receiver = RECEIVERS[kind];
       if (typeof detail.ack === "string") this.settle(detail.ack);
       receiver(this, detail);
     }
