@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django_aws_api_gateway_websockets import protocol
+from django_aws_api_gateway_websockets.views.handlers import BUILTIN_HANDLERS
 
 REPO = Path(__file__).resolve().parents[2]
 CLIENT_JS = (
@@ -109,3 +110,9 @@ def test_message_ids() -> None:
         assert not protocol.is_message_id(bad)
     # The client's copy of the pattern means the same in JavaScript: no flags, anchored.
     assert protocol.client_constants()["message_id_pattern"] == "^[A-Za-z0-9_-]{1,64}$"
+
+
+def test_the_js_client_calls_only_built_in_handlers() -> None:
+    called = set(re.findall(r'\[HANDLER_KEY\]: "(\w+)"', CLIENT_JS.read_text()))
+    assert called == {"ping", "subscribe", "unsubscribe", "resume"}
+    assert called <= BUILTIN_HANDLERS
