@@ -1,4 +1,4 @@
-"""Channel history: the envelope of a published message, its bounds, and resume's read.
+"""Channel history: its bounds, and resume's read.
 
 A channel keeps the messages whose ``seq`` is among its last
 ``conf.history_max_messages`` and that are younger than
@@ -9,7 +9,6 @@ query, so a message outside them is never served, whether or not the trim
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,45 +16,24 @@ from typing import Any
 from django.db import connections, router
 from django.utils import timezone
 
-from . import wire
+from . import protocol, wire
 from .conf import conf
 from .models import ChannelMessage, ChannelSequence
 from .models.history import CHANNEL_NAME_LENGTH, column
 
-# The largest seq a BigIntegerField holds, and the longest ack the view adds to
-# an answer (views.message_ids.MESSAGE_ID_MAX_LENGTH; a test ties the two).
+# The largest seq a BigIntegerField holds.
 MAX_SEQ = 2**63 - 1
-LONGEST_ACK = 64
-
-
-def envelope(channel: str, seq: int, data_json: str) -> str:
-    """The JSON text of ``{"channel": channel, "seq": seq, "data": <data>}``.
-
-    ``data_json`` is already compact JSON (as stored); it is spliced in, not re-encoded.
-    """
-    return f'{{"channel":{json.dumps(channel)},"seq":{seq},"data":{data_json}}}'
-
-
-def _answer_frame(fields: dict[str, Any], messages: list[str] | None) -> str:
-    """A resume answer; ``messages`` (envelopes, already JSON) are spliced in as a list."""
-    head = json.dumps(fields, separators=(",", ":"))
-    if messages is None:
-        return head
-    return f'{head[:-1]},"messages":[{",".join(messages)}]}}'
 
 
 # Room a resume answer needs around its envelopes, at its widest: the longest
 # channel, the widest seqs, "more": false and the longest ack.
 RESUME_FRAME_OVERHEAD = len(
-    _answer_frame(
-        {
-            "type": "resumed",
-            "channel": "x" * CHANNEL_NAME_LENGTH,
-            "last_seq": MAX_SEQ,
-            "more": False,
-            "ack": "x" * LONGEST_ACK,
-        },
-        [],
+    protocol.resumed_text(
+        "x" * CHANNEL_NAME_LENGTH,
+        last_seq=MAX_SEQ,
+        more=False,
+        messages=[],
+        message_id="x" * protocol.MESSAGE_ID_MAX_LENGTH,
     )
 )
 # So that any one published message can also be served by resume, alone in its frame.
@@ -80,23 +58,19 @@ class Missed:
     # The history no longer reaches back to after + 1 (or after is past last_seq).
     failed: bool = False
 
-    def answer(self, extra: dict[str, Any] | None = None) -> str:
-        """The answer as JSON text; ``extra`` (the view's ack) is added to the object."""
+    def answer(self, message_id: str | None = None) -> str:
+        """The answer as JSON text, acknowledging ``message_id`` when given."""
         if self.failed:
-            fields: dict[str, Any] = {
-                "type": "resume_failed",
-                "channel": self.channel,
-                "after": self.after,
-                "last_seq": self.last_seq,
-            }
-            return _answer_frame({**fields, **(extra or {})}, None)
-        fields = {
-            "type": "resumed",
-            "channel": self.channel,
-            "last_seq": self.last_seq,
-            "more": self.more,
-        }
-        return _answer_frame({**fields, **(extra or {})}, list(self.envelopes))
+            return protocol.resume_failed_text(
+                self.channel, after=self.after, last_seq=self.last_seq, message_id=message_id
+            )
+        return protocol.resumed_text(
+            self.channel,
+            last_seq=self.last_seq,
+            more=self.more,
+            messages=self.envelopes,
+            message_id=message_id,
+        )
 
 
 def _missed_sql(db: str) -> str:
@@ -154,7 +128,7 @@ def _page(
     for _, seq, data in rows[: conf.resume_max_messages]:
         if seq != expected or data is None:
             break  # trimmed (or, after a trim by age, a hole): serve up to it
-        text = envelope(channel, seq, data)
+        text = protocol.publish_text(channel, seq, data)
         budget -= len(text) + (1 if envelopes else 0)  # and the comma before it
         if budget < 0:
             break

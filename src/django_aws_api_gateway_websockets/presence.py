@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from . import messaging, tasks
+from . import messaging, protocol, tasks
 from .conf import conf
 from .models import ChannelMembership, WebSocketSession
 from .subscriptions import MEMBER_ADDED, PresenceChange
@@ -23,10 +23,6 @@ def has_presence_prefix(channel: str) -> bool:
     """The default ``WebSocketView.is_presence_channel``."""
     prefix = conf.presence_channel_prefix
     return bool(prefix) and channel.startswith(prefix)
-
-
-def member(user_id: Any, info: Any) -> dict[str, Any]:
-    return {"user_id": user_id, "info": info}
 
 
 def presence_members(channel: str) -> list[dict[str, Any]]:
@@ -49,15 +45,13 @@ def presence_members(channel: str) -> list[dict[str, Any]]:
     for user_id, info in rows:
         # A later tab keeps the user's place in the dict and brings its newer info.
         members[user_id] = info
-    return [member(user_id, info) for user_id, info in members.items()]
+    return [protocol.member(user_id, info) for user_id, info in members.items()]
 
 
 def event(change: PresenceChange) -> dict[str, Any]:
     if change.event == MEMBER_ADDED:
-        told = member(change.user_id, change.info)
-    else:
-        told = {"user_id": change.user_id}
-    return {"channel": change.channel, "event": change.event, "member": told}
+        return protocol.member_added(change.channel, change.user_id, change.info)
+    return protocol.member_removed(change.channel, change.user_id)
 
 
 def announce(changes: Iterable[PresenceChange]) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import NotSupportedError, connections, router, transaction
 
-from . import history, messaging, tasks, wire
+from . import history, messaging, protocol, tasks, wire
 from .channels import validate_channel_name
 from .exceptions import Refused
 from .models import ChannelMessage, ChannelSequence, WebSocketSession
@@ -41,7 +41,7 @@ class PublishResult:
 
 
 def publish(channel: str, data: Any) -> PublishResult:
-    """Deliver ``{"channel", "seq", "data"}`` to ``channel``'s subscribers and keep it.
+    """Send ``channel``'s subscribers a ``publish`` frame of ``data``, and keep it.
 
     Raises ``ValueError`` for a bad channel name or an envelope over
     ``history.MAX_ENVELOPE_BYTES``, ``TypeError`` for data that is not JSON,
@@ -78,7 +78,7 @@ def _check_channel(channel: object) -> None:
 
 
 def _check_size(channel: str, seq: int, data_json: str) -> bytes:
-    payload = history.envelope(channel, seq, data_json).encode()
+    payload = protocol.publish_text(channel, seq, data_json).encode()
     if len(payload) > history.MAX_ENVELOPE_BYTES:
         raise ValueError(
             f"the envelope is {len(payload)} bytes of JSON; at most {history.MAX_ENVELOPE_BYTES} "

@@ -133,11 +133,6 @@ def close_sessions(rows: QuerySet[WebSocketSession], *, touch: bool = True) -> i
     return closed
 
 
-def revoked_frame(channel: str) -> dict[str, Any]:
-    """What a connection that ``revoke`` took out of ``channel`` receives."""
-    return {"type": "revoked", "channel": channel}
-
-
 def revoke(
     channel: str,
     *,
@@ -154,7 +149,7 @@ def revoke(
     Deletes the memberships and blanks a ``channel_name`` (the $connect
     channel) equal to ``channel``, so that neither ``publish`` nor
     ``in_channel()`` reaches them. After the commit, each connection taken out
-    receives ``revoked_frame(channel)``, and a presence channel's other members
+    receives ``protocol.revoked(channel)``, and a presence channel's other members
     ``member_removed`` for a user with no connection left in it. It does not
     stop a new join: the channel rules decide that.
     """
@@ -345,4 +340,4 @@ def _tell_revoked(channel: str, session_pks: set[int], db: str) -> None:
     from . import messaging, tasks
 
     rows = WebSocketSession.objects.using(db).filter(pk__in=session_pks)
-    tasks.send_or_enqueue(rows, messaging.encode_message(revoked_frame(channel)))
+    tasks.send_or_enqueue(rows, messaging.encode_message(protocol.revoked(channel)))

@@ -23,7 +23,7 @@ pytestmark = [
 
 
 def revoked(channel: str) -> dict[str, Any]:
-    return {"type": "revoked", "channel": channel}
+    return {"$ws": "revoked", "channel": channel}
 
 
 def session(connection: Connection) -> WebSocketSession:

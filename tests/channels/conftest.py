@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.test import Client
 
+from django_aws_api_gateway_websockets import protocol
 from django_aws_api_gateway_websockets.models import ApiGateway
 from django_aws_api_gateway_websockets.testing import WebSocketTestClient
 from django_aws_api_gateway_websockets.testing.capture import Outbox
@@ -63,4 +64,9 @@ def send(ws: WebSocketTestClient, connection_id: str, body: dict[str, Any]) -> A
 
 def events(outbox: Outbox, connection_id: str) -> list[dict[str, Any]]:
     """The presence events delivered to one connection, oldest first."""
-    return [m for m in outbox.data_for(connection_id) if isinstance(m, dict) and "event" in m]
+    presence = {protocol.MEMBER_ADDED.name, protocol.MEMBER_REMOVED.name}
+    return [
+        m
+        for m in outbox.data_for(connection_id)
+        if isinstance(m, dict) and m.get(protocol.FRAME_KEY) in presence
+    ]

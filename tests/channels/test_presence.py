@@ -34,14 +34,14 @@ def alice_member(alice: AbstractUser) -> dict[str, Any]:
 
 def added(user: AbstractUser, name: str, channel: str = ROOM) -> dict[str, Any]:
     return {
+        "$ws": "member_added",
         "channel": channel,
-        "event": "member_added",
         "member": {"user_id": user.pk, "info": {"username": name}},
     }
 
 
 def removed(user: AbstractUser, channel: str = ROOM) -> dict[str, Any]:
-    return {"channel": channel, "event": "member_removed", "member": {"user_id": user.pk}}
+    return {"$ws": "member_removed", "channel": channel, "member": {"user_id": user.pk}}
 
 
 def subscribe(ws: WebSocketTestClient, connection_id: str, channel: str = ROOM) -> Any:
@@ -58,7 +58,7 @@ def test_the_joining_tab_gets_the_member_list_and_the_others_member_added(
 
     assert status == 200
     assert answer == {
-        "type": "subscribed",
+        "$ws": "subscribed",
         "channel": ROOM,
         "members": [
             {"user_id": bob.pk, "info": {"username": "bob"}},
@@ -118,7 +118,10 @@ def test_anonymous_connections_are_refused_from_presence_channels(
 ) -> None:
     anonymous = tab(channel="lobby")
     status, answer = subscribe(ws, anonymous)
-    assert (status, answer) == (403, {"error": "Log in to join a presence channel."})
+    assert (status, answer) == (
+        403,
+        {"$ws": "error", "error": "Log in to join a presence channel."},
+    )
 
     _, response = WebSocketTestClient("/ws/", api_id=API_ID).connect(channel=["lobby", ROOM])
     assert response.status_code == 403
@@ -203,9 +206,9 @@ def test_view_hooks_choose_presence_channels_and_member_info(
     ]
     # "presence-" is not a presence prefix on this view.
     _, plain = send(ws, alices, {"handler": "subscribe", "channel": "presence-x"})
-    assert plain == {"type": "subscribed", "channel": "presence-x"}
+    assert plain == {"$ws": "subscribed", "channel": "presence-x"}
     assert events(ws_outbox, bobs) == [
-        {"channel": "room-1", "event": "member_added", "member": answer["members"][1]}
+        {"$ws": "member_added", "channel": "room-1", "member": answer["members"][1]}
     ]
 
 
@@ -252,7 +255,7 @@ def test_plain_channels_of_logged_in_users_announce_nothing(
 ) -> None:
     bobs = tab(bob, channel=["lobby", "news"])
     alices = tab(user, channel="lobby")
-    assert subscribe(ws, alices, "news") == (200, {"type": "subscribed", "channel": "news"})
+    assert subscribe(ws, alices, "news") == (200, {"$ws": "subscribed", "channel": "news"})
     assert send(ws, alices, {"handler": "unsubscribe", "channel": "news"})[0] == 200
     assert ws.disconnect(alices).status_code == 200
 

@@ -16,7 +16,7 @@ import pytest
 from django.contrib.auth.models import AbstractUser
 from django.db import connection
 
-from django_aws_api_gateway_websockets import subscriptions
+from django_aws_api_gateway_websockets import protocol, subscriptions
 from django_aws_api_gateway_websockets.models import WebSocketSession
 from django_aws_api_gateway_websockets.testing.capture import Outbox
 
@@ -114,7 +114,7 @@ def each_at_once(sessions: list[WebSocketSession], work: Callable[[WebSocketSess
 
 
 def kinds(outbox: Outbox, connection_id: str) -> list[str]:
-    return [event["event"] for event in events(outbox, connection_id)]
+    return [event[protocol.FRAME_KEY] for event in events(outbox, connection_id)]
 
 
 @pytest.mark.parametrize("locked", [True, False], ids=["with lock", "without lock"])

@@ -107,7 +107,7 @@ def test_subscribe_answers_and_joins(tab: Tab, ws: WebSocketTestClient) -> None:
 
     assert send(ws, connection_id, {"handler": "subscribe", "channel": "b"}) == (
         200,
-        {"type": "subscribed", "channel": "b"},
+        {"$ws": "subscribed", "channel": "b"},
     )
     # Subscribing again is answered the same and changes nothing.
     assert send(ws, connection_id, {"handler": "subscribe", "channel": "b"})[0] == 200
@@ -122,7 +122,7 @@ def test_the_answer_carries_the_message_id_ack(tab: Tab, ws: WebSocketTestClient
         ws, connection_id, {"handler": "subscribe", "channel": "b", "client_message_id": "m1"}
     )
     assert status == 200
-    assert answer["type"] == "subscribed"
+    assert answer["$ws"] == "subscribed"
     assert answer["ack"] == "m1"
 
 
@@ -180,7 +180,7 @@ def test_unsubscribe_leaves_and_is_answered_when_not_subscribed(
     for _ in range(2):
         assert send(ws, connection_id, {"handler": "unsubscribe", "channel": "b"}) == (
             200,
-            {"type": "unsubscribed", "channel": "b"},
+            {"$ws": "unsubscribed", "channel": "b"},
         )
     assert channels_of(connection_id) == {"a"}
     assert in_channel("b") == set()
@@ -216,7 +216,7 @@ def test_change_channel_moves_the_primary_membership(tab: Tab, ws: WebSocketTest
     connection_id = tab(channel=["a", "b"])
     assert send(ws, connection_id, {"handler": "change_channel", "channel": "c"}) == (
         200,
-        {"type": "channel_changed", "channel": "c", "previous_channel": "a"},
+        {"$ws": "channel_changed", "channel": "c", "previous_channel": "a"},
     )
     assert channels_of(connection_id) == {"b", "c"}
     assert WebSocketSession.objects.get(connection_id=connection_id).channel_name == "c"

@@ -11,11 +11,11 @@ import pytest
 from django.db import NotSupportedError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from django_aws_api_gateway_websockets import history, publishing, tasks, wire
+from django_aws_api_gateway_websockets import history, protocol, publishing, tasks, wire
 from django_aws_api_gateway_websockets.models import ChannelMessage, ChannelSequence
+from django_aws_api_gateway_websockets.models.history import CHANNEL_NAME_LENGTH
 from django_aws_api_gateway_websockets.publishing import publish
 from django_aws_api_gateway_websockets.testing.capture import Outbox
-from django_aws_api_gateway_websockets.views.message_ids import MESSAGE_ID_MAX_LENGTH
 
 from .conftest import MakeSession
 
@@ -49,12 +49,15 @@ def test_subscribers_receive_the_envelope_with_seq_from_one(
     assert first.sent is not None and sorted(first.sent.sent_ids) == ["a", "b"]
     assert first.tasks == () and not first.after_commit
     assert outbox.data_for("a") == [
-        {"channel": "news", "seq": 1, "data": {"text": "hello"}},
-        {"channel": "news", "seq": 2, "data": ["any", "json"]},
+        {"$ws": "publish", "channel": "news", "seq": 1, "data": {"text": "hello"}},
+        {"$ws": "publish", "channel": "news", "seq": 2, "data": ["any", "json"]},
     ]
     assert outbox.data_for("elsewhere") == [] and outbox.data_for("closed") == []
     # Compact JSON on the wire, in the documented key order.
-    assert outbox.messages[0].raw == b'{"channel":"news","seq":1,"data":{"text":"hello"}}'
+    assert (
+        outbox.messages[0].raw
+        == b'{"$ws":"publish","channel":"news","seq":1,"data":{"text":"hello"}}'
+    )
 
 
 def test_each_channel_counts_on_its_own_and_keeps_its_history(outbox: Outbox) -> None:
@@ -113,7 +116,7 @@ def test_too_large_is_refused_before_any_query_and_uses_no_seq(outbox: Outbox) -
 
 def test_the_limit_is_on_the_whole_envelope(outbox: Outbox, make_session: MakeSession) -> None:
     make_session("a")
-    overhead = len(history.envelope("news", 1, '""'))
+    overhead = len(protocol.publish_text("news", 1, '""'))
     fits = "x" * (history.MAX_ENVELOPE_BYTES - overhead)
     publish("news", fits)
     assert len(outbox.messages[0].raw) == history.MAX_ENVELOPE_BYTES
@@ -126,7 +129,7 @@ def test_the_limit_is_on_the_whole_envelope(outbox: Outbox, make_session: MakeSe
 def test_an_envelope_too_large_only_with_its_real_seq_rolls_the_seq_back(outbox: Outbox) -> None:
     # Fits with seq 1 but not with a 2-digit seq: refused after the upsert.
     ChannelSequence.objects.create(channel_name="news", last_seq=9)
-    overhead = len(history.envelope("news", 1, '""'))
+    overhead = len(protocol.publish_text("news", 1, '""'))
     data = "x" * (history.MAX_ENVELOPE_BYTES - overhead)
 
     with pytest.raises(ValueError):
@@ -137,8 +140,20 @@ def test_an_envelope_too_large_only_with_its_real_seq_rolls_the_seq_back(outbox:
 
 
 def test_any_one_envelope_fits_a_resume_answer_with_the_longest_ack() -> None:
-    assert history.LONGEST_ACK >= MESSAGE_ID_MAX_LENGTH
-    assert history.MAX_ENVELOPE_BYTES + history.RESUME_FRAME_OVERHEAD <= wire.MAX_PAYLOAD_BYTES
+    channel, seq = "c" * CHANNEL_NAME_LENGTH, history.MAX_SEQ
+    overhead = len(protocol.publish_text(channel, seq, '""'))
+    largest = protocol.publish_text(
+        channel, seq, f'"{"x" * (history.MAX_ENVELOPE_BYTES - overhead)}"'
+    )
+    assert len(largest) == history.MAX_ENVELOPE_BYTES
+    answer = protocol.resumed_text(
+        channel,
+        last_seq=seq,
+        more=False,
+        messages=[largest],
+        message_id="m" * protocol.MESSAGE_ID_MAX_LENGTH,
+    )
+    assert len(answer.encode()) <= wire.MAX_PAYLOAD_BYTES
 
 
 @pytest.mark.parametrize("channel", ["", "has space", "x" * 101, None, 7])
@@ -162,7 +177,9 @@ def test_inside_a_transaction_the_sends_wait_for_the_commit(
         result = publish("news", "later")
         assert result.after_commit and result.sent is None
         assert outbox.data_for("a") == []
-    assert outbox.data_for("a") == [{"channel": "news", "seq": 1, "data": "later"}]
+    assert outbox.data_for("a") == [
+        {"$ws": "publish", "channel": "news", "seq": 1, "data": "later"}
+    ]
 
 
 def test_a_rolled_back_publish_leaves_no_gap_and_sends_nothing(
@@ -204,7 +221,7 @@ def test_from_the_threshold_on_the_sends_go_to_background_tasks(
     pks = [int(pk) for task in result.tasks for pk in task.args[1].split(",")]
     assert sorted(pks) == sorted(s.pk for s in sessions)
     sent = json.loads(tasks.unpack_payload(result.tasks[0].args[0]))
-    assert sent == {"channel": "news", "seq": 1, "data": {"big": True}}
+    assert sent == {"$ws": "publish", "channel": "news", "seq": 1, "data": {"big": True}}
     # The recipients were read once; the dummy backend stores tasks in memory.
     assert len(statements(queries)) == 3
     assert outbox.messages == []

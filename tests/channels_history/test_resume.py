@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from django_aws_api_gateway_websockets import history
+from django_aws_api_gateway_websockets import history, protocol
 from django_aws_api_gateway_websockets.models import ApiGateway, ChannelMessage
 from django_aws_api_gateway_websockets.publishing import publish
 from django_aws_api_gateway_websockets.testing import Connection, WebSocketTestClient
@@ -43,14 +43,15 @@ def publish_texts(channel: str, count: int) -> None:
 
 def envelopes(first: int, last: int, channel: str = "news") -> list[dict[str, Any]]:
     return [
-        {"channel": channel, "seq": n, "data": {"text": f"m{n}"}} for n in range(first, last + 1)
+        {"$ws": "publish", "channel": channel, "seq": n, "data": {"text": f"m{n}"}}
+        for n in range(first, last + 1)
     ]
 
 
 def test_nothing_missed(page: Connection) -> None:
     publish_texts("news", 3)
     assert resume(page, 3) == {
-        "type": "resumed",
+        "$ws": "resumed",
         "channel": "news",
         "last_seq": 3,
         "more": False,
@@ -60,14 +61,14 @@ def test_nothing_missed(page: Connection) -> None:
 
 def test_a_channel_never_published_to_has_nothing_to_miss(page: Connection) -> None:
     answer = resume(page, 0)
-    assert (answer["type"], answer["last_seq"], answer["messages"]) == ("resumed", 0, [])
+    assert (answer["$ws"], answer["last_seq"], answer["messages"]) == ("resumed", 0, [])
 
 
 def test_the_missed_messages_come_in_seq_order(page: Connection) -> None:
     publish_texts("news", 5)
     publish_texts("sport", 2)
     answer = resume(page, 2)
-    assert answer["type"] == "resumed" and answer["more"] is False
+    assert answer["$ws"] == "resumed" and answer["more"] is False
     assert answer["last_seq"] == 5
     assert answer["messages"] == envelopes(3, 5)
 
@@ -77,7 +78,7 @@ def test_history_trimmed_by_count_fails_the_resume(settings: Any, page: Connecti
     publish_texts("news", 6)  # seqs 4 to 6 are kept, 1 to 3 not (cleanup has not run)
     assert ChannelMessage.objects.count() == 6
     assert resume(page, 2) == {
-        "type": "resume_failed",
+        "$ws": "resume_failed",
         "channel": "news",
         "after": 2,
         "last_seq": 6,
@@ -91,8 +92,8 @@ def test_history_trimmed_by_age_fails_the_resume(settings: Any, page: Connection
     ChannelMessage.objects.filter(seq__lte=2).update(
         created_on=timezone.now() - timedelta(seconds=601)
     )
-    assert resume(page, 0)["type"] == "resume_failed"
-    assert resume(page, 1)["type"] == "resume_failed"
+    assert resume(page, 0)["$ws"] == "resume_failed"
+    assert resume(page, 1)["$ws"] == "resume_failed"
     assert resume(page, 2)["messages"] == envelopes(3, 3)
 
 
@@ -101,14 +102,14 @@ def test_a_quiet_channel_whose_history_aged_out_still_resumes_with_nothing_misse
 ) -> None:
     publish_texts("news", 2)
     ChannelMessage.objects.all().delete()  # trimmed: only the sequence knows seq 2
-    assert resume(page, 2)["type"] == "resumed"
-    assert resume(page, 1)["type"] == "resume_failed"
+    assert resume(page, 2)["$ws"] == "resumed"
+    assert resume(page, 1)["$ws"] == "resume_failed"
 
 
 def test_a_seq_the_channel_never_handed_out_fails_the_resume(page: Connection) -> None:
     publish_texts("news", 2)
     answer = resume(page, 7)
-    assert (answer["type"], answer["after"], answer["last_seq"]) == ("resume_failed", 7, 2)
+    assert (answer["$ws"], answer["after"], answer["last_seq"]) == ("resume_failed", 7, 2)
 
 
 def test_at_most_resume_max_messages_with_more_to_page_on(settings: Any, page: Connection) -> None:
@@ -138,7 +139,7 @@ def test_an_answer_stops_at_the_frame_limit(page: Connection) -> None:
 
 
 def test_the_largest_message_is_served_alone_with_the_longest_ack(page: Connection) -> None:
-    data = "x" * (history.MAX_ENVELOPE_BYTES - len(history.envelope("news", 1, '""')))
+    data = "x" * (history.MAX_ENVELOPE_BYTES - len(protocol.publish_text("news", 1, '""')))
     publish("news", data)
     publish("news", "small")
     response = page.send(
@@ -153,14 +154,17 @@ def test_the_largest_message_is_served_alone_with_the_longest_ack(page: Connecti
 def test_the_answer_acknowledges_the_message_id(page: Connection) -> None:
     assert resume(page, 0, client_message_id="r-1")["ack"] == "r-1"
     failed = resume(page, 3, client_message_id="r-2")
-    assert failed["type"] == "resume_failed" and failed["ack"] == "r-2"
+    assert failed["$ws"] == "resume_failed" and failed["ack"] == "r-2"
 
 
 def test_a_channel_the_connection_is_not_in_is_refused_403(page: Connection) -> None:
     publish_texts("sport", 1)
     response = page.send({"handler": "resume", "channel": "sport", "after": 0})
     assert response.status_code == 403
-    assert json.loads(response.content) == {"error": "Not subscribed to this channel."}
+    assert json.loads(response.content) == {
+        "$ws": "error",
+        "error": "Not subscribed to this channel.",
+    }
 
 
 @pytest.mark.parametrize("after", [-1, "3", 1.5, True, None, [], 2**63])
@@ -185,7 +189,7 @@ def test_the_missed_messages_cost_one_query(published: int, after: int, expected
     with CaptureQueriesContext(connection) as queries:
         missed = history.read_missed("news", after)
     assert len(queries) == 1
-    assert json.loads(missed.answer())["type"] == expected
+    assert json.loads(missed.answer())["$ws"] == expected
 
 
 def test_the_read_uses_the_seq_index_on_postgresql(settings: Any) -> None:
@@ -205,7 +209,7 @@ def test_a_handler_publishes_with_self_publish(page: Connection, outbox: Outbox)
     response = page.send({"handler": "announce", "channel": "news", "text": "hi"})
     assert json.loads(response.content) == {"type": "published", "seq": 1}
     assert outbox.data_for(page.connection_id) == [
-        {"channel": "news", "seq": 1, "data": {"text": "hi"}}
+        {"$ws": "publish", "channel": "news", "seq": 1, "data": {"text": "hi"}}
     ]
 
 

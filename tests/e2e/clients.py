@@ -10,6 +10,8 @@ from typing import Any
 import requests
 import websockets
 
+from django_aws_api_gateway_websockets import protocol
+
 from .stack import DEMO_PASSWORD, Stack
 
 RECEIVE_SECONDS = 10
@@ -50,8 +52,13 @@ async def connect(stack: Stack, token: str, channel: str) -> websockets.ClientCo
 
 
 async def receive(ws: websockets.ClientConnection, wanted_type: str) -> dict[str, Any]:
-    """The next message of one type (presence events may come in between)."""
+    """The next application message of one type (presence events may come in between)."""
     return await receive_where(ws, lambda message: message.get("type") == wanted_type)
+
+
+async def receive_frame(ws: websockets.ClientConnection, name: str) -> dict[str, Any]:
+    """The next frame of the package's with this name (protocol.FRAMES)."""
+    return await receive_where(ws, lambda message: message.get(protocol.FRAME_KEY) == name)
 
 
 async def receive_where(

@@ -71,6 +71,9 @@ def test_two_browsers_chat_and_one_leaves(browser: Browser, stack: Stack) -> Non
 
     alice.fill("#message", "hello from alice")
     alice.click("#send")
+    # Published before bob writes: two pages' messages have no order of their
+    # own (the gateway may still be handling one page's earlier message).
+    expect(bob.locator("#log li.chat")).to_have_text(["alice: hello from alice"])
     bob.fill("#message", "hi alice")
     bob.press("#message", "Enter")
     for page in (alice, bob):

@@ -97,8 +97,8 @@ def test_a_lost_send_is_fetched_while_connected(
         server = ws.connect_to_server()
 
         def to_page(message: str | bytes) -> None:
-            # The live envelope of "lost" (a resume answer starts with its type).
-            live = isinstance(message, str) and message.startswith('{"channel"')
+            # The live publish frame of "lost" (a resume answer is a "resumed" frame).
+            live = isinstance(message, str) and message.startswith('{"$ws":"publish"')
             if live and '"lost"' in message:
                 dropped.append(message)
                 return

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -16,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from django_aws_api_gateway_websockets import wire
 
-from .clients import connect, logged_in, new_token, receive, receive_where
+from .clients import connect, logged_in, new_token, receive, receive_frame
 from .stack import Stack
 
 pytestmark = pytest.mark.e2e
@@ -40,10 +39,6 @@ def wait_for_sessions(stack: Stack, channel: str, expected: list[tuple[str, bool
     assert rows == expected
 
 
-def member_event(event: str) -> Callable[[dict[str, Any]], bool]:
-    return lambda message: message.get("event") == event
-
-
 def usernames(members: list[dict[str, Any]]) -> list[str]:
     return sorted(member["info"]["username"] for member in members)
 
@@ -55,12 +50,15 @@ def test_two_users_chat_and_see_who_is_in_the_room(stack: Stack) -> None:
     async def scenario() -> None:
         ws_alice = await connect(stack, new_token(stack, alice), "e2e-room")
         await ws_alice.send(subscribe)
-        assert usernames((await receive(ws_alice, "subscribed"))["members"]) == ["alice"]
+        assert usernames((await receive_frame(ws_alice, "subscribed"))["members"]) == ["alice"]
 
         ws_bob = await connect(stack, new_token(stack, bob), "e2e-room")
         await ws_bob.send(subscribe)
-        assert usernames((await receive(ws_bob, "subscribed"))["members"]) == ["alice", "bob"]
-        added = await receive_where(ws_alice, member_event("member_added"))
+        assert usernames((await receive_frame(ws_bob, "subscribed"))["members"]) == [
+            "alice",
+            "bob",
+        ]
+        added = await receive_frame(ws_alice, "member_added")
         assert (added["channel"], added["member"]["info"]) == (
             "presence-e2e-room",
             {"username": "bob"},
@@ -68,8 +66,9 @@ def test_two_users_chat_and_see_who_is_in_the_room(stack: Stack) -> None:
 
         await ws_bob.send(json.dumps({"action": "chat", "text": "hi alice"}))
         for ws in (ws_alice, ws_bob):
-            message = await receive_where(ws, lambda message: "seq" in message)
+            message = await receive_frame(ws, "publish")
             assert message == {
+                "$ws": "publish",
                 "channel": "e2e-room",
                 "seq": 1,
                 "data": {"type": "chat", "user": "bob", "text": "hi alice"},
@@ -84,7 +83,7 @@ def test_two_users_chat_and_see_who_is_in_the_room(stack: Stack) -> None:
             assert (await receive(ws_bob, "error"))["error"] == error
 
         await ws_bob.close()
-        removed = await receive_where(ws_alice, member_event("member_removed"))
+        removed = await receive_frame(ws_alice, "member_removed")
         assert removed["member"]["user_id"] == added["member"]["user_id"]
         await ws_alice.close()
 

@@ -8,11 +8,14 @@ The same logic through real processes: test_browser_replay.py.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page
+
+from django_aws_api_gateway_websockets import protocol
 
 from .stack import REPO
 from .test_browser_chat import browser, pytestmark  # noqa: F401
@@ -59,10 +62,10 @@ window.sentTo = (handler) => current().sent
     delete copy.client_message_id;
     return copy;
   });
-// The ack the server adds to its answer.
-window.answer = (handler, fields) => {
-  const frame = current().sent.filter((f) => f.handler === handler).pop();
-  current().push(Object.assign({ ack: frame.client_message_id }, fields));
+// The server's answer to the last message sent to `handler`, with its ack.
+window.answer = (handler, frame) => {
+  const sent = current().sent.filter((f) => f.handler === handler).pop();
+  current().push(Object.assign({}, frame, { ack: sent.client_message_id }));
 };
 window.seen = [];
 window.start = (options) => {
@@ -71,7 +74,8 @@ window.start = (options) => {
     options || {}
   ));
   for (const type of ["publish", "subscribed", "unsubscribed", "member_added",
-                      "member_removed", "resume_failed", "revoked", "message", "error"]) {
+                      "member_removed", "resume_failed", "revoked", "channel_changed",
+                      "delivered", "message", "error"]) {
     socket.addEventListener(type, (event) => seen.push([type, event.detail]));
   }
   window.socket = socket;
@@ -100,7 +104,19 @@ def run(page: Page, script: str) -> Any:
 
 
 def envelope(channel: str, seq: int) -> dict[str, Any]:
-    return {"channel": channel, "seq": seq, "data": {"n": seq}}
+    """The server's publish frame of data ``{"n": seq}``."""
+    return json.loads(protocol.publish_text(channel, seq, json.dumps({"n": seq})))  # type: ignore[no-any-return]
+
+
+def resumed(channel: str, seqs: list[int], *, last_seq: int, more: bool) -> dict[str, Any]:
+    messages = [protocol.publish_text(channel, seq, json.dumps({"n": seq})) for seq in seqs]
+    text = protocol.resumed_text(channel, last_seq=last_seq, more=more, messages=messages)
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+def answer(page: Page, handler: str, frame: dict[str, Any]) -> None:
+    """The server's answer to the last message sent to ``handler``, acknowledging it."""
+    page.evaluate("([handler, frame]) => answer(handler, frame)", [handler, frame])
 
 
 def push(page: Page, *frames: dict[str, Any]) -> None:
@@ -113,7 +129,7 @@ def published(page: Page) -> list[list[Any]]:
 
 def subscribed_room(page: Page, channel: str = "room") -> None:
     run(page, f"await start(); current().open(); socket.subscribe('{channel}');")
-    run(page, f"answer('subscribe', {{type: 'subscribed', channel: '{channel}'}});")
+    answer(page, "subscribe", protocol.subscribed(channel))
 
 
 def test_in_order_once_and_not_as_message_events(page: Page) -> None:
@@ -131,7 +147,7 @@ def test_in_order_once_and_not_as_message_events(page: Page) -> None:
 
 def test_a_late_message_within_the_grace_period_needs_no_resume(page: Page) -> None:
     run(page, "await start({gapGraceSeconds: 1}); current().open(); socket.subscribe('room');")
-    run(page, "answer('subscribe', {type: 'subscribed', channel: 'room'});")
+    answer(page, "subscribe", protocol.subscribed("room"))
     push(page, envelope("room", 1), envelope("room", 3))
     assert published(page) == [["room", 1, {"n": 1}]]
     push(page, envelope("room", 2))
@@ -150,11 +166,7 @@ def test_a_gap_is_resumed_and_the_held_messages_follow_in_order(page: Page) -> N
     # Live messages keep arriving while the answer is on its way.
     push(page, envelope("room", 5))
     assert [seq for _, seq, _ in published(page)] == [1]
-    run(
-        page,
-        "answer('resume', {type: 'resumed', channel: 'room', last_seq: 4, more: false,"
-        " messages: [2, 3, 4].map((seq) => ({channel: 'room', seq: seq, data: {n: seq}}))});",
-    )
+    answer(page, "resume", resumed("room", [2, 3, 4], last_seq=4, more=False))
     push(page, envelope("room", 4), envelope("room", 6))
     assert [seq for _, seq, _ in published(page)] == [1, 2, 3, 4, 5, 6]
     page.wait_for_timeout(200)
@@ -164,7 +176,7 @@ def test_a_gap_is_resumed_and_the_held_messages_follow_in_order(page: Page) -> N
 def test_a_reconnect_resubscribes_and_resumes_through_more(page: Page) -> None:
     subscribed_room(page)
     run(page, "socket.subscribe('presence-room');")
-    run(page, "answer('subscribe', {type: 'subscribed', channel: 'presence-room', members: []});")
+    answer(page, "subscribe", protocol.subscribed("presence-room", []))
     push(page, envelope("room", 1), envelope("room", 2))
     run(page, "current().drop(1001);")
     page.wait_for_function("() => FakeSocket.all.length === 2")
@@ -177,25 +189,17 @@ def test_a_reconnect_resubscribes_and_resumes_through_more(page: Page) -> None:
     # with no seq yet is not resumed at all.
     assert page.evaluate("() => sentTo('resume')") == []
     push(page, envelope("room", 6))  # live, past the gap: held
-    run(page, "answer('subscribe', {type: 'subscribed', channel: 'room'});")
+    answer(page, "subscribe", protocol.subscribed("room"))
     assert page.evaluate("() => sentTo('resume')") == [
         {"handler": "resume", "channel": "room", "after": 2}
     ]
-    run(
-        page,
-        "answer('resume', {type: 'resumed', channel: 'room', last_seq: 6, more: true,"
-        " messages: [3, 4].map((seq) => ({channel: 'room', seq: seq, data: {n: seq}}))});",
-    )
+    answer(page, "resume", resumed("room", [3, 4], last_seq=6, more=True))
     assert page.evaluate("() => sentTo('resume')")[-1] == {
         "handler": "resume",
         "channel": "room",
         "after": 4,
     }
-    run(
-        page,
-        "answer('resume', {type: 'resumed', channel: 'room', last_seq: 6, more: false,"
-        " messages: [5, 6].map((seq) => ({channel: 'room', seq: seq, data: {n: seq}}))});",
-    )
+    answer(page, "resume", resumed("room", [5, 6], last_seq=6, more=False))
     assert [seq for _, seq, _ in published(page)] == [1, 2, 3, 4, 5, 6]
     # The answers are events of their own, never "message" events.
     assert page.evaluate("() => seen.filter((e) => e[0] === 'message')") == []
@@ -206,12 +210,10 @@ def test_resume_failed_is_reported_and_delivery_goes_on_after_last_seq(page: Pag
     push(page, envelope("room", 1))
     run(page, "current().drop(1001);")
     page.wait_for_function("() => FakeSocket.all.length === 2")
-    run(page, "current().open(); answer('subscribe', {type: 'subscribed', channel: 'room'});")
+    run(page, "current().open();")
+    answer(page, "subscribe", protocol.subscribed("room"))
     push(page, envelope("room", 11), envelope("room", 13))
-    run(
-        page,
-        "answer('resume', {type: 'resume_failed', channel: 'room', after: 1, last_seq: 10});",
-    )
+    answer(page, "resume", json.loads(protocol.resume_failed_text("room", after=1, last_seq=10)))
     assert page.evaluate("() => seen.filter((e) => e[0] === 'resume_failed')") == [
         ["resume_failed", {"channel": "room", "after": 1, "lastSeq": 10}]
     ]
@@ -230,11 +232,7 @@ def test_a_gap_the_server_cannot_fill_ends_as_resume_failed(page: Page) -> None:
     push(page, envelope("room", 1), envelope("room", 3))
     for attempt in range(1, 4):
         page.wait_for_function(f"() => sentTo('resume').length === {attempt}")
-        run(
-            page,
-            "answer('resume', {type: 'resumed', channel: 'room', last_seq: 3, more: false,"
-            " messages: [{channel: 'room', seq: 3, data: {n: 3}}]});",
-        )
+        answer(page, "resume", resumed("room", [3], last_seq=3, more=False))
     assert page.evaluate("() => seen.filter((e) => e[0] === 'resume_failed')") == [
         ["resume_failed", {"channel": "room", "after": 1, "lastSeq": 2}]
     ]
@@ -256,17 +254,19 @@ def test_the_connect_channel_is_resumed_without_a_subscribe(page: Page) -> None:
 
 def test_presence_members_follow_the_events(page: Page) -> None:
     run(page, "await start(); current().open(); socket.subscribe('presence-room');")
-    run(
+    answer(
         page,
-        "answer('subscribe', {type: 'subscribed', channel: 'presence-room', members: ["
-        "{user_id: 1, info: {username: 'alice'}}]});",
+        "subscribe",
+        protocol.subscribed("presence-room", [protocol.member(1, {"username": "alice"})]),
     )
     push(
         page,
-        {"channel": "presence-room", "event": "member_added", "member": {"user_id": 2}},
-        {"channel": "presence-room", "event": "member_removed", "member": {"user_id": 1}},
+        protocol.member_added("presence-room", 2, {"username": "bob"}),
+        protocol.member_removed("presence-room", 1),
     )
-    assert page.evaluate("() => socket.members('presence-room')") == [{"user_id": 2}]
+    assert page.evaluate("() => socket.members('presence-room')") == [
+        {"user_id": 2, "info": {"username": "bob"}}
+    ]
     assert page.evaluate("() => seen.map((e) => e[0])") == [
         "subscribed",
         "member_added",
@@ -281,7 +281,7 @@ def test_unsubscribe_leaves_for_good(page: Page) -> None:
     assert page.evaluate("() => sentTo('unsubscribe')") == [
         {"handler": "unsubscribe", "channel": "room"}
     ]
-    run(page, "answer('unsubscribe', {type: 'unsubscribed', channel: 'room'});")
+    answer(page, "unsubscribe", protocol.unsubscribed("room"))
     push(page, envelope("room", 2))
     assert [seq for _, seq, _ in published(page)] == [1]
     assert page.evaluate("() => socket.channels") == []
@@ -291,44 +291,28 @@ def test_unsubscribe_leaves_for_good(page: Page) -> None:
     assert page.evaluate("() => current().sent") == []
 
 
-def test_a_revoked_channel_is_reported_and_not_asked_for_again(page: Page) -> None:
-    run(page, "await start({channel: 'lobby'}); current().open(); socket.subscribe('room');")
-    run(page, "answer('subscribe', {type: 'subscribed', channel: 'room'});")
-    push(page, envelope("room", 1), envelope("lobby", 1))
-    push(page, {"type": "revoked", "channel": "room"}, {"type": "revoked", "channel": "lobby"})
-    push(page, envelope("room", 2), envelope("lobby", 2))  # already on their way
-    assert page.evaluate("() => seen.filter((e) => e[0] === 'revoked').map((e) => e[1])") == [
-        {"channel": "room"},
-        {"channel": "lobby"},
-    ]
-    assert published(page) == [["room", 1, {"n": 1}], ["lobby", 1, {"n": 1}]]
-    assert page.evaluate("() => socket.channels") == []
-    assert page.evaluate("() => seen.filter((e) => e[0] === 'message')") == []
-    run(page, "current().drop(1006);")
-    page.wait_for_function("() => FakeSocket.all.length === 2")
-    run(page, "current().open();")
-    # Neither the $connect channel in the URL nor a subscribe: the server said no.
-    assert "channel=" not in page.evaluate("() => current().url")
-    assert page.evaluate("() => current().sent") == []
-
-
 def test_a_refused_subscribe_is_reported_undelivered(page: Page) -> None:
     run(page, "await start({ackTimeoutSeconds: 0.1}); current().open(); socket.subscribe('x');")
-    push(page, {"error": "Not allowed to join this channel."})
-    page.wait_for_function("() => seen.some((e) => e[0] === 'error')")
+    # Refused before its id could be read: the wait for its acknowledgement ends it.
+    push(page, protocol.error("Not allowed to join this channel."))
+    page.wait_for_function("() => seen.filter((e) => e[0] === 'error').length === 2")
+    # Two reports, in either order: the wait may run out before the refusal is pushed.
     errors = page.evaluate("() => seen.filter((e) => e[0] === 'error').map((e) => e[1])")
-    assert [(e["kind"], e["message"]["handler"], e["message"]["channel"]) for e in errors] == [
-        ("undelivered", "subscribe", "x")
+    refused = [e for e in errors if e["kind"] == "refused"]
+    undelivered = [e for e in errors if e["kind"] == "undelivered"]
+    assert refused == [{"kind": "refused", "reason": "Not allowed to join this channel."}]
+    assert [(e["message"]["handler"], e["message"]["channel"]) for e in undelivered] == [
+        ("subscribe", "x")
     ]
 
 
 def test_a_refusal_that_names_the_message_is_reported_at_once(page: Page) -> None:
     # The acknowledgement wait is far longer than the test: only the refusal can end it.
     run(page, "await start({ackTimeoutSeconds: 600}); current().open(); socket.subscribe('x');")
-    page.evaluate(
-        "() => current().push({error: 'Not allowed to join this channel.',"
-        " refused: current().sent.find((f) => f.handler === 'subscribe').client_message_id})"
+    refused = page.evaluate(
+        "() => current().sent.find((f) => f.handler === 'subscribe').client_message_id"
     )
+    push(page, protocol.error("Not allowed to join this channel.", refused=refused))
     page.wait_for_function("() => seen.some((e) => e[0] === 'error')", timeout=5_000)
     errors = page.evaluate("() => seen.filter((e) => e[0] === 'error').map((e) => e[1])")
     assert [(e["kind"], e["reason"], e["message"]["channel"]) for e in errors] == [
@@ -353,12 +337,134 @@ def test_each_subscription_is_asked_for_once_per_connection(page: Page) -> None:
 def test_a_message_nobody_answers_is_reported_when_the_wait_runs_out(page: Page) -> None:
     run(page, "await start({ackTimeoutSeconds: 0.2}); current().open(); socket.send({n: 1});")
     # An answer that names no message (a refusal before the id was read) ends nothing.
-    push(page, {"error": "Body is not JSON."})
-    page.wait_for_function("() => seen.some((e) => e[0] === 'error')", timeout=5_000)
+    push(page, protocol.error("Body is not JSON."))
+    page.wait_for_function("() => seen.filter((e) => e[0] === 'error').length === 2")
+    # In either order: the wait may run out before the refusal is pushed.
     errors = page.evaluate("() => seen.filter((e) => e[0] === 'error').map((e) => e[1])")
-    assert [(e["kind"], e["reason"], e["message"]["n"]) for e in errors] == [
-        ("undelivered", "no acknowledgement within 0.2 s", 1)
+    refused = [e for e in errors if e["kind"] == "refused"]
+    undelivered = [e for e in errors if e["kind"] == "undelivered"]
+    assert refused == [{"kind": "refused", "reason": "Body is not JSON."}]
+    assert [(e["reason"], e["message"]["n"]) for e in undelivered] == [
+        ("no acknowledgement within 0.2 s", 1)
     ]
+    assert page.evaluate("() => seen.filter((e) => e[0] === 'message')") == []
+
+
+def test_application_messages_shaped_like_frames_reach_message_untouched(page: Page) -> None:
+    subscribed_room(page)
+    run(page, "socket.send({action: 'chat', text: 'hi'});")
+    sent_id = page.evaluate(
+        "() => current().sent.find((f) => f.action === 'chat').client_message_id"
+    )
+    lookalikes = [
+        {"channel": "room", "seq": 1, "data": {"n": 1}},
+        {"type": "subscribed", "channel": "room"},
+        {"type": "revoked", "channel": "room"},
+        {"channel": "room", "event": "member_added", "member": {"user_id": 9}},
+        {"ack": sent_id},
+        {"error": "no", "refused": sent_id},
+    ]
+    push(page, *lookalikes)
+    assert page.evaluate("() => seen.filter((e) => e[0] === 'message').map((e) => e[1])") == (
+        lookalikes
+    )
+    # None of them was taken for the package's: no publish, no member, the chat
+    # message still waits for its own acknowledgement, the channel is kept.
+    assert published(page) == []
+    assert page.evaluate("() => socket.members('room')") == []
+    assert page.evaluate("() => seen.map((e) => e[0]).filter((t) => t !== 'message')") == [
+        "subscribed"
+    ]
+    assert page.evaluate("() => socket.inFlight.map((entry) => entry.id)") == [sent_id]
+    assert page.evaluate("() => socket.channels") == ["room"]
+    # The package's frames still work beside them.
+    push(page, envelope("room", 1))
+    assert published(page) == [["room", 1, {"n": 1}]]
+
+
+def test_a_reply_reaches_message_exactly_as_the_handler_returned_it(page: Page) -> None:
+    run(page, "await start(); current().open(); socket.send({action: 'whoami'});")
+    sent_id = page.evaluate("() => current().sent[0].client_message_id")
+    returned = {"type": "subscribed", "channel": "room", "seq": 3, "data": 1, "ack": "mine"}
+    push(page, protocol.reply(sent_id, returned), protocol.reply(sent_id, [1, 2]))
+    assert page.evaluate("() => seen.map((e) => e[0])") == ["delivered", "message", "message"]
     assert page.evaluate("() => seen.filter((e) => e[0] === 'message').map((e) => e[1])") == [
-        {"error": "Body is not JSON."}
+        returned,
+        [1, 2],
     ]
+
+
+def test_revoked_leaves_the_channel_for_good(page: Page) -> None:
+    run(page, "await start({channel: 'lobby'}); current().open(); socket.subscribe('room');")
+    answer(page, "subscribe", protocol.subscribed("room"))
+    push(page, envelope("room", 1), envelope("lobby", 1))
+    push(page, protocol.revoked("room"), protocol.revoked("lobby"))
+    push(page, envelope("room", 2), envelope("lobby", 2))
+    assert published(page) == [["room", 1, {"n": 1}], ["lobby", 1, {"n": 1}]]
+    assert page.evaluate("() => seen.filter((e) => e[0] === 'revoked').map((e) => e[1])") == [
+        {"channel": "room"},
+        {"channel": "lobby"},
+    ]
+    assert page.evaluate("() => socket.channels") == []
+    run(page, "current().drop(1006);")
+    page.wait_for_function("() => FakeSocket.all.length === 2")
+    run(page, "current().open();")
+    # Neither asked for again: not by subscribe, nor as the connect channel.
+    assert page.evaluate("() => current().sent") == []
+    assert page.evaluate("() => new URL(current().url).searchParams.get('channel')") is None
+
+
+# One frame of each kind protocol.py declares, and the event it becomes.
+def frame_cases(sent_id: str) -> dict[str, tuple[dict[str, Any], str]]:
+    return {
+        "ack": (protocol.ack(sent_id), "delivered"),
+        "error": (protocol.error("Permission denied.", refused=sent_id), "error"),
+        "publish": (envelope("room", 1), "publish"),
+        "subscribed": (protocol.subscribed("room"), "subscribed"),
+        "unsubscribed": (protocol.unsubscribed("other"), "unsubscribed"),
+        "channel_changed": (protocol.channel_changed("room", "lobby"), "channel_changed"),
+        "resumed": (resumed("room", [2], last_seq=2, more=False), "publish"),
+        "resume_failed": (
+            json.loads(protocol.resume_failed_text("room", after=2, last_seq=9)),
+            "resume_failed",
+        ),
+        "member_added": (protocol.member_added("room", 1, {}), "member_added"),
+        "member_removed": (protocol.member_removed("room", 1), "member_removed"),
+        "revoked": (protocol.revoked("room"), "revoked"),
+    }
+
+
+def test_every_frame_of_protocol_py_becomes_its_event(page: Page) -> None:
+    assert page.evaluate("() => GatewaySocket.PROTOCOL") == protocol.client_constants()
+    cases = frame_cases("0" * 32)
+    assert sorted(cases) == sorted(protocol.FRAMES), "a frame without a case here"
+    for name, (frame, event) in cases.items():
+        run(page, "seen.length = 0; await start(); current().open(); socket.subscribe('room');")
+        run(page, "socket.send({action: 'x', client_message_id: '0'.repeat(32)});")
+        answer(page, "subscribe", protocol.subscribed("room"))
+        run(page, "seen.length = 0;")
+        push(page, frame)
+        kinds = page.evaluate("() => seen.map((e) => e[0])")
+        assert event in kinds and "message" not in kinds, (name, kinds)
+
+
+def test_an_invalid_message_id_of_the_pages_own_is_refused_at_once(page: Page) -> None:
+    run(page, "await start(); current().open();")
+    too_long = "x" * (protocol.MESSAGE_ID_MAX_LENGTH + 1)
+    error = page.evaluate(
+        "(id) => { try { socket.send({action: 'x', client_message_id: id}); }"
+        " catch (error) { return error.message; } }",
+        too_long,
+    )
+    assert error == "client_message_id must be 1 to 64 letters, digits, '-' or '_'"
+    assert page.evaluate("() => current().sent") == []
+    fits = "x" * protocol.MESSAGE_ID_MAX_LENGTH
+    assert page.evaluate("(id) => socket.send({action: 'x', client_message_id: id})", fits) == fits
+
+
+def test_a_frame_this_client_does_not_know_is_neither_a_message_nor_an_error(page: Page) -> None:
+    subscribed_room(page)
+    run(page, "seen.length = 0; window.onerror = (message) => seen.push(['uncaught', message]);")
+    push(page, {"$ws": "from_a_newer_server", "channel": "room"}, {"$ws": "__defineGetter__"})
+    push(page, envelope("room", 1))
+    assert page.evaluate("() => seen.map((e) => e[0])") == ["publish"]

@@ -92,7 +92,7 @@ def test_a_bad_event_is_a_400_with_a_log_line(
     assert response == {
         "statusCode": 400,
         "headers": {"Content-Type": "application/json"},
-        "body": json.dumps({"error": "Bad event."}),
+        "body": json.dumps({"$ws": "error", "error": "Bad event."}),
         "isBase64Encoded": False,
     }
     assert [record.name for record in caplog.records] == [LOGGER]
@@ -117,5 +117,5 @@ def test_a_message_without_a_body_is_the_views_400(gateway: ApiGateway) -> None:
 
     assert (response["statusCode"], json.loads(response["body"])) == (
         400,
-        {"error": "Message is not valid JSON."},
+        {"$ws": "error", "error": "Message is not valid JSON."},
     )

@@ -140,9 +140,12 @@ def test_a_refused_connect_answers_the_views_status(
         None,
     )
 
-    assert (vip["statusCode"], body(vip)) == (403, {"error": "Not allowed to join this channel."})
+    assert (vip["statusCode"], body(vip)) == (
+        403,
+        {"$ws": "error", "error": "Not allowed to join this channel."},
+    )
     assert denied["statusCode"] == 451
-    assert body(foreign) == {"error": "Origin not allowed."}
+    assert body(foreign) == {"$ws": "error", "error": "Origin not allowed."}
     assert not WebSocketSession.objects.exists()
 
 
@@ -156,7 +159,10 @@ def test_an_unregistered_api_is_refused(gateway: ApiGateway, connection_id: str)
 def test_a_message_for_an_unknown_connection_is_a_404(gateway: ApiGateway) -> None:
     response = handler(message_event(connection_id="neverconnected0=", body={"x": 1}), None)
 
-    assert (response["statusCode"], body(response)) == (404, {"error": "Unknown connection."})
+    assert (response["statusCode"], body(response)) == (
+        404,
+        {"$ws": "error", "error": "Unknown connection."},
+    )
 
 
 def test_a_failing_handler_answers_500_not_an_exception(
@@ -167,7 +173,10 @@ def test_a_failing_handler_answers_500_not_an_exception(
 
     response = broken(message_event(connection_id=connection_id, body={"x": 1}), None)
 
-    assert (response["statusCode"], body(response)) == (500, {"error": "Internal error."})
+    assert (response["statusCode"], body(response)) == (
+        500,
+        {"$ws": "error", "error": "Internal error."},
+    )
 
 
 @override_settings(WEBSOCKETS={"gateway_secret": [SECRET, "old-secret"]})

@@ -96,10 +96,10 @@ def test_both_paths_answer_alike(
         (200, {"echo": {"text": "hello"}, "user": "alice"}),
         (200, {"shout": "HI"}),
         (200, {"user": "alice", "authenticated": True, "channel": "lobby"}),
-        (200, {"type": "channel_changed", "channel": "news", "previous_channel": "lobby"}),
+        (200, {"$ws": "channel_changed", "channel": "news", "previous_channel": "lobby"}),
         (200, {"user": "alice", "authenticated": True, "channel": "news"}),
-        (403, {"error": "Not allowed to join this channel."}),
-        (400, {"error": "Message is not valid JSON."}),
+        (403, {"$ws": "error", "error": "Not allowed to join this channel."}),
+        (400, {"$ws": "error", "error": "Message is not valid JSON."}),
         (200, "plain text"),
         (200, ""),
     ]

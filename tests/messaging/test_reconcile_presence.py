@@ -7,7 +7,7 @@ import json
 import pytest
 from django.contrib.auth import get_user_model
 
-from django_aws_api_gateway_websockets import subscriptions
+from django_aws_api_gateway_websockets import protocol, subscriptions
 from django_aws_api_gateway_websockets.models import WebSocketSession
 from django_aws_api_gateway_websockets.presence import presence_members
 
@@ -40,5 +40,5 @@ def test_reconcile_removes_a_member_whose_every_tab_is_gone(
 
     assert sorted(result.gone_ids) == ["alice-1", "alice-2"]
     to_bob = [json.loads(r.body) for r in management_api.posted() if r.connection_id == "bob-1"]
-    assert to_bob == [{"channel": ROOM, "event": "member_removed", "member": {"user_id": alice.pk}}]
+    assert to_bob == [protocol.member_removed(ROOM, alice.pk)]
     assert presence_members(ROOM) == [{"user_id": bob.pk, "info": {"username": "bob"}}]

@@ -80,7 +80,7 @@ def test_invalid_connection_id_is_refused(ws: WebSocketTestClient, connection_id
     _, response = ws.connect(connection_id)
 
     assert response.status_code == 400
-    assert response.json() == {"error": "Invalid connection id."}
+    assert response.json() == {"$ws": "error", "error": "Invalid connection id."}
     assert not WebSocketSession.objects.exists()
 
 
@@ -141,7 +141,7 @@ def test_check_connect_hook_refuses_with_its_status(
         _, response = ws.connect(headers={"X-Deny": "1"})
 
     assert response.status_code == 451
-    assert response.json() == {"error": "Denied by check_connect."}
+    assert response.json() == {"$ws": "error", "error": "Denied by check_connect."}
     assert [r.name for r in caplog.records] == [VIEWS_LOGGER]
     assert not WebSocketSession.objects.exists()
 
@@ -340,7 +340,7 @@ def test_rate_limit_per_ip(ws_client: Callable[..., WebSocketTestClient]) -> Non
     assert statuses == [200, 200, 429]
     assert other_ip.connect(headers=headers).response.status_code == 200
     limited = ws.connect(headers=headers).response
-    assert limited.json() == {"error": "Too many attempts, try again later."}
+    assert limited.json() == {"$ws": "error", "error": "Too many attempts, try again later."}
     assert 0 < int(limited["Retry-After"]) <= 300
     row = ConnectionRateLimit.objects.get(key="connect:ip:192.0.2.1:5m")
     assert row.attempts == 4
@@ -376,7 +376,7 @@ def test_required_connection_headers(ws_client: Callable[..., WebSocketTestClien
     _, response = ws.connect()
 
     assert response.status_code == 400
-    assert response.json() == {"error": "Missing header(s): Sec-WebSocket-Key."}
+    assert response.json() == {"$ws": "error", "error": "Missing header(s): Sec-WebSocket-Key."}
 
 
 # Permissions at connect

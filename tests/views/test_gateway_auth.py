@@ -40,7 +40,7 @@ def test_wrong_secret_is_refused_before_any_query(
             response = ws.send("abc", {"x": 1}, route=route)
 
     assert response.status_code == 403
-    assert response.json() == {"error": "Forbidden."}
+    assert response.json() == {"$ws": "error", "error": "Forbidden."}
 
 
 def test_every_listed_secret_is_accepted(
@@ -73,7 +73,7 @@ def test_gateway_headers_are_required(
     response = Client().post("/ws/connect", headers=headers)
 
     assert response.status_code == 400
-    assert response.json() == {"error": f"Missing header(s): {missing}."}
+    assert response.json() == {"$ws": "error", "error": f"Missing header(s): {missing}."}
 
 
 @pytest.mark.parametrize("api_id", ["unregistered", "bad id!", "x" * 65])
@@ -83,7 +83,7 @@ def test_unknown_api_id_is_refused(
     _, response = ws_client(api_id=api_id).connect()
 
     assert response.status_code == 403
-    assert response.json() == {"error": "Unknown API Gateway."}
+    assert response.json() == {"$ws": "error", "error": "Unknown API Gateway."}
     assert not WebSocketSession.objects.exists()
 
 
@@ -134,4 +134,4 @@ def test_get_is_405(client: Client, gateway: ApiGateway) -> None:
 
     assert response.status_code == 405
     assert response["Allow"] == "POST"
-    assert response.json() == {"error": "Method not allowed."}
+    assert response.json() == {"$ws": "error", "error": "Method not allowed."}

@@ -35,4 +35,4 @@ def test_an_anonymous_token_request_is_a_json_403_not_a_redirect(
 
     response = Client().post("/ws-token/")
     assert response.status_code == 403
-    assert response.json() == {"error": "Authentication required."}
+    assert response.json() == {"$ws": "error", "error": "Authentication required."}

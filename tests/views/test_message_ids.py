@@ -20,7 +20,7 @@ def test_the_handler_sees_the_message_id_and_the_reply_acknowledges_it(
     response = ws.send(connected, {"handler": "message_id_seen", "client_message_id": ID})
 
     assert response.status_code == 200
-    assert response.json() == {"message_id": ID, "ack": ID}
+    assert response.json() == {"$ws": "ack", "ack": ID, "reply": {"message_id": ID}}
 
 
 def test_without_an_id_the_attribute_is_none_and_nothing_is_added(
@@ -36,10 +36,11 @@ def test_without_an_id_the_attribute_is_none_and_nothing_is_added(
     ("handler", "expected"),
     [
         # None becomes a bare acknowledgement; a keep-alive with an id is acknowledged too.
-        ("silent", {"ack": ID}),
-        ("ping", {"ack": ID}),
-        # A dict gets the ack key beside its own.
-        ("shout", {"shout": "", "ack": ID}),
+        ("silent", {"$ws": "ack", "ack": ID}),
+        ("ping", {"$ws": "ack", "ack": ID}),
+        # A dict or a list travels unchanged as the acknowledgement's reply.
+        ("shout", {"$ws": "ack", "ack": ID, "reply": {"shout": ""}}),
+        ("listing", {"$ws": "ack", "ack": ID, "reply": [1, 2, 3]}),
     ],
 )
 def test_acknowledgements(
@@ -56,14 +57,16 @@ def test_the_applications_own_answers_pass_unchanged(
 ) -> None:
     body = {"client_message_id": ID}
     assert ws.send(connected, {**body, "handler": "plain"}).content == b"plain text"
-    assert ws.send(connected, {**body, "handler": "listing"}).json() == [1, 2, 3]
     teapot = ws.send(connected, {**body, "handler": "teapot"})
     assert (teapot.status_code, teapot.content) == (418, b"short and stout")
 
 
-def test_a_dict_that_has_its_own_ack_key_is_left_alone() -> None:
-    assert acknowledged({"ack": "mine", "x": 1}, ID) == {"ack": "mine", "x": 1}
+def test_a_reply_is_the_handlers_own_whatever_its_keys() -> None:
+    # Keys the package's frames use, in an application's dict: left as they are.
+    own = {"ack": "mine", "$ws_note": 1, "type": "subscribed", "error": "x", "refused": ID}
+    assert acknowledged(own, ID) == {"$ws": "ack", "ack": ID, "reply": own}
     assert acknowledged({"x": 1}, None) == {"x": 1}
+    assert acknowledged([], None) == []
 
 
 @pytest.mark.parametrize(
@@ -102,7 +105,8 @@ def test_the_longest_id_is_accepted(ws: WebSocketTestClient, connected: str) -> 
     long_id = "a-_Z9" * 12 + "abcd"
     assert len(long_id) == 64
     assert ws.send(connected, {"handler": "silent", "client_message_id": long_id}).json() == {
-        "ack": long_id
+        "$ws": "ack",
+        "ack": long_id,
     }
 
 

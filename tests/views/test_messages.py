@@ -93,7 +93,7 @@ def test_without_a_default_handler_unrouted_messages_get_400(
     assert ws.send(connection_id, {"action": "hello"}).json() == {"hello": "world"}
     refused = ws.send(connection_id, {"action": "other"})
     assert refused.status_code == 400
-    assert refused.json() == {"error": "No handler for this message."}
+    assert refused.json() == {"$ws": "error", "error": "No handler for this message."}
 
 
 @pytest.mark.parametrize(
@@ -166,7 +166,7 @@ def test_a_deactivated_user_is_disconnected(
     response = ws.send(connection_id, {"handler": "whoami"})
 
     assert response.status_code == 401
-    assert response.json() == {"error": "Session ended; connect again."}
+    assert response.json() == {"$ws": "error", "error": "Session ended; connect again."}
     assert not session(connection_id).connected
     assert ws_outbox.closed_ids == [connection_id]
     assert ws.send(connection_id, {"handler": "whoami"}).status_code == 410
@@ -228,7 +228,7 @@ def test_bad_bodies_cost_no_query(
         response = ws.send(connected, body)
 
     assert response.status_code == status
-    assert response.json() == {"error": error}
+    assert response.json() == {"$ws": "error", "error": error}
     assert session(connected).request_count == 0
 
 
@@ -244,7 +244,7 @@ def test_body_size_limit(
     with django_assert_num_queries(0):
         response = ws.send(connection_id, too_big)
     assert response.status_code == 413
-    assert response.json() == {"error": "Message larger than 64 bytes."}
+    assert response.json() == {"$ws": "error", "error": "Message larger than 64 bytes."}
 
 
 def test_default_body_size_follows_the_setting(
@@ -272,7 +272,7 @@ def test_bad_content_length_is_400(ws: WebSocketTestClient, connected: str, leng
     )
 
     assert response.status_code == 400
-    assert response.json() == {"error": "Invalid Content-Length."}
+    assert response.json() == {"$ws": "error", "error": "Invalid Content-Length."}
 
 
 # Unknown and closed connections, wrong gateway
@@ -282,7 +282,7 @@ def test_unknown_connection_is_404(ws: WebSocketTestClient, gateway: ApiGateway)
     response = ws.send("neverconnected0=", {"text": "x"})
 
     assert response.status_code == 404
-    assert response.json() == {"error": "Unknown connection."}
+    assert response.json() == {"$ws": "error", "error": "Unknown connection."}
 
 
 def test_closed_connection_is_410(ws: WebSocketTestClient, connected: str) -> None:
@@ -353,7 +353,7 @@ def test_all_of_the_permissions(
     allowed = ws.send(connection_id, {"handler": "shout"})
 
     assert refused.status_code == 403
-    assert refused.json() == {"error": "Permission denied."}
+    assert refused.json() == {"$ws": "error", "error": "Permission denied."}
     assert allowed.status_code == 200
 
 
@@ -418,7 +418,7 @@ def test_change_channel(ws: WebSocketTestClient, connected: str) -> None:
 
     assert response.status_code == 200
     assert response.json() == {
-        "type": "channel_changed",
+        "$ws": "channel_changed",
         "channel": "room-2",
         "previous_channel": "default",
     }
@@ -455,7 +455,7 @@ def test_handler_exception_is_500_logged_and_mailed_once(
     responses = [ws.send(connection_id, {"text": "x"}) for _ in range(2)]
 
     assert [r.status_code for r in responses] == [500, 500]
-    assert responses[0].json() == {"error": "Internal error."}
+    assert responses[0].json() == {"$ws": "error", "error": "Internal error."}
     errors = [r for r in caplog.records if r.levelname == "ERROR" and r.name == VIEWS_LOGGER]
     assert len(errors) == 2
     assert errors[0].exc_info is not None
@@ -510,7 +510,7 @@ def test_deny_connection_from_a_handler_is_its_4xx(ws: WebSocketTestClient, conn
     response = ws.send(connected, {"handler": "deny"})
 
     assert response.status_code == 403
-    assert response.json() == {"error": "Not today."}
+    assert response.json() == {"$ws": "error", "error": "Not today."}
 
 
 @pytest.mark.django_db(transaction=True)

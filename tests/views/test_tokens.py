@@ -69,7 +69,7 @@ def test_anonymous_gets_403(client: Client, db: None) -> None:
 
     assert response.status_code == 403
     assert "WWW-Authenticate" not in response
-    assert response.json() == {"error": "Authentication required."}
+    assert response.json() == {"$ws": "error", "error": "Authentication required."}
     assert not WebSocketToken.objects.exists()
 
 
@@ -78,7 +78,7 @@ def test_only_post(browser: Client) -> None:
 
     assert response.status_code == 405
     assert response["Allow"] == "POST"
-    assert response.json() == {"error": "Method not allowed."}
+    assert response.json() == {"$ws": "error", "error": "Method not allowed."}
 
 
 def test_csrf_is_enforced(user: User) -> None:
@@ -207,7 +207,7 @@ def test_bad_tokens_are_refused(
     _, response = token_ws.connect(token=token)
 
     assert response.status_code == status
-    assert response.json() == {"error": error}
+    assert response.json() == {"$ws": "error", "error": error}
     assert [r.name for r in caplog.records] == [VIEWS_LOGGER]
     assert log in caplog.records[0].getMessage()
     assert not WebSocketSession.objects.exists()
@@ -223,7 +223,7 @@ def test_a_token_works_once(
 
     assert first.status_code == 200
     assert second.status_code == 403
-    assert second.json() == {"error": "WebSocket token already used."}
+    assert second.json() == {"$ws": "error", "error": "WebSocket token already used."}
     assert "reused" in caplog.records[-1].getMessage()
     assert WebSocketSession.objects.count() == 1
 
@@ -240,7 +240,7 @@ def test_expiry_follows_the_current_setting(
     fresh = token_ws.connect(token=token).response
 
     assert expired.status_code == 401
-    assert expired.json() == {"error": "WebSocket token expired."}
+    assert expired.json() == {"$ws": "error", "error": "WebSocket token expired."}
     assert fresh.status_code == 200
 
 
@@ -322,7 +322,7 @@ def test_logging_out_voids_unused_tokens(token_ws: WebSocketTestClient, browser:
     response = token_ws.connect(token=token).response
 
     assert response.status_code == 401
-    assert response.json() == {"error": "Invalid WebSocket token."}
+    assert response.json() == {"$ws": "error", "error": "Invalid WebSocket token."}
 
 
 def test_a_token_taken_by_a_concurrent_connect_is_refused(
@@ -335,6 +335,6 @@ def test_a_token_taken_by_a_concurrent_connect_is_refused(
     response = ws_client("/racing-token-ws/").connect(token=token).response
 
     assert response.status_code == 403
-    assert response.json() == {"error": "WebSocket token already used."}
+    assert response.json() == {"$ws": "error", "error": "WebSocket token already used."}
     assert "taken by a concurrent connect" in caplog.records[-1].getMessage()
     assert not WebSocketSession.objects.exists()

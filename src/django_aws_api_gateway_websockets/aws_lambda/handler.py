@@ -7,7 +7,7 @@ import logging
 import threading
 from typing import Any
 
-from .. import wire
+from .. import protocol, wire
 from ..conf import conf
 from .events import BadEvent, read_event
 from .wsgi import WSGIApp, build_environ, run
@@ -22,7 +22,7 @@ def bad_event_response(reason: str) -> LambdaResponse:
     return {
         "statusCode": 400,
         "headers": {"Content-Type": "application/json"},
-        "body": json.dumps({"error": "Bad event."}),
+        "body": json.dumps(protocol.error("Bad event.")),
         "isBase64Encoded": False,
     }
 

@@ -9,9 +9,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 
+from .. import protocol
 from ..exceptions import Refused
 from ..wire import CONNECTION_ID_HEADER
-from .message_ids import REFUSED_KEY
 
 logger = logging.getLogger("django_aws_api_gateway_websockets.views")
 
@@ -25,9 +25,7 @@ def json_error(
     *,
     refused: str | None = None,
 ) -> JsonResponse:
-    body = {"error": message}
-    if refused is not None:
-        body[REFUSED_KEY] = refused
+    body = protocol.error(message, refused=refused)
     return JsonResponse(body, status=status, headers=headers)
 
 

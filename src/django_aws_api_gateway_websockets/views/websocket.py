@@ -26,6 +26,7 @@ from .. import (
     history,
     messaging,
     presence,
+    protocol,
     publishing,
     rate_limit,
     signals,
@@ -45,7 +46,7 @@ from ..publishing import PublishResult
 from . import connect as connecting
 from . import resuming
 from .handlers import choose_handler
-from .message_ids import ACK_KEY, acknowledged, read_message_id
+from .message_ids import acknowledged, read_message_id
 from .messages import load_session, parse_body
 from .responses import (
     JsonMethodNotAllowed,
@@ -85,10 +86,10 @@ class WebSocketView(JsonMethodNotAllowed, View):
     http_method_names = ["post"]
 
     # Message routing: the body's "handler" key, else its "action" key.
-    handler_selection_key = "handler"
+    handler_selection_key = protocol.HANDLER_KEY
     route_selection_key = "action"
     # The body key of the client's id for a message (docs/delivery.md).
-    message_id_key = "client_message_id"
+    message_id_key = protocol.MESSAGE_ID_KEY
     # None (or empty): "default", "change_channel", "subscribe", "unsubscribe",
     # "resume" and the public methods of your subclasses. "ping" (keep-alive) is
     # always allowed.
@@ -360,7 +361,7 @@ class WebSocketView(JsonMethodNotAllowed, View):
         roll_back_atomic_requests()
         # Logged above with the traceback; Django's own 500 log line would also
         # reach AdminEmailHandler and defeat the mail throttle.
-        return logged_already(json_error("Internal error.", 500))
+        return logged_already(json_error("Internal error.", 500, refused=self.message_id))
 
     # Built-in handlers
 
@@ -389,7 +390,7 @@ class WebSocketView(JsonMethodNotAllowed, View):
                 channel_name=channel, updated_on=timezone.now()
             )
         session.channel_name = channel
-        return {"type": "channel_changed", "channel": channel, "previous_channel": previous}
+        return protocol.channel_changed(channel, previous)
 
     def subscribe(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         """Join one more channel; a presence channel answers its member list too."""
@@ -397,10 +398,8 @@ class WebSocketView(JsonMethodNotAllowed, View):
         info = self.check_can_join(request, channel)
         session = self.current_session()
         subscriptions.join(session, {channel: info}, limit=conf.max_channels_per_connection)
-        answer: dict[str, Any] = {"type": "subscribed", "channel": channel}
-        if info is not None:
-            answer["members"] = presence.presence_members(channel)
-        return answer
+        members = presence.presence_members(channel) if info is not None else None
+        return protocol.subscribed(channel, members)
 
     def unsubscribe(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         """Leave a channel (answered the same when not in it)."""
@@ -414,7 +413,7 @@ class WebSocketView(JsonMethodNotAllowed, View):
                     channel_name="", updated_on=timezone.now()
                 )
                 session.channel_name = ""
-        return {"type": "unsubscribed", "channel": channel}
+        return protocol.unsubscribed(channel)
 
     def resume(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         """The messages of a subscribed channel after seq ``after`` (docs/channels.md)."""
@@ -423,8 +422,7 @@ class WebSocketView(JsonMethodNotAllowed, View):
         resuming.check_subscribed(session, channel)
         # History is for current members: access may have been taken back since the join.
         self.authorize_channel(request, channel)
-        extra = {ACK_KEY: self.message_id} if self.message_id is not None else None
-        answer = history.read_missed(channel, after).answer(extra)
+        answer = history.read_missed(channel, after).answer(self.message_id)
         return HttpResponse(answer, content_type="application/json")
 
     # Publishing (for handlers)

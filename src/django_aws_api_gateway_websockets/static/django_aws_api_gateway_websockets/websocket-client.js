@@ -29,21 +29,58 @@
  * to a channel, exactly once and in seq order per channel: duplicates are
  * dropped, and a gap (a lost or late send) holds the later messages and asks
  * the server to "resume" after the last seq delivered, as every reconnect does.
- * Channel frames are not "message" events. "subscribed" (detail: { channel,
- * members? }: members on a presence channel), "unsubscribed" (detail:
- * { channel }), "member_added" and "member_removed" (detail: { channel, member }:
- * member is { user_id, info }), "resume_failed" (detail: { channel, after,
- * lastSeq }: the server no longer has every message after `after`, so reload
- * the page's state for that channel; delivery goes on after `lastSeq`),
- * "revoked" (detail: { channel }: the server took this page out of the
- * channel; the client forgets it and does not subscribe to it again). A
- * refused subscribe is an "error" event of kind "undelivered" whose message is
- * { handler: "subscribe", channel, ... }. Any message the view refuses (a 4xx
- * answer naming it: { error, refused: id }) is reported so at once, with the
- * answer's error as the reason, not after ackTimeoutSeconds.
+ * "subscribed" (detail: { channel, members? }: members on a presence channel),
+ * "unsubscribed" (detail: { channel }), "member_added" and "member_removed"
+ * (detail: { channel, member }: member is { user_id, info }), "resume_failed"
+ * (detail: { channel, after, lastSeq }: the server no longer has every message
+ * after `after`, so reload the page's state for that channel; delivery goes on
+ * after `lastSeq`), "revoked" (detail: { channel }: the server took this
+ * connection out of the channel; it is not asked for again), "channel_changed"
+ * (detail: { channel, previousChannel }: the answer to a change_channel
+ * message). A refused subscribe is an "error" event of kind "undelivered"
+ * whose message is { handler: "subscribe", channel, ... }. Any message the
+ * view refuses (an error frame naming it) is reported so at once, with the
+ * error as the reason, not after ackTimeoutSeconds; an error frame that names
+ * no message (the body could not be read) is an "error" event of kind
+ * "refused" (detail: { kind, reason }).
+ *
+ * The package's frames are named by the reserved key "$ws"
+ * (GatewaySocket.PROTOCOL.frame_key; docs/protocol.md) and are never
+ * "message" events. Every other frame is the application's own and reaches
+ * "message" exactly as it was sent, whatever its keys; so does a handler's
+ * reply to a message (the server carries it in that message's "ack" frame).
  */
 (function (global) {
   "use strict";
+
+  // The frames and limits the server's protocol.py declares: this block is
+  // protocol.client_constants(), and tests/core/test_protocol.py fails when
+  // the two differ. Edit protocol.py, then paste the block the test prints.
+  // protocol.py:begin
+  const PROTOCOL = {
+    "frame_key": "$ws",
+    "frames": [
+      "ack",
+      "channel_changed",
+      "error",
+      "member_added",
+      "member_removed",
+      "publish",
+      "resume_failed",
+      "resumed",
+      "revoked",
+      "subscribed",
+      "unsubscribed"
+    ],
+    "handler_key": "handler",
+    "message_id_key": "client_message_id",
+    "message_id_max_length": 64,
+    "message_id_pattern": "^[A-Za-z0-9_-]{1,64}$"
+  };
+  // protocol.py:end
+  const FRAME_KEY = PROTOCOL.frame_key;
+  const HANDLER_KEY = PROTOCOL.handler_key;
+  const MESSAGE_ID = new RegExp(PROTOCOL.message_id_pattern);
 
   const DEFAULTS = {
     channel: null,
@@ -54,13 +91,13 @@
     csrfHeaderName: "X-CSRFToken",
     // API Gateway closes a connection idle for 10 minutes; ping well before.
     keepAliveSeconds: 240,
-    keepAliveMessage: { handler: "ping" },
+    keepAliveMessage: { [HANDLER_KEY]: "ping" },
     initialBackoffSeconds: 0.5,
     maxBackoffSeconds: 30,
     maxReconnectAttempts: Infinity,
     maxQueuedMessages: 100,
     // The body key that carries each message's id (WebSocketView.message_id_key).
-    messageIdKey: "client_message_id",
+    messageIdKey: PROTOCOL.message_id_key,
     // A message with no acknowledgement after this long is reported undelivered.
     // Above API Gateway's 29 s integration timeout, whose error frame settles it
     // sooner. 0: never (for routes whose answers do not reach the client).
@@ -73,20 +110,30 @@
   // Resumes in a row that fill no gap before the gap is taken as lost for good.
   const MAX_FRUITLESS_RESUMES = 3;
 
-  // The channel answers the client consumes instead of passing them on.
-  const ANSWER_TYPES = ["subscribed", "unsubscribed", "resumed", "resume_failed"];
-  const MEMBER_EVENTS = ["member_added", "member_removed"];
-  // Sent by the server when access to a channel is taken back.
-  const REVOKED_TYPE = "revoked";
-
   function isObject(value) {
     return value !== null && typeof value === "object" && !Array.isArray(value);
   }
 
-  // {"channel", "seq", "data"}, and nothing else.
-  function isEnvelope(data) {
-    return Object.keys(data).length === 3 && Number.isInteger(data.seq) && "data" in data;
-  }
+  // What each frame of PROTOCOL.frames does, by name (tests/e2e/
+  // test_client_channels.py pushes one of each). A frame's "ack" has already
+  // settled its message when these run.
+  const RECEIVERS = {
+    ack: (socket, frame) => {
+      // A handler's reply, exactly as it returned it.
+      if ("reply" in frame) socket.emit("message", frame.reply);
+    },
+    error: (socket, frame) => socket.onError(frame),
+    publish: (socket, frame) => socket.onPublish(frame),
+    subscribed: (socket, frame) => socket.onSubscribed(frame.channel, frame),
+    unsubscribed: (socket, frame) => socket.emit("unsubscribed", { channel: frame.channel }),
+    channel_changed: (socket, frame) =>
+      socket.emit("channel_changed", { channel: frame.channel, previousChannel: frame.previous_channel }),
+    resumed: (socket, frame) => socket.onResumed(frame.channel, frame),
+    resume_failed: (socket, frame) => socket.onResumeFailed(frame.channel, frame),
+    member_added: (socket, frame) => socket.onMemberEvent(frame.channel, "member_added", frame.member),
+    member_removed: (socket, frame) => socket.onMemberEvent(frame.channel, "member_removed", frame.member),
+    revoked: (socket, frame) => socket.onRevoked(frame.channel),
+  };
 
   // Members are one per user: keyed by their id, whatever JSON type it has.
   function memberKey(member) {
@@ -272,32 +319,43 @@
         this.undelivered(this.inFlight.shift(), detail.message, detail.requestId);
         return;
       }
-      // The view's 4xx answer to a message names it: report that one at once.
-      const refusedId = detail !== null && typeof detail === "object" ? detail.refused : undefined;
-      if (typeof refusedId === "string" && typeof detail.error === "string") {
-        const index = this.inFlight.findIndex((entry) => entry.id === refusedId);
-        if (index >= 0) {
-          const [entry] = this.inFlight.splice(index, 1);
-          this.undelivered(entry, detail.error, null);
-          return;
-        }
+      // Only the package's frames carry FRAME_KEY: anything else is the
+      // application's, whatever keys it has.
+      if (!isObject(detail) || !(FRAME_KEY in detail)) {
+        this.emit("message", detail);
+        return;
       }
-      const ackedId = detail !== null && typeof detail === "object" ? detail.ack : undefined;
-      if (typeof ackedId === "string") {
-        const index = this.inFlight.findIndex((entry) => entry.id === ackedId);
-        if (index >= 0) {
-          const [entry] = this.inFlight.splice(index, 1);
-          clearTimeout(entry.timer);
-          if (!entry.internal)
-            this.dispatchEvent(
-              new CustomEvent("delivered", { detail: { messageId: entry.id, message: entry.message } })
-          );
-        }
-        // A bare acknowledgement is not an application message.
-        if (Object.keys(detail).length === 1) return;
+      const kind = detail[FRAME_KEY];
+      // A frame this client does not know (a newer server's) is still not the application's.
+      if (!Object.prototype.hasOwnProperty.call(RECEIVERS, kind)) return;
+      const receiver = RECEIVERS[kind];
+      if (typeof detail.ack === "string") this.settle(detail.ack);
+      receiver(this, detail);
+    }
+
+    // The message with this id was handled.
+    settle(id) {
+      const index = this.inFlight.findIndex((entry) => entry.id === id);
+      if (index < 0) return;
+      const [entry] = this.inFlight.splice(index, 1);
+      clearTimeout(entry.timer);
+      if (!entry.internal) this.emit("delivered", { messageId: entry.id, message: entry.message });
+    }
+
+    // The view refused a message (4xx) or its handler failed (500).
+    onError(frame) {
+      const id = frame.refused;
+      if (typeof id === "string") {
+        const index = this.inFlight.findIndex((entry) => entry.id === id);
+        // Not waited for any more: already reported when its wait ran out.
+        if (index < 0) return;
+        const [entry] = this.inFlight.splice(index, 1);
+        this.undelivered(entry, frame.error, null);
+        return;
       }
-      if (this.receiveChannelFrame(detail)) return;
-      this.dispatchEvent(new CustomEvent("message", { detail: detail }));
+      // Refused before its id could be read: the message itself is reported
+      // when its acknowledgement wait runs out.
+      this.emit("error", { kind: "refused", reason: frame.error });
     }
 
     undelivered(entry, reason, requestId) {
@@ -333,6 +391,9 @@
         const key = this.options.messageIdKey;
         // A retry passes the same object back: it keeps its id.
         if (typeof message[key] !== "string") message = Object.assign({ [key]: newMessageId() }, message);
+        else if (!MESSAGE_ID.test(message[key]))
+          // The server would refuse it without being able to name it.
+          throw new Error(key + " must be 1 to " + PROTOCOL.message_id_max_length + " letters, digits, '-' or '_'");
         entry = { id: message[key], message: message, timer: null };
       }
       const data = typeof message === "string" ? message : JSON.stringify(message);
@@ -391,7 +452,7 @@
       if (state) this.stopGapTimer(state);
       this.channelStates.delete(channel);
       this.leftChannels.add(channel);
-      if (this.isOpen) this.sendInternal({ handler: "unsubscribe", channel: channel }, null);
+      if (this.isOpen) this.sendInternal({ [HANDLER_KEY]: "unsubscribe", channel: channel }, null);
     }
 
     // The channels this client is in: subscribed, or pushed to.
@@ -446,7 +507,7 @@
     }
 
     sendSubscribe(state) {
-      const message = { handler: "subscribe", channel: state.channel };
+      const message = { [HANDLER_KEY]: "subscribe", channel: state.channel };
       this.sendInternal(message, (reason, requestId) => {
         // A close is followed by a reconnect, which subscribes again.
         if (!this.isOpen) return;
@@ -459,7 +520,7 @@
       state.resumeNeeded = false;
       state.resuming = true;
       state.resumedFrom = state.lastSeq;
-      const message = { handler: "resume", channel: state.channel, after: state.lastSeq || 0 };
+      const message = { [HANDLER_KEY]: "resume", channel: state.channel, after: state.lastSeq || 0 };
       this.sendInternal(message, () => {
         state.resuming = false;
         this.checkGap(state);
@@ -481,30 +542,19 @@
       });
     }
 
-    // True when `detail` was a channel frame (consumed here).
-    receiveChannelFrame(detail) {
-      if (!isObject(detail) || typeof detail.channel !== "string") return false;
-      const channel = detail.channel;
-      if (detail.type === REVOKED_TYPE) {
-        this.onRevoked(channel);
-        return true;
-      }
-      if (ANSWER_TYPES.includes(detail.type)) {
-        if (detail.type === "subscribed") this.onSubscribed(channel, detail);
-        else if (detail.type === "unsubscribed") this.emit("unsubscribed", { channel: channel });
-        else if (detail.type === "resumed") this.onResumed(channel, detail);
-        else this.onResumeFailed(channel, detail);
-        return true;
-      }
-      if (MEMBER_EVENTS.includes(detail.event) && isObject(detail.member)) {
-        this.onMemberEvent(channel, detail.event, detail.member);
-        return true;
-      }
-      if (isEnvelope(detail)) {
-        if (!this.leftChannels.has(channel)) this.accept(this.channelState(channel), detail);
-        return true;
-      }
-      return false;
+    onPublish(frame) {
+      if (typeof frame.channel !== "string" || !Number.isInteger(frame.seq)) return;
+      if (!this.leftChannels.has(frame.channel)) this.accept(this.channelState(frame.channel), frame);
+    }
+
+    // The server took this connection out of `channel`: as after unsubscribe(),
+    // late pushes are dropped and no reconnect asks for it again.
+    onRevoked(channel) {
+      const state = this.channelStates.get(channel);
+      if (state) this.stopGapTimer(state);
+      this.channelStates.delete(channel);
+      this.leftChannels.add(channel);
+      this.emit("revoked", { channel: channel });
     }
 
     onSubscribed(channel, detail) {
@@ -515,17 +565,8 @@
       if (state && state.resumeNeeded && !state.resuming) this.sendResume(state);
     }
 
-    // The server took this connection out of the channel (subscriptions.revoke):
-    // forget it, as unsubscribe() does, so that no reconnect asks for it again.
-    onRevoked(channel) {
-      const state = this.channelStates.get(channel);
-      if (state) this.stopGapTimer(state);
-      this.channelStates.delete(channel);
-      this.leftChannels.add(channel);
-      this.emit("revoked", { channel: channel });
-    }
-
     onMemberEvent(channel, event, member) {
+      if (!isObject(member)) return;
       const state = this.channelStates.get(channel);
       if (state) {
         if (!state.members) state.members = new Map();
@@ -638,5 +679,6 @@
     }
   }
 
+  GatewaySocket.PROTOCOL = PROTOCOL;
   global.GatewaySocket = GatewaySocket;
 })(window);
