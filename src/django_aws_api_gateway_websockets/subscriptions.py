@@ -35,6 +35,7 @@ from django.db import connections, router, transaction
 from django.db.models import Count, Field, QuerySet
 from django.utils import timezone
 
+from . import protocol
 from .exceptions import Refused
 from .models import ChannelMembership, WebSocketSession
 

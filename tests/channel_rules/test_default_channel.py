@@ -44,7 +44,8 @@ def test_connect_refuses_an_invalid_default_instead_of_joining_it(
 
     assert connection.response.status_code == 500
     assert connection.response.json() == {
-        "error": "This gateway's default channel is misconfigured."
+        "$ws": "error",
+        "error": "This gateway's default channel is misconfigured.",
     }
     assert not WebSocketSession.objects.exists()
     (record,) = caplog.records

@@ -76,8 +76,8 @@ def test_the_other_members_hear_member_removed_when_the_last_tab_goes(
     second = connected(open_connection, member, "presence-secret-a")
     ws_outbox.clear()
     removed = {
+        "$ws": "member_removed",
         "channel": "presence-secret-a",
-        "event": "member_removed",
         "member": {"user_id": member.pk},
     }
 
@@ -177,8 +177,8 @@ def test_deactivating_a_user_closes_their_connections(
     assert not WebSocketSession.objects.filter(user=member, connected=True).exists()
     assert colleague.received == [
         {
+            "$ws": "member_removed",
             "channel": "presence-secret-a",
-            "event": "member_removed",
             "member": {"user_id": member.pk},
         }
     ]

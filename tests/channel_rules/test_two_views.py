@@ -16,6 +16,7 @@ import pytest
 from django.contrib.auth.models import AbstractUser, Group
 from django.test import Client
 
+from django_aws_api_gateway_websockets import protocol
 from django_aws_api_gateway_websockets.models import (
     ApiGateway,
     ChannelMembership,
@@ -33,7 +34,7 @@ pytestmark = [
 ]
 
 VIEWS_LOGGER = "django_aws_api_gateway_websockets.views"
-REFUSED = {"error": "Not allowed to join this channel."}
+REFUSED = protocol.error("Not allowed to join this channel.")
 
 
 def channels_of(connection_id: str) -> set[str]:
@@ -45,7 +46,12 @@ def channels_of(connection_id: str) -> set[str]:
 
 
 def presence_events(outbox: Outbox, connection_id: str) -> list[dict[str, Any]]:
-    return [m for m in outbox.data_for(connection_id) if isinstance(m, dict) and "event" in m]
+    presence = {"member_added", "member_removed"}
+    return [
+        m
+        for m in outbox.data_for(connection_id)
+        if isinstance(m, dict) and m.get("$ws") in presence
+    ]
 
 
 @pytest.mark.parametrize("view", ["a", "b"])
@@ -95,7 +101,12 @@ def test_publish_and_resume_reach_members_only(
 
     result = publish("secret-a", {"text": "plans"})
 
-    envelope = {"channel": "secret-a", "seq": result.seq, "data": {"text": "plans"}}
+    envelope = {
+        "$ws": "publish",
+        "channel": "secret-a",
+        "seq": result.seq,
+        "data": {"text": "plans"},
+    }
     assert insider.received == [envelope]
     assert page.received == []
     status, body = answer(page, {"handler": "resume", "channel": "secret-a", "after": 0})
@@ -104,7 +115,7 @@ def test_publish_and_resume_reach_members_only(
     assert answer(insider, {"handler": "resume", "channel": "secret-a", "after": 0}) == (
         200,
         {
-            "type": "resumed",
+            "$ws": "resumed",
             "channel": "secret-a",
             "last_seq": 1,
             "more": False,
