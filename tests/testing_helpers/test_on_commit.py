@@ -31,7 +31,7 @@ def test_publish_in_a_handler_reaches_the_channel_under_the_db_fixture(
 
     assert reply.json() == {"seq": 1, "after_commit": True}
     # ...but the request's callbacks ran when it returned, as in a real request.
-    envelope = {"channel": "lobby", "seq": 1, "data": {"text": "hi"}}
+    envelope = {"$ws": "publish", "channel": "lobby", "seq": 1, "data": {"text": "hi"}}
     assert reader.received == [envelope]
     assert writer.received == [envelope]
 
