@@ -148,6 +148,8 @@ def test_other_errors_are_counted_failed_and_the_rest_still_delivered(
 
     assert result.failed_ids == ("c2",)
     assert result.errors["c2"].startswith(reason)
+    # Only throttling (still throttled after send_throttle_timeout_seconds) may pass.
+    assert result.retryable_ids == (("c2",) if status == 429 else ())
     assert sorted(result.sent_ids) == ["c0", "c1", "c3"]
     assert connected_ids() == {"c0", "c1", "c2", "c3"}  # a failure is not a disconnect
     assert f"send failed for 1 connection(s) [c2]: {reason}" in caplog.text
