@@ -1,5 +1,6 @@
 from .gateway import ApiGateway, ApiGatewayAdditionalRoute
 from .history import ChannelMessage, ChannelSequence
+from .logout import LoggedOutSession
 from .membership import ChannelMembership
 from .rate_limit import ConnectionRateLimit
 from .session import WebSocketSession, WebSocketSessionQuerySet
@@ -12,6 +13,7 @@ __all__ = [
     "ChannelMessage",
     "ChannelSequence",
     "ConnectionRateLimit",
+    "LoggedOutSession",
     "WebSocketSession",
     "WebSocketSessionQuerySet",
     "WebSocketToken",

@@ -30,8 +30,14 @@ _UPSERT_FIELDS = [
     "connected",
     "updated_on",
 ]
-# Set on the first $connect only.
-_INSERT_ONLY_FIELDS = ["connection_id", "request_count", "created_on"]
+# Set on the first $connect only (a repeated $connect keeps its inbound bucket).
+_INSERT_ONLY_FIELDS = [
+    "connection_id",
+    "request_count",
+    "message_tokens",
+    "message_tokens_at",
+    "created_on",
+]
 
 
 def client_ip(request: HttpRequest) -> str:
