@@ -28,6 +28,7 @@ from django.db import connections, router, transaction
 from .exceptions import Refused
 from .messaging import close_connections
 from .models import LoggedOutSession, WebSocketSession, WebSocketToken
+from .subscriptions import close_sessions
 
 
 def _lock_key(session_hash: str) -> int:
@@ -73,9 +74,17 @@ def is_logged_out(session_hash: str) -> bool:
     )
 
 
-def refuse_if_logged_out(session_hash: str) -> None:
-    """401 for a token request or ``$connect`` of a session that was logged out."""
-    if is_logged_out(session_hash):
-        raise Refused(
-            "Session ended; log in again.", 401, reason="the Django session was logged out"
-        )
+def refuse(reason: str) -> Refused:
+    # 401, as for an invalid token: the shipped client sends the page to the login page.
+    return Refused("Session ended; log in again.", 401, reason=reason)
+
+
+def refuse_if_logged_out(session: WebSocketSession) -> None:
+    """Close and refuse a connection just opened for a session that was logged out.
+
+    Closed, not only refused: on PostgreSQL the refusal rolls the row back,
+    but SQLite has no transaction here to roll back.
+    """
+    if is_logged_out(session.django_session_hash):
+        close_sessions(WebSocketSession.objects.filter(pk=session.pk))
+        raise refuse(f"the Django session of connection {session.connection_id} was logged out")

@@ -43,7 +43,8 @@ class WebSocketTokenView(JsonMethodNotAllowed, View):
             self.check_rate_limit(user)
             session_key = self.session_key(request)
             # Between a logout's signal and its flush, the session still looks logged in.
-            logouts.refuse_if_logged_out(session_key_hash(session_key))
+            if logouts.is_logged_out(session_key_hash(session_key)):
+                raise logouts.refuse("token for a session that was logged out")
             token = tokens.issue_token(user, session_key)
         except Refused as refusal:
             return refusal_response(request, refusal)

@@ -172,7 +172,7 @@ class WebSocketView(JsonMethodNotAllowed, View):
             tokens.consume_token(token)
         session_hash = self.connect_session_hash(request, token)
         # A logout of that session may be under way (docs/tokens.md): the row
-        # is inserted under the session's lock, and rolled back if it was.
+        # is inserted under the session's lock, then closed if it was.
         with logouts.session_locked(session_hash):
             session = connecting.open_session(
                 connection_id=self.connection_id,
@@ -182,7 +182,7 @@ class WebSocketView(JsonMethodNotAllowed, View):
                 source_ip=source_ip,
                 django_session_hash=session_hash,
             )
-            logouts.refuse_if_logged_out(session_hash)
+            logouts.refuse_if_logged_out(session)
         # No member list here: nothing can be sent before $connect returns. A
         # page gets it by subscribing again (docs/channels.md).
         subscriptions.join(session, joining)
