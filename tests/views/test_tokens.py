@@ -343,3 +343,36 @@ def test_a_token_taken_by_a_concurrent_connect_is_refused(
     assert response.json() == {"error": "WebSocket token already used."}
     assert "taken by a concurrent connect" in caplog.records[-1].getMessage()
     assert not WebSocketSession.objects.exists()
+
+
+def test_a_token_issued_before_a_password_change_is_refused(
+    token_ws: WebSocketTestClient,
+    browser: Client,
+    user: User,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    token = get_token(browser)
+    user.set_password("a new password entirely")
+    user.save()
+
+    with caplog.at_level("WARNING", logger=VIEWS_LOGGER):
+        connection_id, response = token_ws.connect(token=token)
+
+    assert response.status_code == 401
+    assert response.json() == {"error": "Password changed; log in again."}
+    assert "issued before the user's password changed" in caplog.text
+    assert not WebSocketSession.objects.filter(connection_id=connection_id).exists()
+
+
+def test_a_token_issued_after_a_password_change_connects_with_the_new_hash(
+    token_ws: WebSocketTestClient, browser: Client, user: User
+) -> None:
+    user.set_password("a new password entirely")
+    user.save()
+    browser.force_login(user)  # what update_session_auth_hash does for the page that changed it
+
+    connection_id, response = token_ws.connect(token=get_token(browser))
+
+    assert response.status_code == 200
+    session = WebSocketSession.objects.get(connection_id=connection_id)
+    assert session.session_auth_hash == user.get_session_auth_hash()

@@ -47,7 +47,7 @@ from . import connect as connecting
 from . import resuming
 from .handlers import choose_handler
 from .message_ids import ACK_KEY, acknowledged, read_message_id
-from .messages import load_session, parse_body
+from .messages import load_session, parse_body, parse_query
 from .responses import (
     JsonMethodNotAllowed,
     handler_response,
@@ -143,6 +143,7 @@ class WebSocketView(JsonMethodNotAllowed, View):
                 aws_api_gateway_id=self.aws_api_gateway_id,
             )
             self.connection_id = _connection_id(request)
+            parse_query(request)
             if route == wire.CONNECT_PATH:
                 return self.connect(request, *args, **kwargs)
             if route == wire.DISCONNECT_PATH:
@@ -163,6 +164,7 @@ class WebSocketView(JsonMethodNotAllowed, View):
             token = tokens.check_token(token)
         request.user = connecting.anonymous_or(user)
         channels = self.connect_channels(request)
+        connecting.show_primary_channel(request, channels[0])
         joining = {channel: self.check_can_join(request, channel) for channel in channels}
         if self.CHECK_PERMISSIONS_ON_CONNECT:
             self.check_permissions(request)
