@@ -1,3 +1,4 @@
+from .announcement import PresenceAnnouncement
 from .gateway import ApiGateway, ApiGatewayAdditionalRoute
 from .history import ChannelMessage, ChannelSequence
 from .logout import LoggedOutSession
@@ -14,6 +15,7 @@ __all__ = [
     "ChannelSequence",
     "ConnectionRateLimit",
     "LoggedOutSession",
+    "PresenceAnnouncement",
     "WebSocketSession",
     "WebSocketSessionQuerySet",
     "WebSocketToken",
