@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 from typing import Any
 
@@ -161,25 +162,17 @@ def test_concurrent_messages_never_share_the_last_token(
     connection_id, _ = ws_client().connect()
     workers = 12
     start = threading.Barrier(workers)
-    statuses: list[int] = []
-    lock = threading.Lock()
 
-    def send() -> None:
+    def send(_: int) -> int:
         try:
             ws = ws_client()  # a test client per thread
             start.wait(timeout=10)
-            status = ws.send(connection_id, {}).status_code
-            with lock:
-                statuses.append(status)
+            return int(ws.send(connection_id, {}).status_code)
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=send) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        statuses = list(pool.map(send, range(workers), timeout=30))
 
-    assert not any(thread.is_alive() for thread in threads)
     assert sorted(statuses) == [200] * 3 + [429] * (workers - 3)
     assert row(connection_id).request_count == 3
