@@ -18,6 +18,7 @@ from .models import (
     ChannelSequence,
     ConnectionRateLimit,
     LoggedOutSession,
+    PresenceAnnouncement,
     WebSocketSession,
     WebSocketToken,
 )
@@ -62,6 +63,13 @@ def clear_sessions(
     closed = WebSocketSession.objects.filter(connected=False)
     if older_than is not None:
         closed = closed.filter(updated_on__lt=now - older_than)
+    # A presence announcement past its window, with no flush due, decides
+    # nothing any more (coalescing treats it as absent): one row per user and
+    # channel would otherwise stay forever.
+    PresenceAnnouncement.objects.filter(
+        flush_due__isnull=True,
+        announced_on__lt=now - timedelta(seconds=conf.presence_coalesce_seconds),
+    ).delete()
     return SessionCleanup(expired=expired, deleted=_deleted(closed, WebSocketSession))
 
 

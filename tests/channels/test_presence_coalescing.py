@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
+from django.db.models import F
 
 from django_aws_api_gateway_websockets import tasks
+from django_aws_api_gateway_websockets.cleanup import clear_sessions
 from django_aws_api_gateway_websockets.models import PresenceAnnouncement
 from django_aws_api_gateway_websockets.testing import WebSocketTestClient
 from django_aws_api_gateway_websockets.testing.capture import Outbox
@@ -24,6 +26,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 Tab = Callable[..., str]
 ROOM = "presence-room"
 MEMBERS = 20
+# Longer than any test takes on a loaded machine: "after the window" is made by
+# moving the last announcement back, never by waiting.
+WINDOW = 600
 TOGGLES = 10
 FRAMEWORK = "django.tasks" if find_spec("django.tasks") else "django_tasks"
 # Keeps what is enqueued until the test runs it, as a worker would later.
@@ -34,7 +39,7 @@ IMMEDIATE_BACKEND = f"{FRAMEWORK}.backends.immediate.ImmediateBackend"
 @pytest.fixture
 def room(tab: Tab, settings: Any) -> tuple[str, list[str]]:
     """A presence channel of 20 users, one tab each: the toggler's tab, and the others'."""
-    settings.WEBSOCKETS = {"rate_limit_max_attempts": 1000}
+    settings.WEBSOCKETS = {"rate_limit_max_attempts": 1000, "presence_coalesce_seconds": WINDOW}
     settings.TASKS = {"default": {"BACKEND": DEFERRING_BACKEND}}
     users = [
         get_user_model().objects.create_user(username=f"member{i}", password="x")
@@ -99,7 +104,6 @@ def test_toggling_is_coalesced_and_the_final_state_is_announced(
     room: tuple[str, list[str]],
     ws: WebSocketTestClient,
     ws_outbox: Outbox,
-    settings: Any,
     toggles: int,
     final_event: str | None,
 ) -> None:
@@ -123,14 +127,12 @@ def test_a_change_after_the_window_is_sent_at_once_and_opens_a_new_one(
     room: tuple[str, list[str]],
     ws: WebSocketTestClient,
     ws_outbox: Outbox,
-    settings: Any,
 ) -> None:
-    settings.WEBSOCKETS = {"rate_limit_max_attempts": 1000, "presence_coalesce_seconds": 5}
     toggler, others = room
     announcement = PresenceAnnouncement.objects.get(user__username="member0")
-    # As if the member_added of its connect was sent 5 seconds ago.
+    # As if the member_added of its connect was sent a whole window ago.
     PresenceAnnouncement.objects.filter(pk=announcement.pk).update(
-        announced_on=announcement.announced_on - timedelta(seconds=5)
+        announced_on=announcement.announced_on - timedelta(seconds=WINDOW)
     )
     ws_outbox.clear()
 
@@ -154,7 +156,6 @@ def test_a_late_or_repeated_flush_sends_nothing_wrong(
     room: tuple[str, list[str]],
     ws: WebSocketTestClient,
     ws_outbox: Outbox,
-    settings: Any,
 ) -> None:
     toggler, others = room
     user: AbstractUser = get_user_model().objects.get(username="member0")
@@ -168,3 +169,18 @@ def test_a_late_or_repeated_flush_sends_nothing_wrong(
     assert posts_to(ws_outbox, others) == MEMBERS - 1  # one member_removed each, once
     for other in others:
         assert last_event_about(ws_outbox, other, user.pk) == "member_removed"
+
+
+def test_clearing_sessions_deletes_announcements_that_decide_nothing_any_more(
+    room: tuple[str, list[str]], ws: WebSocketTestClient
+) -> None:
+    toggler, _ = room
+    toggle(ws, toggler, 1)  # member0's announcement now has a flush due
+    PresenceAnnouncement.objects.update(announced_on=F("announced_on") - timedelta(seconds=WINDOW))
+
+    clear_sessions()
+
+    # Past the window: only the one a flush will still read is kept.
+    assert list(PresenceAnnouncement.objects.values_list("user__username", flat=True)) == [
+        "member0"
+    ]
