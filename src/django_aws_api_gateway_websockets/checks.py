@@ -275,6 +275,7 @@ def check_deploy(
     warnings: list[CheckMessage] = list(_check_secret_strength())
     warnings.extend(_check_allowed_handlers())
     warnings.extend(_check_channels_require_rule())
+    warnings.extend(_check_presence_coalescing())
     return warnings
 
 
@@ -286,6 +287,30 @@ def _check_channels_require_rule() -> Iterator[CheckMessage]:
             hint="Declare a @channel rule for every channel your pages use (in an app's "
             'websocket_channels.py), then set WEBSOCKETS["channels_require_rule"] = True.',
             id="dagw.W006",
+        )
+
+
+def _check_presence_coalescing() -> Iterator[CheckMessage]:
+    """Coalescing holds presence events for a deferred task: the backend must defer."""
+    if conf.presence_coalesce_seconds <= 0:
+        return
+    backend = _task_backends().get(conf.enqueue_backend)
+    if not isinstance(backend, Mapping):
+        return  # dagw.E010 says so
+    try:
+        supports_defer = getattr(
+            import_string(str(backend.get("BACKEND"))), "supports_defer", False
+        )
+    except ImportError:
+        return  # the Tasks framework's own check says so
+    if not supports_defer:
+        yield Warning(
+            f"The {conf.enqueue_backend!r} Tasks backend cannot run a task later, so "
+            "presence events are not coalesced: a page toggling a presence subscription "
+            "makes every toggle an event to every other member.",
+            hint="Use a backend that supports deferred tasks (a database or queue backend), or "
+            'set WEBSOCKETS["presence_coalesce_seconds"] = 0 to silence this.',
+            id="dagw.W008",
         )
 
 

@@ -17,6 +17,8 @@ from .models import (
     ChannelMessage,
     ChannelSequence,
     ConnectionRateLimit,
+    LoggedOutSession,
+    PresenceAnnouncement,
     WebSocketSession,
     WebSocketToken,
 )
@@ -34,6 +36,8 @@ class SessionCleanup:
 class TokenCleanup:
     tokens: int
     rate_limits: int
+    # Records of logouts (logouts.py) old enough that no token of theirs can be used.
+    logouts: int = 0
 
 
 def _deleted(queryset: models.QuerySet[models.Model], model: type[models.Model]) -> int:
@@ -59,6 +63,13 @@ def clear_sessions(
     closed = WebSocketSession.objects.filter(connected=False)
     if older_than is not None:
         closed = closed.filter(updated_on__lt=now - older_than)
+    # A presence announcement past its window, with no flush due, decides
+    # nothing any more (coalescing treats it as absent): one row per user and
+    # channel would otherwise stay forever.
+    PresenceAnnouncement.objects.filter(
+        flush_due__isnull=True,
+        announced_on__lt=now - timedelta(seconds=conf.presence_coalesce_seconds),
+    ).delete()
     return SessionCleanup(expired=expired, deleted=_deleted(closed, WebSocketSession))
 
 
@@ -66,7 +77,8 @@ def cleanup_tokens(
     *, token_age: timedelta, rate_limit_age: timedelta, now: datetime | None = None
 ) -> TokenCleanup:
     """Delete used or expired tokens issued before ``token_age`` ago, and rate-limit
-    windows that started before ``rate_limit_age`` ago.
+    windows that started before ``rate_limit_age`` ago, and the records of
+    logouts older than both ``token_age`` and ``token_expiry_seconds``.
 
     A token that can still be used, or a window that is still counting, is kept
     whatever the ages say: deleting it would hand out a fresh rate-limit budget.
@@ -84,9 +96,15 @@ def cleanup_tokens(
     windows = ConnectionRateLimit.objects.filter(
         window_start__lt=now - max(rate_limit_age, longest_window)
     )
+    # A logout's record refuses the tokens issued in its last instant; once
+    # they expired, the flushed session refuses everything by itself.
+    logouts = LoggedOutSession.objects.filter(
+        logged_out_on__lt=min(expired_before, now - token_age)
+    )
     return TokenCleanup(
         tokens=_deleted(tokens, WebSocketToken),
         rate_limits=_deleted(windows, ConnectionRateLimit),
+        logouts=_deleted(logouts, LoggedOutSession),
     )
 
 

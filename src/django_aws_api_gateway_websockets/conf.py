@@ -143,6 +143,28 @@ class Settings:
         ),
     )
 
+    # WEBSOCKETS: inbound limits (docs/security.md)
+
+    messages_per_second = Setting(
+        NUMBER,
+        10,
+        "Messages one connection may send per second, on average (429 beyond); `0`: unlimited.",
+        minimum=ZERO,
+    )
+    messages_burst = Setting(
+        INT,
+        40,
+        "Messages one connection may send at once before `messages_per_second` applies",
+        minimum=ABOVE_ZERO,
+    )
+    presence_coalesce_seconds = Setting(
+        NUMBER,
+        2.0,
+        "One user's presence events in one channel are sent at most once per this many "
+        "seconds; the state at the end of the window follows",
+        minimum=ZERO,
+    )
+
     # WEBSOCKETS: sessions
 
     session_max_age_seconds = Setting(

@@ -13,8 +13,9 @@ from django.http import HttpRequest
 
 from .gateway_auth import clear_gateway_cache
 from .hashing import request_session_hash
+from .logouts import end_session
 from .messaging import close_connections
-from .models import ApiGateway, WebSocketSession, WebSocketToken
+from .models import ApiGateway, WebSocketSession
 
 
 @receiver(user_logged_out, dispatch_uid="django_aws_api_gateway_websockets.logout")
@@ -23,19 +24,16 @@ def close_connections_on_logout(
 ) -> None:
     """Logging out closes the connections opened from that Django session.
 
-    Connections record the hash of the session key they were opened with; the
-    logged-out session's unused tokens go too, so none can open a new one.
+    Connections record the hash of the session key they were opened with.
     Django sends this signal before it flushes the session, so the key is
-    still there. ``logout()`` called outside a request, or on a session that
-    was never saved, has no key: nothing can belong to it.
+    still there, and so is the session for a reconnect that comes in before
+    the flush: ``logouts`` refuses that one too. ``logout()`` called outside a
+    request, or on a session that was never saved, has no key: nothing can
+    belong to it.
     """
     session_hash = request_session_hash(request)
-    if not session_hash:
-        return
-    close_connections(
-        WebSocketSession.objects.filter(django_session_hash=session_hash, connected=True)
-    )
-    WebSocketToken.objects.filter(django_session_hash=session_hash, used_on__isnull=True).delete()
+    if session_hash:
+        end_session(session_hash)
 
 
 @receiver(

@@ -324,7 +324,17 @@ def _counts_after_lock(pairs: Sequence[tuple[str, Any]], db: str) -> dict[tuple[
     return {(channel, user): count for channel, user, count in rows}
 
 
+def presence_counts(pairs: Sequence[tuple[str, Any]], db: str) -> dict[tuple[str, Any], int]:
+    """Each (channel, user)'s presence memberships, counted under their lock (in a transaction)."""
+    return _counts_after_lock(pairs, db)
+
+
 def _announce_after_commit(changes: list[PresenceChange], db: str) -> None:
+    if changes:
+        # Under the locks still: coalescing decides what to send now (docs/channels.md).
+        from .coalescing import hold_back  # it imports presence, which imports this module
+
+        changes = hold_back(changes, db)
     if changes:
         transaction.on_commit(lambda: _announce(changes), using=db, robust=True)
 

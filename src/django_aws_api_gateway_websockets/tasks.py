@@ -172,6 +172,14 @@ def trim_channel_history() -> Summary:
     return {"by_count": result.by_count, "by_age": result.by_age, "deleted": result.deleted}
 
 
+@task()
+def flush_presence(channel: str, user_id: str, using: str) -> Summary:
+    """Announce one user's presence in ``channel`` at the end of a coalescing window."""
+    from .coalescing import flush  # coalescing enqueues this task
+
+    return flush(channel, user_id, using)
+
+
 def summary(result: messaging.SendResult) -> Summary:
     """What a task returns (task results must be JSON): counts, and why each failure failed.
 

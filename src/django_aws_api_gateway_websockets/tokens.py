@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from .conf import conf
 from .exceptions import Refused
@@ -30,6 +31,7 @@ def issue_token(user: AbstractBaseUser, django_session_key: str) -> str:
         token_hash=sha256_hex(token),
         user_id=user.pk,
         django_session_hash=session_key_hash(django_session_key),
+        session_auth_hash=user.get_session_auth_hash(),
     )
     return token
 
@@ -62,6 +64,14 @@ def check_token(token: WebSocketToken | None) -> WebSocketToken:
         raise Refused("WebSocket token expired.", 401, reason=f"ws_token {token.pk} expired")
     if not token.user.is_active:
         raise Refused("User inactive.", 403, reason=f"ws_token {token.pk} of an inactive user")
+    # As Django logs out a user's sessions on a password change, the change
+    # voids the tokens issued before it ("" for a token issued before 5.0 had this check).
+    if not constant_time_compare(token.session_auth_hash, token.user.get_session_auth_hash()):
+        raise Refused(
+            "Password changed; log in again.",
+            401,
+            reason=f"ws_token {token.pk} issued before the user's password changed",
+        )
     return token
 
 

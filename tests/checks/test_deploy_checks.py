@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from importlib.util import find_spec
 from io import StringIO
 
 import pytest
@@ -95,3 +96,28 @@ def test_channels_without_required_rules_warn_on_deploy() -> None:
 def test_required_channel_rules_no_warning() -> None:
     assert "dagw.W006" not in "\n".join(deploy_messages())
     assert not [m for m in run_checks() if m.id == "dagw.W006"]  # and only with --deploy
+
+
+FRAMEWORK = "django.tasks" if find_spec("django.tasks") else "django_tasks"
+
+
+@pytest.mark.parametrize(
+    ("backend", "coalesce_seconds", "warned"),
+    [
+        ("immediate.ImmediateBackend", 2, True),  # the test settings' (and Django's) default
+        ("dummy.DummyBackend", 2, False),  # can defer
+        ("immediate.ImmediateBackend", 0, False),  # coalescing turned off
+    ],
+)
+def test_presence_coalescing_needs_a_deferring_tasks_backend(
+    backend: str, coalesce_seconds: int, warned: bool
+) -> None:
+    with override_settings(
+        TASKS={"default": {"BACKEND": f"{FRAMEWORK}.backends.{backend}"}},
+        WEBSOCKETS={"gateway_secret": "x" * 40, "presence_coalesce_seconds": coalesce_seconds},
+    ):
+        output = "\n".join(deploy_messages())
+
+    assert ("(dagw.W008)" in output) is warned
+    if warned:
+        assert "presence events are not coalesced" in output

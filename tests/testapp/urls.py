@@ -22,5 +22,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("open-ws/<slug:route>", views.NoRateLimitView.as_view()),
     path("fourx-ws/<slug:route>", views.FourXStyleView.as_view()),
     path("rooms-ws/<slug:route>", views.RoomsView.as_view()),
+    path("fourx-channel-ws/<slug:route>", views.FourXChannelCheckView.as_view()),
+    path("tight-ws/<slug:route>", views.TightBudgetView.as_view()),
+    path("unlimited-ws/<slug:route>", views.UnlimitedView.as_view()),
     path("ws-token/", WebSocketTokenView.as_view()),
 ]

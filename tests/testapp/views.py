@@ -179,3 +179,22 @@ class RoomsView(ChatView):
 
     def presence_info(self, user: Any) -> dict[str, Any]:
         return {"name": user.get_username().title()}
+
+
+class FourXChannelCheckView(ChatView):
+    """Authorizes its channel the 4.x way, from ``request.GET.get("channel")``."""
+
+    def check_connect(self, request: HttpRequest) -> None:
+        if request.GET.get("channel") == "staff" and not request.user.is_staff:
+            raise DenyConnection("Staff only.", status=403)
+
+
+class TightBudgetView(ChatView):
+    """Three messages at once, then almost none: its own inbound budget."""
+
+    MESSAGES_PER_SECOND = 0.001
+    MESSAGES_BURST = 3
+
+
+class UnlimitedView(ChatView):
+    MESSAGES_PER_SECOND = 0

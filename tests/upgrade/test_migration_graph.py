@@ -16,6 +16,7 @@ AFTER_SQUASH = [
     "0019_channel_membership",
     "0020_channel_history",
     "0021_default_channel_name_validator",
+    "0022_inbound_limits_and_logouts",
 ]
 
 

@@ -164,7 +164,11 @@ def test_connect_with_a_token(token_ws: WebSocketTestClient, browser: Client, us
     assert WebSocketToken.objects.get().used_on is not None
 
 
-def test_connect_with_a_token_costs_five_queries(
+# SAVEPOINT, pg_advisory_xact_lock, RELEASE (logouts.session_locked).
+LOGOUT_LOCK_QUERIES = 3 if connection.vendor == "postgresql" else 0
+
+
+def test_connect_with_a_token_costs_six_queries(
     token_ws: WebSocketTestClient,
     browser: Client,
     warm_gateway_cache: None,
@@ -172,8 +176,9 @@ def test_connect_with_a_token_costs_five_queries(
 ) -> None:
     token = get_token(browser)
     # Token with user, rate limit (both keys), conditional UPDATE, session upsert,
-    # membership.
-    with django_assert_num_queries(5):
+    # is the session logged out, membership; on PostgreSQL also the savepoint and
+    # the session's advisory lock around the upsert and the check.
+    with django_assert_num_queries(6 + LOGOUT_LOCK_QUERIES):
         assert token_ws.connect(token=token).response.status_code == 200
 
 
@@ -338,3 +343,36 @@ def test_a_token_taken_by_a_concurrent_connect_is_refused(
     assert response.json() == {"$ws": "error", "error": "WebSocket token already used."}
     assert "taken by a concurrent connect" in caplog.records[-1].getMessage()
     assert not WebSocketSession.objects.exists()
+
+
+def test_a_token_issued_before_a_password_change_is_refused(
+    token_ws: WebSocketTestClient,
+    browser: Client,
+    user: User,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    token = get_token(browser)
+    user.set_password("a new password entirely")
+    user.save()
+
+    with caplog.at_level("WARNING", logger=VIEWS_LOGGER):
+        connection_id, response = token_ws.connect(token=token)
+
+    assert response.status_code == 401
+    assert response.json() == {"error": "Password changed; log in again."}
+    assert "issued before the user's password changed" in caplog.text
+    assert not WebSocketSession.objects.filter(connection_id=connection_id).exists()
+
+
+def test_a_token_issued_after_a_password_change_connects_with_the_new_hash(
+    token_ws: WebSocketTestClient, browser: Client, user: User
+) -> None:
+    user.set_password("a new password entirely")
+    user.save()
+    browser.force_login(user)  # what update_session_auth_hash does for the page that changed it
+
+    connection_id, response = token_ws.connect(token=get_token(browser))
+
+    assert response.status_code == 200
+    session = WebSocketSession.objects.get(connection_id=connection_id)
+    assert session.session_auth_hash == user.get_session_auth_hash()

@@ -1,5 +1,7 @@
+from .announcement import PresenceAnnouncement
 from .gateway import ApiGateway, ApiGatewayAdditionalRoute
 from .history import ChannelMessage, ChannelSequence
+from .logout import LoggedOutSession
 from .membership import ChannelMembership
 from .rate_limit import ConnectionRateLimit
 from .session import WebSocketSession, WebSocketSessionQuerySet
@@ -12,6 +14,8 @@ __all__ = [
     "ChannelMessage",
     "ChannelSequence",
     "ConnectionRateLimit",
+    "LoggedOutSession",
+    "PresenceAnnouncement",
     "WebSocketSession",
     "WebSocketSessionQuerySet",
     "WebSocketToken",

@@ -88,6 +88,12 @@ class WebSocketSession(models.Model):
     # (hash of the Django session key) or changed password (session auth hash).
     django_session_hash = models.CharField(max_length=64, blank=True, editable=False)
     session_auth_hash = models.CharField(max_length=128, blank=True, editable=False)
+    # The inbound token bucket (docs/security.md, "Inbound limits"): tokens left
+    # when last refilled, and when that was, in Unix seconds. A float rather than
+    # a DateTimeField, so that one UPDATE can refill the bucket with arithmetic
+    # that SQLite and PostgreSQL both spell the same. 0 and 0: a full bucket.
+    message_tokens = models.FloatField(default=0, editable=False)
+    message_tokens_at = models.FloatField(default=0, editable=False)
     created_on = models.DateTimeField(auto_now_add=True)
     updated_on = models.DateTimeField(auto_now=True)
 

@@ -15,6 +15,9 @@ class WebSocketToken(models.Model):
     )
     # sha256 of the Django session key the token was issued to.
     django_session_hash = models.CharField(max_length=64, editable=False)
+    # The user's session auth hash when the token was issued: a password change
+    # since then makes the token useless, as it logs out the user's other sessions.
+    session_auth_hash = models.CharField(max_length=128, blank=True, editable=False)
     created_on = models.DateTimeField(auto_now_add=True)
     used_on = models.DateTimeField(null=True, blank=True)
 

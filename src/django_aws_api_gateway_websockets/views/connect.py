@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import MutableMapping
 from importlib import import_module
-from typing import Any, cast
+from typing import Any, Self, cast
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, connections, router
 from django.db.models import Field
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 
 from .. import wire
@@ -30,8 +31,14 @@ _UPSERT_FIELDS = [
     "connected",
     "updated_on",
 ]
-# Set on the first $connect only.
-_INSERT_ONLY_FIELDS = ["connection_id", "request_count", "created_on"]
+# Set on the first $connect only (a repeated $connect keeps its inbound bucket).
+_INSERT_ONLY_FIELDS = [
+    "connection_id",
+    "request_count",
+    "message_tokens",
+    "message_tokens_at",
+    "created_on",
+]
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -97,6 +104,40 @@ def cookie_user(request: HttpRequest) -> Any:
     if user is None or not user.is_authenticated:
         return None
     return user
+
+
+class _PrimaryChannelQuery(QueryDict):
+    """``request.GET`` whose ``["channel"]`` and ``.get("channel")`` give the primary channel.
+
+    A ``QueryDict`` answers the *last* of repeated values; the connection's
+    channel is the *first* ``?channel=``. Hooks written for 4.x read
+    ``request.GET.get("channel")``: they must authorize the channel the
+    connection gets. ``getlist`` still gives every value, in order.
+    """
+
+    primary: str | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        if key == wire.CHANNEL_PARAM and self.primary is not None:
+            return self.primary
+        return super().__getitem__(key)
+
+    def __deepcopy__(self, memo: MutableMapping[int, Any]) -> Self:
+        copied = super().__deepcopy__(memo)  # so request.GET.copy() keeps it too
+        copied.primary = self.primary
+        return copied
+
+
+def show_primary_channel(request: HttpRequest, channel: str) -> None:
+    """Make ``request.GET`` name ``channel``, the primary one, when ``?channel=`` was given."""
+    if not request.GET.getlist(wire.CHANNEL_PARAM):
+        return
+    query = _PrimaryChannelQuery(mutable=True, encoding=request.GET.encoding)
+    for key, values in request.GET.lists():
+        query.setlist(key, values)
+    query.primary = channel
+    query._mutable = False
+    request.GET = cast("Any", query)  # the stubs type GET as Django's immutable subclass
 
 
 def anonymous_or(user: Any) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest
 
 from ..exceptions import Refused
@@ -16,6 +16,22 @@ def _too_large(limit: int, size: object) -> Refused:
     return Refused(
         f"Message larger than {limit} bytes.", 413, reason=f"body of {size} bytes > {limit}"
     )
+
+
+def parse_query(request: HttpRequest) -> None:
+    """Parse the query string now: a hostile one is a 400 here, not an error later.
+
+    Django parses ``request.GET`` on first use, and refuses more than
+    ``DATA_UPLOAD_MAX_NUMBER_FIELDS`` fields (``TooManyFieldsSent``) or other
+    malformed input there: in a hook, or in ``AdminEmailHandler`` formatting
+    the request, which raises it again.
+    """
+    try:
+        request.GET  # noqa: B018 (parsed on first access)
+    except (SuspiciousOperation, BadRequest) as error:
+        raise Refused(
+            "Invalid query string.", reason=f"query string: {type(error).__name__}: {error}"
+        ) from None
 
 
 def parse_body(request: HttpRequest, limit: int) -> dict[str, Any]:

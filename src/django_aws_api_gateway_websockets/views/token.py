@@ -15,9 +15,10 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_protect
 
-from .. import rate_limit, tokens
+from .. import logouts, rate_limit, tokens
 from ..conf import conf
 from ..exceptions import Refused
+from ..hashing import session_key_hash
 from .connect import drop_hostile_session_cookie
 from .responses import JsonMethodNotAllowed, refusal_response
 
@@ -40,7 +41,11 @@ class WebSocketTokenView(JsonMethodNotAllowed, View):
         try:
             user = self.authenticated_user(request)
             self.check_rate_limit(user)
-            token = tokens.issue_token(user, self.session_key(request))
+            session_key = self.session_key(request)
+            # Between a logout's signal and its flush, the session still looks logged in.
+            if logouts.is_logged_out(session_key_hash(session_key)):
+                raise logouts.refuse("token for a session that was logged out")
+            token = tokens.issue_token(user, session_key)
         except Refused as refusal:
             return refusal_response(request, refusal)
         response = JsonResponse({"token": token, "expires_in": conf.token_expiry_seconds})

@@ -12,7 +12,6 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import connections, transaction
-from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone
@@ -24,6 +23,8 @@ from django.views.decorators.csrf import csrf_exempt
 from .. import (
     gateway_auth,
     history,
+    inbound,
+    logouts,
     messaging,
     presence,
     protocol,
@@ -47,7 +48,7 @@ from . import connect as connecting
 from . import resuming
 from .handlers import choose_handler
 from .message_ids import acknowledged, read_message_id
-from .messages import load_session, parse_body
+from .messages import load_session, parse_body, parse_query
 from .responses import (
     JsonMethodNotAllowed,
     handler_response,
@@ -110,6 +111,10 @@ class WebSocketView(JsonMethodNotAllowed, View):
     all_permissions_required: Sequence[str] = ()
     MAX_BODY_SIZE: int | None = None
     SEND_EXCEPTION_MAIL = True
+    # The inbound budget of each connection; None: WEBSOCKETS["messages_per_second"]
+    # and ["messages_burst"]. MESSAGES_PER_SECOND = 0 turns it off for this view.
+    MESSAGES_PER_SECOND: float | None = None
+    MESSAGES_BURST: int | None = None
 
     # Every route.
     aws_api_gateway_id: str | None = None
@@ -139,6 +144,7 @@ class WebSocketView(JsonMethodNotAllowed, View):
                 aws_api_gateway_id=self.aws_api_gateway_id,
             )
             self.connection_id = _connection_id(request)
+            parse_query(request)
             if route == wire.CONNECT_PATH:
                 return self.connect(request, *args, **kwargs)
             if route == wire.DISCONNECT_PATH:
@@ -159,6 +165,7 @@ class WebSocketView(JsonMethodNotAllowed, View):
             token = tokens.check_token(token)
         request.user = connecting.anonymous_or(user)
         channels = self.connect_channels(request)
+        connecting.show_primary_channel(request, channels[0])
         joining = {channel: self.check_can_join(request, channel) for channel in channels}
         if self.CHECK_PERMISSIONS_ON_CONNECT:
             self.check_permissions(request)
@@ -166,14 +173,19 @@ class WebSocketView(JsonMethodNotAllowed, View):
         # Last, so that a connect refused for another reason leaves the token usable.
         if token is not None:
             tokens.consume_token(token)
-        session = connecting.open_session(
-            connection_id=self.connection_id,
-            channel=channels[0],
-            user=user,
-            gateway=self.gateway,
-            source_ip=source_ip,
-            django_session_hash=self.connect_session_hash(request, token),
-        )
+        session_hash = self.connect_session_hash(request, token)
+        # A logout of that session may be under way (docs/tokens.md): the row
+        # is inserted under the session's lock, then closed if it was.
+        with logouts.session_locked(session_hash):
+            session = connecting.open_session(
+                connection_id=self.connection_id,
+                channel=channels[0],
+                user=user,
+                gateway=self.gateway,
+                source_ip=source_ip,
+                django_session_hash=session_hash,
+            )
+            logouts.refuse_if_logged_out(session)
         # No member list here: nothing can be sent before $connect returns. A
         # page gets it by subscribing again (docs/channels.md).
         subscriptions.join(session, joining)
@@ -328,8 +340,13 @@ class WebSocketView(JsonMethodNotAllowed, View):
             raise Refused("Permission denied.", 403, reason=f"user lacks one of {list(all_of)}")
 
     def count_request(self, session: WebSocketSession) -> None:
-        WebSocketSession.objects.filter(pk=session.pk).update(
-            request_count=F("request_count") + 1, updated_on=timezone.now()
+        """Count the message, or refuse it (429) when the connection is over its budget."""
+        per_second = self.MESSAGES_PER_SECOND
+        burst = self.MESSAGES_BURST
+        inbound.count_message(
+            session.pk,
+            per_second=conf.messages_per_second if per_second is None else per_second,
+            burst=conf.messages_burst if burst is None else burst,
         )
 
     def run_handler(

@@ -1,4 +1,4 @@
-"""Delete spent WebSocket tokens and finished connection rate-limit windows."""
+"""Delete spent WebSocket tokens, finished connection rate-limit windows and old logouts."""
 
 from __future__ import annotations
 
@@ -53,3 +53,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Deleted {result.tokens} token(s) and {result.rate_limits} rate-limit row(s)."
         )
+        if result.logouts:
+            self.stdout.write(f"Deleted {result.logouts} logged-out session record(s).")
