@@ -74,7 +74,7 @@ def run_due_flushes() -> int:
 
 def last_event_about(outbox: Outbox, connection_id: str, user_id: Any) -> str | None:
     about = [e for e in events(outbox, connection_id) if e["member"]["user_id"] == user_id]
-    return str(about[-1]["event"]) if about else None
+    return str(about[-1]["$ws"]) if about else None
 
 
 def test_without_a_deferring_backend_every_toggle_is_sent(

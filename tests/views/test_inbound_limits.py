@@ -71,7 +71,11 @@ def test_the_default_budget_is_a_burst_of_40_then_429(
         response = ws.send(connected, {"text": "one too many", "client_message_id": "m41"})
 
     assert response.status_code == 429
-    assert response.json() == {"error": "Too many messages, slow down.", "refused": "m41"}
+    assert response.json() == {
+        "$ws": "error",
+        "error": "Too many messages, slow down.",
+        "refused": "m41",
+    }
     assert response["Retry-After"] == "1"
     assert "inbound limit of 10/s (burst 40) exceeded" in caplog.text
     assert handled == []  # refused before any handler ran

@@ -97,7 +97,7 @@ def test_a_reconnect_after_the_apps_receiver_gets_no_token(
 
     # 401: the shipped client sends the page to the login page.
     assert seen["token"].status_code == 401
-    assert seen["token"].json() == {"error": "Session ended; log in again."}
+    assert seen["token"].json() == {"$ws": "error", "error": "Session ended; log in again."}
     assert ws_outbox.closed_ids == [first]
     assert open_ids(session_hash) == []
 
@@ -164,7 +164,7 @@ def test_a_token_written_after_the_logout_cannot_connect(
     _, response = ws_client("/token-ws/").connect(token=token)
 
     assert response.status_code == 401
-    assert response.json() == {"error": "Session ended; log in again."}
+    assert response.json() == {"$ws": "error", "error": "Session ended; log in again."}
     assert not WebSocketSession.objects.filter(connected=True).exists()
 
 

@@ -38,7 +38,7 @@ def test_a_thousand_and_one_channels_at_connect_are_a_400(
         connection_id, response = ws.connect(channel=[f"c{i}" for i in range(TOO_MANY)])
 
     assert response.status_code == 400
-    assert response.json() == {"error": "Invalid query string."}
+    assert response.json() == {"$ws": "error", "error": "Invalid query string."}
     assert "TooManyFieldsSent" in caplog.text
     assert not WebSocketSession.objects.filter(connection_id=connection_id).exists()
 
@@ -59,7 +59,7 @@ def test_too_many_query_fields_on_the_other_routes_are_a_400(
         response = with_query(ws, request, query)
 
     assert response.status_code == 400
-    assert response.json() == {"error": "Invalid query string."}
+    assert response.json() == {"$ws": "error", "error": "Invalid query string."}
     assert "TooManyFieldsSent" in caplog.text
     assert WebSocketSession.objects.get(connection_id=connected).connected
 

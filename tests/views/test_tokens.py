@@ -359,7 +359,7 @@ def test_a_token_issued_before_a_password_change_is_refused(
         connection_id, response = token_ws.connect(token=token)
 
     assert response.status_code == 401
-    assert response.json() == {"error": "Password changed; log in again."}
+    assert response.json() == {"$ws": "error", "error": "Password changed; log in again."}
     assert "issued before the user's password changed" in caplog.text
     assert not WebSocketSession.objects.filter(connection_id=connection_id).exists()
 
