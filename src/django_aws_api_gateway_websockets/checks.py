@@ -9,6 +9,7 @@ import difflib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+import jwt
 from django.apps import AppConfig, apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
@@ -226,8 +227,41 @@ def _check_presence_prefix(key: str, value: object) -> Iterator[CheckMessage]:
 
 _DECLARED: Mapping[str, Setting[Any]] = {setting.name: setting for setting in SETTINGS}
 
+
 # Checks of a value's content, beyond the type and bounds conf.Settings declares.
+def _check_jwt_algorithms(key: str, value: object) -> Iterator[CheckMessage]:
+    if not isinstance(value, list | tuple):
+        return
+    known = set(jwt.algorithms.get_default_algorithms())
+    # A JWKS holds public keys: "none" and the shared-secret HS* family cannot
+    # be verified with them, and allowing them invites forged tokens.
+    wrong = [name for name in value if name not in known or name == "none" or name[:2] == "HS"]
+    if wrong or not value:
+        yield _setting_error(
+            key,
+            f"must list public-key algorithms PyJWT knows; {wrong or 'none given'} cannot be used.",
+            'Use what your provider signs with, e.g. ["RS256"] (Cognito) or ["ES256"].',
+            "dagw.E011",
+        )
+
+
+def _check_jwt_claims_hook(key: str, value: object) -> Iterator[CheckMessage]:
+    if not isinstance(value, str) or not value:
+        return
+    try:
+        import_string(value)
+    except ImportError as exc:
+        yield _setting_error(
+            key,
+            f"{value!r} cannot be imported: {exc}",
+            "Give the dotted path of a function(claims) -> user or None.",
+            "dagw.E012",
+        )
+
+
 _CONTENT_CHECKS: dict[str, Callable[[str, object], Iterator[CheckMessage]]] = {
+    "jwt_algorithms": _check_jwt_algorithms,
+    "jwt_claims_to_user": _check_jwt_claims_hook,
     "max_channel_name_length": _check_channel_length,
     "gateway_secret": _check_gateway_secret,
     "allowed_origins": _check_allowed_origins,

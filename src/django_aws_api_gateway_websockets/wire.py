@@ -76,6 +76,10 @@ DEFAULT_STAGE_NAME = "production"
 # Query string parameters the app reads on $connect.
 CHANNEL_PARAM = "channel"
 TOKEN_PARAM = "ws_token"
+# A JWT from a client that cannot send headers (a browser): docs/authentication.md.
+ACCESS_TOKEN_PARAM = "access_token"
+AUTHORIZATION_HEADER = "Authorization"
+BEARER_PREFIX = "Bearer "
 
 # API Gateway quotas (docs/aws-behaviour.md, "Quotas").
 MAX_PAYLOAD_BYTES = 128 * 1024

@@ -88,6 +88,9 @@ class WebSocketSession(models.Model):
     # (hash of the Django session key) or changed password (session auth hash).
     django_session_hash = models.CharField(max_length=64, blank=True, editable=False)
     session_auth_hash = models.CharField(max_length=128, blank=True, editable=False)
+    # When the connection's authorization ends: a JWT's exp (docs/authentication.md).
+    # A message after it closes the connection; None: it never ends.
+    authorization_expires_on = models.DateTimeField(null=True, blank=True, editable=False)
     created_on = models.DateTimeField(auto_now_add=True)
     updated_on = models.DateTimeField(auto_now=True)
 
