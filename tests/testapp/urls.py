@@ -22,5 +22,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("open-ws/<slug:route>", views.NoRateLimitView.as_view()),
     path("fourx-ws/<slug:route>", views.FourXStyleView.as_view()),
     path("rooms-ws/<slug:route>", views.RoomsView.as_view()),
+    path("authorizer-ws/<slug:route>", views.AuthorizerContextView.as_view()),
     path("ws-token/", WebSocketTokenView.as_view()),
 ]

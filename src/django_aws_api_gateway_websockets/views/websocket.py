@@ -7,7 +7,8 @@ which route, then the route's own checks, each of which either passes or raises
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
@@ -128,6 +129,9 @@ class WebSocketView(JsonMethodNotAllowed, View):
     websocket_session: WebSocketSession | None = None
     # $connect with a JWT: its user, claims and expiry.
     bearer_identity: bearer.BearerIdentity | None = None
+    # $connect behind an API Gateway authorizer: the context keys the gateway
+    # record maps (docs/authentication.md), as strings. Empty on messages.
+    authorizer_context: Mapping[str, str] = MappingProxyType({})
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if (request.method or "").lower() not in self.http_method_names:
@@ -155,6 +159,7 @@ class WebSocketView(JsonMethodNotAllowed, View):
     # $connect
 
     def connect(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        self.authorizer_context = wire.read_authorizer_context(request.headers)
         gateway_auth.check_headers(request, self.required_connection_headers)
         check_origin(request)
         source_ip = connecting.client_ip(request)
