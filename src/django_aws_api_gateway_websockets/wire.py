@@ -251,7 +251,7 @@ def is_valid_authorizer_key(key: str) -> bool:
 def authorizer_header(key: str) -> str:
     if not is_valid_authorizer_key(key):
         raise ValueError(f"authorizer context key {key!r}: use lowercase letters, digits and _")
-    return AUTHORIZER_HEADER_PREFIX + key.replace("_", "-")
+    return AUTHORIZER_HEADER_PREFIX + "-".join(part.capitalize() for part in key.split("_"))
 
 
 def is_authorizer_header(name: str) -> bool:
