@@ -18,7 +18,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from . import messaging, wire
+from . import jwt_verification, messaging
 from .conf import conf
 from .exceptions import Refused
 from .jwt_verification import InvalidToken, JwtPolicy, KeysUnavailable, verify
@@ -55,11 +55,7 @@ def policy() -> JwtPolicy:
 
 def presented_token(request: HttpRequest) -> str | None:
     """The JWT the handshake carries: the header first, else the query parameter."""
-    header = request.headers.get(wire.AUTHORIZATION_HEADER, "")
-    prefix = wire.BEARER_PREFIX
-    if header[: len(prefix)].lower() == prefix.lower():
-        return header[len(prefix) :].strip()
-    return request.GET.get(wire.ACCESS_TOKEN_PARAM) or None
+    return jwt_verification.presented_token(request.headers, request.GET)
 
 
 def authenticate(raw: str) -> BearerIdentity:

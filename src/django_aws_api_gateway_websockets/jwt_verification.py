@@ -16,6 +16,8 @@ from typing import Any
 
 import jwt
 
+from . import wire
+
 # Cognito access tokens carry the app client id here instead of in "aud".
 COGNITO_CLIENT_ID_CLAIM = "client_id"
 TOKEN_USE_CLAIM = "token_use"
@@ -75,6 +77,16 @@ def forget_keys() -> None:
     """Drop every cached key set (tests that start a new provider)."""
     with _clients_lock:
         _clients.clear()
+
+
+def presented_token(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
+    """The JWT of a handshake: ``Authorization: Bearer`` first, else ``?access_token=``."""
+    wanted = wire.AUTHORIZATION_HEADER.lower()
+    header = next((value for name, value in headers.items() if name.lower() == wanted), "")
+    prefix = wire.BEARER_PREFIX
+    if header[: len(prefix)].lower() == prefix.lower():
+        return header[len(prefix) :].strip()
+    return query.get(wire.ACCESS_TOKEN_PARAM) or None
 
 
 def verify(token: str, policy: JwtPolicy) -> dict[str, Any]:
