@@ -20,6 +20,7 @@ from .events import EventLog, redacted_query
 from .frames import FrameLimitedWebSocketResponse
 from .integration import IntegrationClient, IntegrationError, IntegrationResponse
 from .routing import RouteSelector
+from .sigv4 import SignatureRefused, verify_presigned
 from .throttle import TokenBucket
 
 # Seconds the gateway waits for a client to answer its close frame.
@@ -201,6 +202,19 @@ class ClientHandler:
         source_ip: str,
     ) -> web.Response | dict[str, str]:
         """The refusal of an unauthorized handshake, or the headers an authorizer adds."""
+        iam = self._config.iam
+        if iam is not None:
+            try:
+                verify_presigned(
+                    iam,
+                    host=request.host,
+                    path=request.path,
+                    query_string=request.query_string,
+                    headers=client_headers,
+                )
+            except SignatureRefused as exc:
+                # AWS answers an unsigned or badly signed AWS_IAM route with 403.
+                return self._refuse(request, 403, f"SigV4: {exc}")
         if self._authorizer is None:
             return {}
         decision = await self._authorizer.decide(
