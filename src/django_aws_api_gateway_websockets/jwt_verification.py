@@ -81,8 +81,7 @@ def forget_keys() -> None:
 
 def presented_token(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
     """The JWT of a handshake: ``Authorization: Bearer`` first, else ``?access_token=``."""
-    wanted = wire.AUTHORIZATION_HEADER.lower()
-    header = next((value for name, value in headers.items() if name.lower() == wanted), "")
+    header = wire.header_value(headers, wire.AUTHORIZATION_HEADER)
     prefix = wire.BEARER_PREFIX
     if header[: len(prefix)].lower() == prefix.lower():
         return header[len(prefix) :].strip()

@@ -290,13 +290,18 @@ def read_authorizer_context(headers: Mapping[str, str]) -> dict[str, str]:
     }
 
 
+def header_value(headers: Mapping[str, str], name: str) -> str:
+    """A header of a plain mapping, in any letter case ("" when absent)."""
+    wanted = name.lower()
+    return next((value for key, value in headers.items() if key.lower() == wanted), "")
+
+
 def identity_source_value(
     source: str, headers: Mapping[str, str], query: Mapping[str, str]
 ) -> str | None:
     """The value of one identity source in a handshake (header names in any case)."""
     if source.startswith(IDENTITY_HEADER_PREFIX):
-        wanted = source[len(IDENTITY_HEADER_PREFIX) :].lower()
-        return next((v for n, v in headers.items() if n.lower() == wanted), None) or None
+        return header_value(headers, source[len(IDENTITY_HEADER_PREFIX) :]) or None
     if source.startswith(IDENTITY_QUERY_PREFIX):
         return query.get(source[len(IDENTITY_QUERY_PREFIX) :]) or None
     raise ValueError(
@@ -340,9 +345,7 @@ def authorizer_event(
             "requestId": request_id,
             "identity": {
                 "sourceIp": source_ip,
-                "userAgent": next(
-                    (v for n, v in headers.items() if n.lower() == USER_AGENT_HEADER.lower()), ""
-                ),
+                "userAgent": header_value(headers, USER_AGENT_HEADER),
             },
         },
     }

@@ -183,7 +183,9 @@ class WebSocketView(JsonMethodNotAllowed, View):
             gateway=self.gateway,
             source_ip=source_ip,
             django_session_hash=self.connect_session_hash(request, token),
-            authorization_expires_on=getattr(self.bearer_identity, "expires_on", None),
+            authorization_expires_on=(
+                self.bearer_identity.expires_on if self.bearer_identity is not None else None
+            ),
         )
         # No member list here: nothing can be sent before $connect returns. A
         # page gets it by subscribing again (docs/channels.md).
