@@ -160,18 +160,18 @@ def _check_allowed_origins(key: str, value: object) -> Iterator[CheckMessage]:
             )
 
 
-def _check_transport(key: str, value: object) -> Iterator[CheckMessage]:
-    if not isinstance(value, str):
+def _check_importable(key: str, value: object, hint: str, id: str) -> Iterator[CheckMessage]:
+    if not isinstance(value, str) or not value:
         return
     try:
         import_string(value)
     except ImportError as exc:
-        yield _setting_error(
-            key,
-            f"{value!r} cannot be imported: {exc}",
-            f"Give the dotted path of a class; the default is {DEFAULTS[key]!r}.",
-            "dagw.E006",
-        )
+        yield _setting_error(key, f"{value!r} cannot be imported: {exc}", hint, id)
+
+
+def _check_transport(key: str, value: object) -> Iterator[CheckMessage]:
+    hint = f"Give the dotted path of a class; the default is {DEFAULTS[key]!r}."
+    yield from _check_importable(key, value, hint, "dagw.E006")
 
 
 # What the Tasks framework assumes when TASKS, or a backend's QUEUES, is not set.
@@ -246,17 +246,8 @@ def _check_jwt_algorithms(key: str, value: object) -> Iterator[CheckMessage]:
 
 
 def _check_jwt_claims_hook(key: str, value: object) -> Iterator[CheckMessage]:
-    if not isinstance(value, str) or not value:
-        return
-    try:
-        import_string(value)
-    except ImportError as exc:
-        yield _setting_error(
-            key,
-            f"{value!r} cannot be imported: {exc}",
-            "Give the dotted path of a function(claims) -> user or None.",
-            "dagw.E012",
-        )
+    hint = "Give the dotted path of a function(claims) -> user or None."
+    yield from _check_importable(key, value, hint, "dagw.E012")
 
 
 _CONTENT_CHECKS: dict[str, Callable[[str, object], Iterator[CheckMessage]]] = {

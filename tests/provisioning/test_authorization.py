@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -15,17 +14,13 @@ from django_aws_api_gateway_websockets.provisioning import (
     sync_gateway,
 )
 
-from .conftest import SECRET, plain_client
+from .conftest import SECRET
 from .helpers import integration_for, routes
+from .test_lambda import permission_statements
 
 pytestmark = pytest.mark.django_db
 
 SOURCES = ["route.request.querystring.access_token"]
-
-
-def statements(function_arn: str) -> list[dict[str, Any]]:
-    policy = plain_client("lambda").get_policy(FunctionName=function_arn)["Policy"]
-    return list(json.loads(policy)["Statement"])
 
 
 @pytest.fixture
@@ -64,7 +59,7 @@ def test_create_wires_the_authorizer_permission_and_context(
     default = routes(apigw, api_id)["$default"]
     assert default.get("AuthorizationType", "NONE") == "NONE"
     assert "X-Ws-Authorizer-Plan" not in str(integration_for(apigw, api_id, "$default"))
-    (statement,) = statements(lambda_arn)
+    (statement,) = permission_statements(lambda_arn)
     assert statement["Sid"].endswith("-authorizer")
     assert statement["Condition"]["ArnLike"]["AWS:SourceArn"].endswith(f":{api_id}/*")
     assert sync_gateway(authorized) == []
@@ -136,12 +131,12 @@ def test_teardown_removes_the_authorizer_permission(
     authorized: ApiGateway, lambda_arn: str
 ) -> None:
     authorized.create_gateway()
-    assert len(statements(lambda_arn)) == 1
+    assert len(permission_statements(lambda_arn)) == 1
 
     delete_gateway(authorized)
 
     with pytest.raises(Exception, match="ResourceNotFound|no policy|not found"):
-        statements(lambda_arn)
+        permission_statements(lambda_arn)
 
 
 @pytest.mark.parametrize(
