@@ -50,6 +50,7 @@ def policy() -> JwtPolicy:
         token_use=conf.jwt_token_use,
         jwks_cache_seconds=conf.jwt_jwks_cache_seconds,
         jwks_timeout_seconds=conf.jwt_jwks_timeout_seconds,
+        jwks_refetch_cooldown_seconds=conf.jwt_jwks_refetch_cooldown_seconds,
     )
 
 

@@ -59,7 +59,23 @@ def check_settings(
         else:
             errors.extend(_check_value(setting, item))
     errors.extend(_check_enqueue_target(value))
+    errors.extend(_check_jwt_scope(value))
     return errors
+
+
+def _check_jwt_scope(value: Mapping[str, Any]) -> Iterator[CheckMessage]:
+    """A key set alone proves only who issued a token, not that it was issued for us."""
+    if not value.get("jwt_jwks_url"):
+        return
+    missing = [key for key in ("jwt_issuer", "jwt_audience") if not value.get(key)]
+    if missing:
+        yield Warning(
+            f"WEBSOCKETS sets jwt_jwks_url without {' and '.join(missing)}: any token the "
+            "provider signs, for any of its apps, would open a connection.",
+            hint="Set jwt_issuer to the provider's issuer and jwt_audience to your client id "
+            "(docs/authentication.md).",
+            id="dagw.W006",
+        )
 
 
 def _unknown_key(key: object) -> Warning:

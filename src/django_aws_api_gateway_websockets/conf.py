@@ -186,6 +186,12 @@ class Settings:
         "Timeout of one fetch of the key set, in seconds",
         minimum=ABOVE_ZERO,
     )
+    jwt_jwks_refetch_cooldown_seconds = Setting(
+        NUMBER,
+        30,
+        "Least time between two fetches of the key set for tokens naming a key id it lacks",
+        minimum=ZERO,
+    )
     jwt_user_claim = Setting(
         TEXT,
         "sub",

@@ -4,7 +4,7 @@ Shared by the view's ``$connect`` and the shipped Lambda authorizer, so it
 imports nothing of Django: the policy comes in as a ``JwtPolicy``. PyJWT does
 the cryptography; its ``PyJWKClient`` fetches the provider's JWKS and keeps it
 for ``jwks_cache_seconds``, fetching again when a token names a key id it has
-not seen (the provider rotated its keys).
+not seen (the provider rotated its keys), at most once per cooldown.
 """
 
 from __future__ import annotations
@@ -51,15 +51,23 @@ class JwtPolicy:
     token_use: str | None = None
     jwks_cache_seconds: float = 300.0
     jwks_timeout_seconds: float = 5.0
+    # A token naming an unknown key id fetches the set again, at most this often:
+    # random key ids must not turn into a flood of requests to the provider.
+    jwks_refetch_cooldown_seconds: float = 30.0
 
 
-_clients: dict[tuple[str, float, float], jwt.PyJWKClient] = {}
+_clients: dict[tuple[str, float, float, float], jwt.PyJWKClient] = {}
 _clients_lock = threading.Lock()
 
 
 def _jwk_client(policy: JwtPolicy) -> jwt.PyJWKClient:
     """One client (and so one cached key set) per JWKS URL, shared by every request."""
-    key = (policy.jwks_url, policy.jwks_cache_seconds, policy.jwks_timeout_seconds)
+    key = (
+        policy.jwks_url,
+        policy.jwks_cache_seconds,
+        policy.jwks_timeout_seconds,
+        policy.jwks_refetch_cooldown_seconds,
+    )
     with _clients_lock:
         client = _clients.get(key)
         if client is None:
@@ -68,6 +76,7 @@ def _jwk_client(policy: JwtPolicy) -> jwt.PyJWKClient:
                 cache_jwk_set=True,
                 lifespan=max(1, int(policy.jwks_cache_seconds)),
                 timeout=max(1, int(policy.jwks_timeout_seconds)),
+                cooldown_duration=policy.jwks_refetch_cooldown_seconds,
             )
             _clients[key] = client
         return client

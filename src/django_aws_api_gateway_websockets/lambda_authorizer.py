@@ -50,6 +50,9 @@ def policy_from_environment(environ: Mapping[str, str] = os.environ) -> JwtPolic
         token_use=environ.get("WS_JWT_TOKEN_USE") or None,
         jwks_cache_seconds=float(environ.get("WS_JWT_JWKS_CACHE_SECONDS", "300")),
         jwks_timeout_seconds=float(environ.get("WS_JWT_JWKS_TIMEOUT_SECONDS", "5")),
+        jwks_refetch_cooldown_seconds=float(
+            environ.get("WS_JWT_JWKS_REFETCH_COOLDOWN_SECONDS", "30")
+        ),
     )
 
 

@@ -267,3 +267,9 @@ def test_jwt_algorithms_must_be_public_key_ones(algorithms: list[str]) -> None:
 def test_jwt_claims_hook_must_import() -> None:
     message = check_fails(WEBSOCKETS={"jwt_claims_to_user": "nowhere.claims_to_user"})
     assert "dagw.E012" in message
+
+
+def test_a_jwks_url_without_issuer_or_audience_warns() -> None:
+    url = "https://idp.example/.well-known/jwks.json"
+    assert ids_for({"jwt_jwks_url": url, "jwt_issuer": "https://idp.example/"}) == ["dagw.W006"]
+    assert ids_for({"jwt_jwks_url": url, "jwt_issuer": "i", "jwt_audience": "a"}) == []

@@ -88,6 +88,29 @@ def test_keys_are_fetched_once_and_kept(
     assert provider.jwks_requests == 1
 
 
+def test_rotated_keys_are_fetched_again(
+    provider: OidcProvider, user: User, ws: WebSocketTestClient, settings: Any
+) -> None:
+    settings.WEBSOCKETS = provider.settings(jwt_jwks_refetch_cooldown_seconds=0)
+    assert ws.connect(headers=bearer(provider.issue())).response.status_code == 200
+    provider.key, provider.kid = new_key(), "rotated"
+
+    assert ws.connect(headers=bearer(provider.issue())).response.status_code == 200
+    assert provider.jwks_requests == 2
+
+
+def test_made_up_key_ids_wait_for_the_cooldown(
+    provider: OidcProvider, user: User, ws: WebSocketTestClient
+) -> None:
+    assert ws.connect(headers=bearer(provider.issue())).response.status_code == 200
+
+    for kid in ("made-up-1", "made-up-2"):
+        token = provider.issue(headers={"kid": kid})
+        assert ws.connect(headers=bearer(token)).response.status_code == 401
+
+    assert provider.jwks_requests == 1
+
+
 def test_cognito_access_token_names_its_client_in_client_id(
     provider: OidcProvider, user: User, ws: WebSocketTestClient, settings: Any
 ) -> None:
