@@ -25,6 +25,7 @@ VERSION_5_STEPS = [
     "0018_version_5_schema",
     "0019_channel_membership",
     "0020_channel_history",
+    "0021_authorization",
 ]
 SQUASHED = "0001_squashed_0018_version_5"
 
