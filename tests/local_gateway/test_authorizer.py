@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import pytest
 from websockets.exceptions import InvalidStatus
 
 from django_aws_api_gateway_websockets import wire
-from django_aws_api_gateway_websockets.local_gateway.config import RequestAuthorizer
+from django_aws_api_gateway_websockets.local_gateway.config import Limits, RequestAuthorizer
 
 from .conftest import API_ID, Backend, GatewayFactory, ws_connect
 
@@ -45,6 +46,15 @@ def unauthorized(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def broken(event: dict[str, Any], context: Any) -> dict[str, Any]:
     raise KeyError("bug")
+
+
+RELEASE = threading.Event()
+
+
+def stuck(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    # Held until the test is done with it: longer than the gateway waits.
+    RELEASE.wait(10)
+    return allow_with_context(event, context)
 
 
 def authorizer(target: str, **options: Any) -> RequestAuthorizer:
@@ -130,6 +140,20 @@ def test_a_failing_authorizer_is_a_500_handshake(
     gateway = make_gateway(authorizer=authorizer(f"{HERE}.broken"))
 
     assert refused_status(f"{gateway.url}?access_token=abc") == 500
+    assert backend.received("connect") == []
+
+
+def test_a_slow_authorizer_is_a_500_handshake_after_the_integration_timeout(
+    backend: Backend, make_gateway: GatewayFactory
+) -> None:
+    gateway = make_gateway(
+        authorizer=authorizer(f"{HERE}.stuck"), limits=Limits(integration_timeout_seconds=0.2)
+    )
+    RELEASE.clear()
+    try:
+        assert refused_status(f"{gateway.url}?access_token=abc") == 500
+    finally:
+        RELEASE.set()
     assert backend.received("connect") == []
 
 

@@ -56,6 +56,7 @@ class AuthorizerRunner:
         *,
         api_id: str,
         stage: str,
+        timeout_seconds: float,
     ) -> None:
         self._authorizer = authorizer
         self._integration = integration
@@ -65,6 +66,8 @@ class AuthorizerRunner:
         )
         self._api_id = api_id
         self._stage = stage
+        # A function gets as long as an integration; a URL is called as one.
+        self._timeout = timeout_seconds
         # Imported now, so that a wrong path stops the gateway at start.
         self._function = None if authorizer.is_url else load_function(authorizer.target)
 
@@ -109,7 +112,9 @@ class AuthorizerRunner:
     ) -> Any:
         try:
             # In a thread: an authorizer may fetch keys or query a database.
-            return await asyncio.to_thread(function, event, None)
+            return await asyncio.wait_for(asyncio.to_thread(function, event, None), self._timeout)
+        except TimeoutError:
+            return Decision(500, why=f"the authorizer took more than {self._timeout} s")
         except Exception as exc:
             if str(exc) == wire.AUTHORIZER_UNAUTHORIZED:
                 return Decision(401, why="the authorizer answered Unauthorized")

@@ -75,7 +75,12 @@ class ClientHandler:
         self._tasks: set[asyncio.Task[object]] = set()
         self._authorizer = (
             AuthorizerRunner(
-                config.authorizer, integration, log, api_id=config.api_id, stage=config.stage
+                config.authorizer,
+                integration,
+                log,
+                api_id=config.api_id,
+                stage=config.stage,
+                timeout_seconds=config.limits.integration_timeout_seconds,
             )
             if config.authorizer is not None
             else None
