@@ -9,6 +9,7 @@ import difflib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+import jwt
 from django.apps import AppConfig, apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
@@ -63,7 +64,23 @@ def check_settings(
         else:
             errors.extend(_check_value(setting, item))
     errors.extend(_check_enqueue_target(value))
+    errors.extend(_check_jwt_scope(value))
     return errors
+
+
+def _check_jwt_scope(value: Mapping[str, Any]) -> Iterator[CheckMessage]:
+    """A key set alone proves only who issued a token, not that it was issued for us."""
+    if not value.get("jwt_jwks_url"):
+        return
+    missing = [key for key in ("jwt_issuer", "jwt_audience") if not value.get(key)]
+    if missing:
+        yield Warning(
+            f"WEBSOCKETS sets jwt_jwks_url without {' and '.join(missing)}: any token the "
+            "provider signs, for any of its apps, would open a connection.",
+            hint="Set jwt_issuer to the provider's issuer and jwt_audience to your client id "
+            "(docs/authentication.md).",
+            id="dagw.W007",
+        )
 
 
 def _unknown_key(key: object) -> Warning:
@@ -164,18 +181,18 @@ def _check_allowed_origins(key: str, value: object) -> Iterator[CheckMessage]:
             )
 
 
-def _check_transport(key: str, value: object) -> Iterator[CheckMessage]:
-    if not isinstance(value, str):
+def _check_importable(key: str, value: object, hint: str, id: str) -> Iterator[CheckMessage]:
+    if not isinstance(value, str) or not value:
         return
     try:
         import_string(value)
     except ImportError as exc:
-        yield _setting_error(
-            key,
-            f"{value!r} cannot be imported: {exc}",
-            f"Give the dotted path of a class; the default is {DEFAULTS[key]!r}.",
-            "dagw.E006",
-        )
+        yield _setting_error(key, f"{value!r} cannot be imported: {exc}", hint, id)
+
+
+def _check_transport(key: str, value: object) -> Iterator[CheckMessage]:
+    hint = f"Give the dotted path of a class; the default is {DEFAULTS[key]!r}."
+    yield from _check_importable(key, value, hint, "dagw.E006")
 
 
 # What the Tasks framework assumes when TASKS, or a backend's QUEUES, is not set.
@@ -231,8 +248,32 @@ def _check_presence_prefix(key: str, value: object) -> Iterator[CheckMessage]:
 
 _DECLARED: Mapping[str, Setting[Any]] = {setting.name: setting for setting in SETTINGS}
 
+
 # Checks of a value's content, beyond the type and bounds conf.Settings declares.
+def _check_jwt_algorithms(key: str, value: object) -> Iterator[CheckMessage]:
+    if not isinstance(value, list | tuple):
+        return
+    known = set(jwt.algorithms.get_default_algorithms())
+    # A JWKS holds public keys: "none" and the shared-secret HS* family cannot
+    # be verified with them, and allowing them invites forged tokens.
+    wrong = [name for name in value if name not in known or name == "none" or name[:2] == "HS"]
+    if wrong or not value:
+        yield _setting_error(
+            key,
+            f"must list public-key algorithms PyJWT knows; {wrong or 'none given'} cannot be used.",
+            'Use what your provider signs with, e.g. ["RS256"] (Cognito) or ["ES256"].',
+            "dagw.E012",
+        )
+
+
+def _check_jwt_claims_hook(key: str, value: object) -> Iterator[CheckMessage]:
+    hint = "Give the dotted path of a function(claims) -> user or None."
+    yield from _check_importable(key, value, hint, "dagw.E013")
+
+
 _CONTENT_CHECKS: dict[str, Callable[[str, object], Iterator[CheckMessage]]] = {
+    "jwt_algorithms": _check_jwt_algorithms,
+    "jwt_claims_to_user": _check_jwt_claims_hook,
     "max_channel_name_length": _check_channel_length,
     "gateway_secret": _check_gateway_secret,
     "allowed_origins": _check_allowed_origins,

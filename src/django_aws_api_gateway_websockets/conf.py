@@ -165,6 +165,76 @@ class Settings:
         minimum=ZERO,
     )
 
+    # WEBSOCKETS: JWT bearer tokens at $connect (docs/authentication.md)
+
+    jwt_jwks_url = Setting(
+        TEXT_OR_NONE,
+        None,
+        "URL of your identity provider's JSON Web Key Set; setting it lets clients connect with "
+        "a JWT",
+    )
+    jwt_issuer = Setting(
+        TEXT_OR_NONE,
+        None,
+        "The `iss` every token must carry",
+    )
+    jwt_audience = Setting(
+        TEXT_OR_TEXTS_OR_NONE,
+        None,
+        "The accepted audiences: a token's `aud` (or, without `aud`, its `client_id`) must "
+        "name one",
+    )
+    jwt_algorithms = Setting(
+        TEXTS_OR_NONE,
+        ["RS256"],
+        "Signature algorithms accepted",
+    )
+    jwt_leeway_seconds = Setting(
+        NUMBER,
+        30,
+        "Clock skew allowed when checking `exp`, `nbf` and `iat`, in seconds.",
+        minimum=ZERO,
+    )
+    jwt_token_use = Setting(
+        TEXT_OR_NONE,
+        None,
+        'Cognito: the `token_use` claim required (`"id"` or `"access"`)',
+    )
+    jwt_jwks_cache_seconds = Setting(
+        NUMBER,
+        300,
+        "How long each process keeps the fetched key set",
+        minimum=ABOVE_ZERO,
+    )
+    jwt_jwks_timeout_seconds = Setting(
+        NUMBER,
+        5,
+        "Timeout of one fetch of the key set, in seconds",
+        minimum=ABOVE_ZERO,
+    )
+    jwt_jwks_refetch_cooldown_seconds = Setting(
+        NUMBER,
+        30,
+        "Least time between two fetches of the key set for tokens naming a key id it lacks",
+        minimum=ZERO,
+    )
+    jwt_user_claim = Setting(
+        TEXT,
+        "sub",
+        "The claim that names the user",
+    )
+    jwt_user_field = Setting(
+        TEXT,
+        "username",
+        "The user model field that `jwt_user_claim` is looked up in",
+    )
+    jwt_claims_to_user = Setting(
+        TEXT_OR_NONE,
+        None,
+        "Dotted path to your own `function(claims) -> user or None`, used instead of "
+        "`jwt_user_claim` and `jwt_user_field`",
+    )
+
     # WEBSOCKETS: sessions
 
     session_max_age_seconds = Setting(

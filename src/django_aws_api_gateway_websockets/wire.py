@@ -17,7 +17,7 @@ import base64
 import re
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NotRequired, TypedDict, Unpack
 from urllib.parse import urlencode
@@ -76,6 +76,10 @@ DEFAULT_STAGE_NAME = "production"
 # Query string parameters the app reads on $connect.
 CHANNEL_PARAM = "channel"
 TOKEN_PARAM = "ws_token"
+# A JWT from a client that cannot send headers (a browser): docs/authentication.md.
+ACCESS_TOKEN_PARAM = "access_token"
+AUTHORIZATION_HEADER = "Authorization"
+BEARER_PREFIX = "Bearer "
 
 # API Gateway quotas (docs/aws-behaviour.md, "Quotas").
 MAX_PAYLOAD_BYTES = 128 * 1024
@@ -181,6 +185,7 @@ def connect_request(
     *,
     client_headers: Mapping[str, str] | None = None,
     query: Mapping[str, str] | str | None = None,
+    authorizer_context: Mapping[str, str] | None = None,
     **fields: Unpack[GatewayFields],
 ) -> GatewayRequest:
     """The ``$connect`` request: the client's handshake headers pass through.
@@ -188,12 +193,17 @@ def connect_request(
     Headers the gateway sets itself replace a client's copy in any letter case:
     otherwise a browser could put its own ``x-forwarded-for`` (or a guessed
     secret) next to the gateway's, and a server that joins repeated headers
-    would hand Django both.
+    would hand Django both. ``authorizer_context``: what ``authorizer_headers``
+    made of an authorizer's context; a client's own header of that family is
+    never passed on.
     """
     gateway_headers = _gateway_headers(**fields)
+    gateway_headers.update(authorizer_context or {})
     dropped = HOP_BY_HOP_HEADERS | {name.lower() for name in gateway_headers}
     headers = {
-        name: value for name, value in (client_headers or {}).items() if name.lower() not in dropped
+        name: value
+        for name, value in (client_headers or {}).items()
+        if name.lower() not in dropped and not is_authorizer_header(name)
     }
     headers.update(gateway_headers)
     query_string = query if isinstance(query, str) else urlencode(query or {})
@@ -216,3 +226,166 @@ def message_request(
 def disconnect_request(**fields: Unpack[GatewayFields]) -> GatewayRequest:
     """``$disconnect``: best effort, empty body, otherwise shaped like a message."""
     return message_request(body=b"", route_key=DISCONNECT_ROUTE, **fields)
+
+
+# $connect authorizers (docs/authentication.md). API Gateway runs a Lambda
+# REQUEST authorizer (or checks a SigV4 signature, AWS_IAM) before $connect
+# reaches the integration; an Allow's ``context`` reaches the integration only
+# through request parameter mapping: ``integration.request.header.<name>`` =
+# ``context.authorizer.<key>``. Our integrations map each key the gateway record
+# names to the header ``X-Ws-Authorizer-<key>``.
+AUTHORIZER_HEADER_PREFIX = "X-Ws-Authorizer-"
+# Lowercase, digits and "_": header names lose their case, and servers (nginx,
+# Django's runserver) drop headers with "_", so "_" travels as "-".
+_AUTHORIZER_KEY_RE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+AUTHORIZER_UNAUTHORIZED = "Unauthorized"
+# Identity sources an authorizer may name, and the part of the handshake each reads.
+IDENTITY_HEADER_PREFIX = "route.request.header."
+IDENTITY_QUERY_PREFIX = "route.request.querystring."
+
+
+def is_valid_authorizer_key(key: str) -> bool:
+    return _AUTHORIZER_KEY_RE.fullmatch(key) is not None
+
+
+def authorizer_header(key: str) -> str:
+    if not is_valid_authorizer_key(key):
+        raise ValueError(f"authorizer context key {key!r}: use lowercase letters, digits and _")
+    return AUTHORIZER_HEADER_PREFIX + "-".join(part.capitalize() for part in key.split("_"))
+
+
+def is_authorizer_header(name: str) -> bool:
+    return name.lower().startswith(AUTHORIZER_HEADER_PREFIX.lower())
+
+
+def authorizer_request_parameters(keys: Sequence[str]) -> dict[str, str]:
+    """The $connect integration's request parameters that carry ``keys`` of the context."""
+    return {
+        f"integration.request.header.{authorizer_header(key)}": f"context.authorizer.{key}"
+        for key in keys
+    }
+
+
+def _context_value(value: object) -> str:
+    # API Gateway passes strings, numbers and booleans; JSON spells booleans lowercase.
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def authorizer_headers(context: Mapping[str, object], keys: Sequence[str]) -> dict[str, str]:
+    """What the mapping sends for an authorizer's ``context``: the mapped keys it has."""
+    return {
+        authorizer_header(key): _context_value(context[key])
+        for key in keys
+        if key in context and isinstance(context[key], str | int | float | bool)
+    }
+
+
+def read_authorizer_context(headers: Mapping[str, str]) -> dict[str, str]:
+    """The context keys a request carries: ``user_id`` from ``X-Ws-Authorizer-User-Id``."""
+    prefix = len(AUTHORIZER_HEADER_PREFIX)
+    return {
+        name[prefix:].lower().replace("-", "_"): value
+        for name, value in headers.items()
+        if is_authorizer_header(name)
+    }
+
+
+def header_value(headers: Mapping[str, str], name: str) -> str:
+    """A header of a plain mapping, in any letter case ("" when absent)."""
+    wanted = name.lower()
+    return next((value for key, value in headers.items() if key.lower() == wanted), "")
+
+
+def identity_source_value(
+    source: str, headers: Mapping[str, str], query: Mapping[str, str]
+) -> str | None:
+    """The value of one identity source in a handshake (header names in any case)."""
+    if source.startswith(IDENTITY_HEADER_PREFIX):
+        return header_value(headers, source[len(IDENTITY_HEADER_PREFIX) :]) or None
+    if source.startswith(IDENTITY_QUERY_PREFIX):
+        return query.get(source[len(IDENTITY_QUERY_PREFIX) :]) or None
+    raise ValueError(
+        f"identity source {source!r}: use {IDENTITY_HEADER_PREFIX}<name> or "
+        f"{IDENTITY_QUERY_PREFIX}<name>"
+    )
+
+
+def connect_method_arn(*, region: str, account: str, api_id: str, stage: str) -> str:
+    return f"arn:aws:execute-api:{region}:{account}:{api_id}/{stage}/{CONNECT_ROUTE}"
+
+
+def authorizer_event(
+    *,
+    method_arn: str,
+    headers: Mapping[str, str],
+    query: Mapping[str, str],
+    connection_id: str,
+    api_id: str,
+    stage: str,
+    source_ip: str,
+    domain_name: str,
+    request_id: str,
+) -> dict[str, object]:
+    """The event a Lambda REQUEST authorizer of a WebSocket API receives on $connect."""
+    return {
+        "type": "REQUEST",
+        "methodArn": method_arn,
+        "headers": dict(headers),
+        "multiValueHeaders": {name: [value] for name, value in headers.items()},
+        "queryStringParameters": dict(query),
+        "multiValueQueryStringParameters": {name: [value] for name, value in query.items()},
+        "stageVariables": {},
+        "requestContext": {
+            "routeKey": CONNECT_ROUTE,
+            "eventType": "CONNECT",
+            "connectionId": connection_id,
+            "apiId": api_id,
+            "stage": stage,
+            "domainName": domain_name,
+            "requestId": request_id,
+            "identity": {
+                "sourceIp": source_ip,
+                "userAgent": header_value(headers, USER_AGENT_HEADER),
+            },
+        },
+    }
+
+
+def authorizer_policy(
+    *, principal_id: str, allow: bool, resource: str, context: Mapping[str, object] | None = None
+) -> dict[str, object]:
+    """The answer of a REQUEST authorizer: an IAM policy on ``$connect``, and the context."""
+    answer: dict[str, object] = {
+        "principalId": principal_id,
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Action": "execute-api:Invoke",
+                    "Effect": "Allow" if allow else "Deny",
+                    "Resource": resource,
+                }
+            ],
+        },
+    }
+    if context:
+        answer["context"] = dict(context)
+    return answer
+
+
+def policy_allows(answer: object) -> bool:
+    """Does an authorizer's answer allow the connect? Any Deny, or no Allow, refuses it.
+
+    Resources are not matched: a policy the gateway asks about is always for
+    the ``$connect`` of the API being called.
+    """
+    if not isinstance(answer, Mapping):
+        return False
+    document = answer.get("policyDocument")
+    statements = document.get("Statement") if isinstance(document, Mapping) else None
+    if isinstance(statements, Mapping):
+        statements = [statements]
+    if not isinstance(statements, list) or not statements:
+        return False
+    effects = [s.get("Effect") for s in statements if isinstance(s, Mapping)]
+    return "Deny" not in effects and "Allow" in effects

@@ -35,6 +35,10 @@ def form_data(**overrides: Any) -> dict[str, Any]:
         "domain_name": "",
         "certificate_arn": "",
         "hosted_zone_id": "",
+        "connect_authorization": "none",
+        "authorizer_function_arn": "",
+        "authorizer_identity_sources": "[]",
+        "authorizer_context_keys": "[]",
         "api_id": "",
         "api_endpoint": "",
         f"{INLINE}-TOTAL_FORMS": "0",
@@ -156,6 +160,12 @@ def test_edit_route_inline(admin_client: Client, gateway: ApiGateway) -> None:
         ({"integration_type": "lambda"}, "lambda_function_arn"),
         ({"integration_timeout_ms": "30000"}, "integration_timeout_ms"),
         ({"target_base_endpoint": "not a url"}, "target_base_endpoint"),
+        ({"connect_authorization": "request"}, "authorizer_function_arn"),
+        (
+            {"authorizer_identity_sources": '["route.request.body.token"]'},
+            "authorizer_identity_sources",
+        ),
+        ({"authorizer_context_keys": '["User-Id"]'}, "authorizer_context_keys"),
     ],
 )
 def test_invalid_gateway_is_refused(

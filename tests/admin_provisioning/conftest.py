@@ -56,11 +56,13 @@ def change_form(gateway: Any, routes: list[dict[str, str]], **overrides: str) ->
             "domain_name",
             "certificate_arn",
             "hosted_zone_id",
+            "connect_authorization",
+            "authorizer_function_arn",
         )
     }
-    data["tags"] = json.dumps(gateway.tags)
     # The page's hidden copy of a field with a callable default (tags=dict).
-    data["initial-tags"] = data["tags"]
+    for name in ("tags", "authorizer_identity_sources", "authorizer_context_keys"):
+        data[name] = data[f"initial-{name}"] = json.dumps(getattr(gateway, name))
     initial = sum(1 for route in routes if route.get("id"))
     data.update(
         {

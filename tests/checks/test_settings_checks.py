@@ -255,3 +255,21 @@ def test_a_declared_key_is_read_lazily_and_its_class_attribute_is_the_declaratio
 )
 def test_presence_prefix_must_be_able_to_start_a_channel_name(prefix: str, ids: list[str]) -> None:
     assert ids_for({"presence_channel_prefix": prefix}) == ids
+
+
+@pytest.mark.parametrize("algorithms", [[], ["none"], ["HS256"], ["RS256", "XX999"]])
+def test_jwt_algorithms_must_be_public_key_ones(algorithms: list[str]) -> None:
+    message = check_fails(WEBSOCKETS={"jwt_algorithms": algorithms})
+    assert "dagw.E012" in message
+    assert "HINT" in message
+
+
+def test_jwt_claims_hook_must_import() -> None:
+    message = check_fails(WEBSOCKETS={"jwt_claims_to_user": "nowhere.claims_to_user"})
+    assert "dagw.E013" in message
+
+
+def test_a_jwks_url_without_issuer_or_audience_warns() -> None:
+    url = "https://idp.example/.well-known/jwks.json"
+    assert ids_for({"jwt_jwks_url": url, "jwt_issuer": "https://idp.example/"}) == ["dagw.W007"]
+    assert ids_for({"jwt_jwks_url": url, "jwt_issuer": "i", "jwt_audience": "a"}) == []

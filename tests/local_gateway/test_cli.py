@@ -111,10 +111,44 @@ def test_every_option() -> None:
     assert config.verbose is True
 
 
+def test_authorization_options() -> None:
+    config = config_from_args(
+        build_parser().parse_args(
+            [
+                "--target",
+                "http://backend/ws/",
+                "--authorizer",
+                "myproject.auth.handler",
+                "--identity-source",
+                "route.request.header.Authorization",
+                "--authorizer-context-key",
+                "sub",
+            ]
+        )
+    )
+    signed = config_from_args(
+        build_parser().parse_args(
+            ["--target", "http://b/", "--iam-key", "AKID:s3cret", "--iam-region", "eu-west-1"]
+        )
+    )
+
+    assert config.authorizer is not None
+    assert config.authorizer.target == "myproject.auth.handler"
+    assert config.authorizer.identity_sources == ("route.request.header.Authorization",)
+    assert config.authorizer.context_keys == ("sub",)
+    assert signed.iam is not None
+    assert (dict(signed.iam.keys), signed.iam.region) == ({"AKID": "s3cret"}, "eu-west-1")
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
         ([], "give --target, or at least one --route"),
+        (["--target", "http://b/", "--iam-key", "AKID"], "--iam-key needs"),
+        (
+            ["--target", "http://b/", "--authorizer", "x.y", "--identity-source", "body.x"],
+            "identity source",
+        ),
         (["--route", "nourl"], "--route needs KEY=URL"),
         (["--target", "http://b/", "--header", "no colon"], "--header needs"),
         (["--target", "ftp://b/"], "must be http(s)"),

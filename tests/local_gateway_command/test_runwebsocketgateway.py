@@ -322,3 +322,43 @@ def test_the_record_is_given_back_on_a_fresh_connection_outside_a_transaction(
     assert during == "ws://127.0.0.1:9002"
     assert ApiGateway.objects.get(pk=record.pk).api_endpoint == first_gateway
     assert "points at" in out
+
+
+def test_a_lambda_authorizer_is_played_by_the_shipped_one_or_the_given_one(
+    record: ApiGateway,
+) -> None:
+    record.api_id = "abc123"
+    record.connect_authorization = "request"
+    record.authorizer_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:auth"
+    record.authorizer_identity_sources = ["route.request.header.Authorization"]
+    record.authorizer_context_keys = ["sub"]
+
+    shipped = export_local.config_for_gateway(record).authorizer
+    given = export_local.config_for_gateway(record, authorizer="http://127.0.0.1:9/auth").authorizer
+
+    assert shipped is not None and given is not None
+    assert shipped.target == export_local.SHIPPED_AUTHORIZER
+    assert shipped.identity_sources == ("route.request.header.Authorization",)
+    assert shipped.context_keys == ("sub",)
+    assert given.is_url
+
+
+@override_settings(AWS_ACCESS_KEY_ID="AKIDLOCAL", AWS_SECRET_ACCESS_KEY="local-secret")
+def test_aws_iam_is_checked_against_the_projects_key(record: ApiGateway) -> None:
+    record.api_id = "abc123"
+    record.connect_authorization = "iam"
+
+    iam = export_local.config_for_gateway(record).iam
+
+    assert iam is not None
+    assert dict(iam.keys) == {"AKIDLOCAL": "local-secret"}
+    assert iam.region == "eu-west-1"
+
+
+@override_settings(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None)
+def test_aws_iam_without_a_key_is_a_clear_error(record: ApiGateway) -> None:
+    record.api_id = "abc123"
+    record.connect_authorization = "iam"
+
+    with pytest.raises(export_local.LocalGatewayError, match="AWS_ACCESS_KEY_ID"):
+        export_local.config_for_gateway(record)

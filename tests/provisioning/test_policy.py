@@ -26,6 +26,8 @@ def test_policy_of_a_created_gateway_with_domain_and_lambda(record: ApiGateway) 
     record.hosted_zone_id = "Z123"
     record.integration_type = "lambda"
     record.lambda_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:chat"
+    record.connect_authorization = "request"
+    record.authorizer_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:auth"
     record.save()
     out = StringIO()
 
@@ -48,6 +50,7 @@ def test_policy_of_a_created_gateway_with_domain_and_lambda(record: ApiGateway) 
     )
     assert found["ManageDnsAlias"]["Resource"] == "arn:aws:route53:::hostedzone/Z123"
     assert found["LetApiGatewayInvokeLambda"]["Resource"] == record.lambda_function_arn
+    assert found["LetApiGatewayInvokeAuthorizer"]["Resource"] == record.authorizer_function_arn
     assert found["ManageConnections"] == {
         "Sid": "ManageConnections",
         "Effect": "Allow",

@@ -25,5 +25,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("fourx-channel-ws/<slug:route>", views.FourXChannelCheckView.as_view()),
     path("tight-ws/<slug:route>", views.TightBudgetView.as_view()),
     path("unlimited-ws/<slug:route>", views.UnlimitedView.as_view()),
+    path("authorizer-ws/<slug:route>", views.AuthorizerContextView.as_view()),
     path("ws-token/", WebSocketTokenView.as_view()),
 ]

@@ -198,3 +198,14 @@ class TightBudgetView(ChatView):
 
 class UnlimitedView(ChatView):
     MESSAGES_PER_SECOND = 0
+
+
+class AuthorizerContextView(ChatView):
+    """Behind a Lambda authorizer: refuses a $connect whose context names no tenant."""
+
+    def check_connect(self, request: HttpRequest) -> None:
+        if "tenant" not in self.authorizer_context:
+            raise DenyConnection("No tenant.", status=403)
+
+    def tenant(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        return {"context_on_messages": dict(self.authorizer_context)}

@@ -17,6 +17,7 @@ AFTER_SQUASH = [
     "0020_channel_history",
     "0021_default_channel_name_validator",
     "0022_inbound_limits_and_logouts",
+    "0023_authorization",
 ]
 
 

@@ -112,6 +112,17 @@ class ApiGatewayAdmin(_GatewayAdmin):
                 ]
             },
         ),
+        (
+            _("$connect authorization"),
+            {
+                "fields": [
+                    "connect_authorization",
+                    "authorizer_function_arn",
+                    "authorizer_identity_sources",
+                    "authorizer_context_keys",
+                ]
+            },
+        ),
         (_("Stage"), {"fields": ["stage_name", "stage_description", "tags"]}),
         (
             _("Custom domain"),

@@ -13,7 +13,9 @@ from .config import (
     DEFAULT_ROUTE_SELECTION_EXPRESSION,
     DEFAULT_TWO_WAY_ROUTES,
     GatewayConfig,
+    IamCredentials,
     Limits,
+    RequestAuthorizer,
 )
 from .server import run
 
@@ -131,8 +133,53 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--verbose", "-v", action="store_true", help="log message and response bodies too"
     )
+    auth = parser.add_argument_group("$connect authorization (docs/authentication.md)")
+    auth.add_argument(
+        "--authorizer",
+        metavar="PATH_OR_URL",
+        help="a Lambda REQUEST authorizer: a function's dotted path, or a URL the event is "
+        "POSTed to",
+    )
+    auth.add_argument(
+        "--identity-source",
+        action="append",
+        default=[],
+        metavar="SOURCE",
+        help="e.g. route.request.querystring.access_token; repeatable",
+    )
+    auth.add_argument(
+        "--authorizer-context-key",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="a key of the authorizer's context passed to $connect; repeatable",
+    )
+    auth.add_argument(
+        "--iam-key",
+        action="append",
+        default=[],
+        metavar="ACCESS_KEY_ID:SECRET",
+        help="AWS_IAM: accept connect URLs presigned (SigV4) with this key; repeatable",
+    )
+    auth.add_argument("--iam-region", default="us-east-1", help="AWS_IAM: the signing region")
     add_limit_arguments(parser)
     return parser
+
+
+def _authorization(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if args.authorizer:
+        options["authorizer"] = RequestAuthorizer(
+            args.authorizer,
+            identity_sources=tuple(args.identity_source),
+            context_keys=tuple(args.authorizer_context_key),
+        )
+    if args.iam_key:
+        keys = dict(item.partition(":")[::2] for item in args.iam_key)
+        if not all(keys) or not all(keys.values()):
+            raise ValueError("--iam-key needs ACCESS_KEY_ID:SECRET")
+        options["iam"] = IamCredentials(keys, region=args.iam_region)
+    return options
 
 
 def config_from_args(args: argparse.Namespace) -> GatewayConfig:
@@ -165,6 +212,7 @@ def config_from_args(args: argparse.Namespace) -> GatewayConfig:
         limits=limits_from_options(vars(args)),
         disconnect_drop_rate=args.disconnect_drop_rate,
         verbose=args.verbose,
+        **_authorization(args),
     )
 
 

@@ -13,12 +13,14 @@ from collections.abc import Callable
 from aiohttp import WSCloseCode, WSMsgType, hdrs, web
 
 from .. import wire
+from .authorizer import AuthorizerRunner
 from .config import GatewayConfig
 from .connections import Connection, ConnectionRegistry
 from .events import EventLog, redacted_query
 from .frames import FrameLimitedWebSocketResponse
 from .integration import IntegrationClient, IntegrationError, IntegrationResponse
 from .routing import RouteSelector
+from .sigv4 import SignatureRefused, verify_presigned
 from .throttle import TokenBucket
 
 # Seconds the gateway waits for a client to answer its close frame.
@@ -30,8 +32,11 @@ MESSAGE_TOO_BIG = WSCloseCode.MESSAGE_TOO_BIG
 PROTOCOL_ERROR = WSCloseCode.PROTOCOL_ERROR
 
 _HANDSHAKE_REASONS = {
+    401: "Unauthorized",
+    403: "Forbidden",
     426: "Upgrade Required",
     429: "Too Many Requests",
+    500: "Internal Server Error",
     503: "Service Unavailable",
 }
 
@@ -69,6 +74,18 @@ class ClientHandler:
         self._throttle = TokenBucket(config.limits.new_connections_per_second)
         self._random = random.Random()
         self._tasks: set[asyncio.Task[object]] = set()
+        self._authorizer = (
+            AuthorizerRunner(
+                config.authorizer,
+                integration,
+                log,
+                api_id=config.api_id,
+                stage=config.stage,
+                timeout_seconds=config.limits.integration_timeout_seconds,
+            )
+            if config.authorizer is not None
+            else None
+        )
         self.forwarded_port = 0
         # Set by LocalGateway.stop(): new handshakes are refused from then on.
         self.stopping = False
@@ -163,10 +180,15 @@ class ClientHandler:
         url = self._config.routes.get(wire.CONNECT_ROUTE)
         if url is None:
             return None, ""
+        client_headers = _flatten(request)
+        authorized = await self._authorize(request, client_headers, connection_id, source_ip)
+        if isinstance(authorized, web.Response):
+            return authorized, ""
         gateway_request = wire.connect_request(
             **self._request_fields(connection_id, source_ip),
-            client_headers=_flatten(request),
+            client_headers=client_headers,
             query=request.query_string,
+            authorizer_context=authorized,
         )
         started = time.monotonic()
         try:
@@ -188,6 +210,41 @@ class ClientHandler:
             return None, response.headers.get(hdrs.SEC_WEBSOCKET_PROTOCOL, "").strip()
         # The client learns the status only; the backend's reason stays in the log.
         return web.Response(status=response.status), ""
+
+    async def _authorize(
+        self,
+        request: web.Request,
+        client_headers: dict[str, str],
+        connection_id: str,
+        source_ip: str,
+    ) -> web.Response | dict[str, str]:
+        """The refusal of an unauthorized handshake, or the headers an authorizer adds."""
+        iam = self._config.iam
+        if iam is not None:
+            try:
+                verify_presigned(
+                    iam,
+                    host=request.host,
+                    path=request.path,
+                    query_string=request.query_string,
+                    headers=client_headers,
+                )
+            except SignatureRefused as exc:
+                # AWS answers an unsigned or badly signed AWS_IAM route with 403.
+                return self._refuse(request, 403, f"SigV4: {exc}")
+        if self._authorizer is None:
+            return {}
+        decision = await self._authorizer.decide(
+            client_headers,
+            {name: request.query[name] for name in request.query},
+            connection_id=connection_id,
+            source_ip=source_ip,
+            domain_name=request.host,
+            request_id=new_request_id(),
+        )
+        if decision.status is not None:
+            return self._refuse(request, decision.status, decision.why)
+        return dict(decision.headers)
 
     async def _receive_until_closed(self, connection: Connection) -> None:
         ws = connection.socket

@@ -79,6 +79,50 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class RequestAuthorizer:
+    """A Lambda REQUEST authorizer on ``$connect``, played by a function or a URL.
+
+    ``target``: the dotted path of a function called as a Lambda handler
+    (``handler(event, context)``), or an http(s) URL the event is POSTed to as
+    JSON (answer 200 with the policy, or 401). ``identity_sources``: a
+    handshake missing any of them gets 401 without calling it, as on AWS.
+    ``context_keys``: the context keys mapped into the ``$connect`` request.
+    """
+
+    target: str
+    identity_sources: tuple[str, ...] = ()
+    context_keys: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "identity_sources", tuple(self.identity_sources))
+        object.__setattr__(self, "context_keys", tuple(self.context_keys))
+        if not self.target:
+            raise ValueError("an authorizer needs a function's dotted path or a URL")
+        for source in self.identity_sources:
+            wire.identity_source_value(source, {}, {})  # raises on a bad source
+        for key in self.context_keys:
+            wire.authorizer_header(key)  # raises on a bad key
+
+    @property
+    def is_url(self) -> bool:
+        return urlsplit(self.target).scheme in ("http", "https")
+
+
+@dataclass(frozen=True)
+class IamCredentials:
+    """``AWS_IAM`` on ``$connect``: handshakes must be SigV4-signed with one of these keys."""
+
+    # access key id -> secret access key
+    keys: Mapping[str, str]
+    region: str = "us-east-1"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "keys", MappingProxyType(dict(self.keys)))
+        if not self.keys:
+            raise ValueError("AWS_IAM needs at least one access key")
+
+
+@dataclass(frozen=True)
 class GatewayConfig:
     """One WebSocket API with HTTP_PROXY integrations.
 
@@ -100,6 +144,9 @@ class GatewayConfig:
     disconnect_drop_rate: float = 0.0
     # Log request and message bodies too.
     verbose: bool = False
+    # $connect authorization (docs/authentication.md): at most one of the two.
+    authorizer: RequestAuthorizer | None = None
+    iam: IamCredentials | None = None
 
     def __post_init__(self) -> None:
         # Frozen all the way down: a config may be shared between threads.
@@ -121,6 +168,8 @@ class GatewayConfig:
         if not 0.0 <= self.disconnect_drop_rate <= 1.0:
             raise ValueError("disconnect_drop_rate must be between 0 and 1")
         RouteSelector(self.route_selection_expression)  # raises on a bad expression
+        if self.authorizer is not None and self.iam is not None:
+            raise ValueError("$connect has one authorization: a REQUEST authorizer or AWS_IAM")
 
     @classmethod
     def for_target(

@@ -11,7 +11,10 @@ LOGGER_NAME = "django_aws_api_gateway_websockets.local_gateway"
 # Verbose lines show at most this much of a body, so a 128 KB message stays readable.
 MAX_LOGGED_BODY_CHARS = 2000
 # Query parameters whose values are credentials: logged as "***" even in verbose mode.
-SECRET_QUERY_PARAMS = frozenset({wire.TOKEN_PARAM})
+# A presigned URL (AWS_IAM) can be replayed until it expires: its signature too.
+SECRET_QUERY_PARAMS = frozenset(
+    {wire.TOKEN_PARAM, wire.ACCESS_TOKEN_PARAM, "X-Amz-Signature", "X-Amz-Security-Token"}
+)
 
 logger = logging.getLogger(LOGGER_NAME)
 

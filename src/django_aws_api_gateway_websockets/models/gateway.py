@@ -22,6 +22,34 @@ class IntegrationType(models.TextChoices):
     LAMBDA = "lambda", _("Lambda function (AWS_PROXY)")
 
 
+class ConnectAuthorization(models.TextChoices):
+    """Who API Gateway lets reach ``$connect`` (docs/authentication.md)."""
+
+    NONE = "none", _("None (Django decides)")
+    REQUEST = "request", _("Lambda REQUEST authorizer")
+    IAM = "iam", _("AWS_IAM (SigV4-signed connect URL)")
+
+
+def _validate_identity_sources(value: object) -> None:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError(_("A list of identity sources."))
+    for source in value:
+        try:
+            wire.identity_source_value(source, {}, {})
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+def _validate_context_keys(value: object) -> None:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError(_("A list of context keys."))
+    for key in value:
+        if not wire.is_valid_authorizer_key(key):
+            raise ValidationError(
+                _("%(key)r: lowercase letters, digits and _ only."), params={"key": key}
+            )
+
+
 class ProvisioningStatus(models.TextChoices):
     NOT_CREATED = "not_created", _("not created")
     IN_PROGRESS = "in_progress", _("in progress")
@@ -101,6 +129,39 @@ class ApiGateway(models.Model):
             MaxValueValidator(wire.INTEGRATION_TIMEOUT_MAX_MS),
         ],
     )
+    # $connect authorization, provisioned with the API.
+    connect_authorization = models.CharField(
+        _("$connect authorization"),
+        max_length=16,
+        choices=ConnectAuthorization.choices,
+        default=ConnectAuthorization.NONE,
+    )
+    authorizer_function_arn = models.CharField(
+        _("authorizer Lambda ARN"),
+        max_length=2048,
+        blank=True,
+        help_text=_("The Lambda REQUEST authorizer's function."),
+    )
+    authorizer_identity_sources = models.JSONField(
+        _("authorizer identity sources"),
+        default=list,
+        blank=True,
+        validators=[_validate_identity_sources],
+        help_text=_(
+            'e.g. ["route.request.querystring.access_token"] or '
+            '["route.request.header.Authorization"]: a connect without them gets 401.'
+        ),
+    )
+    authorizer_context_keys = models.JSONField(
+        _("authorizer context keys"),
+        default=list,
+        blank=True,
+        validators=[_validate_context_keys],
+        help_text=_(
+            "Keys of the authorizer's context mapped into $connect's request "
+            "(the view's authorizer_context)."
+        ),
+    )
     # Written by provisioning; shown in the admin.
     deployment_id = models.CharField(_("deployment id"), max_length=64, blank=True)
     provisioning_status = models.CharField(
@@ -153,6 +214,13 @@ class ApiGateway(models.Model):
         if self.integration_type == IntegrationType.LAMBDA and not self.lambda_function_arn:
             raise ValidationError(
                 {"lambda_function_arn": _("A Lambda integration needs the function's ARN.")}
+            )
+        if (
+            self.connect_authorization == ConnectAuthorization.REQUEST
+            and not self.authorizer_function_arn
+        ):
+            raise ValidationError(
+                {"authorizer_function_arn": _("A Lambda authorizer needs the function's ARN.")}
             )
 
     # AWS is only ever called through these explicit methods (admin actions,

@@ -94,6 +94,9 @@ class WebSocketSession(models.Model):
     # that SQLite and PostgreSQL both spell the same. 0 and 0: a full bucket.
     message_tokens = models.FloatField(default=0, editable=False)
     message_tokens_at = models.FloatField(default=0, editable=False)
+    # When the connection's authorization ends: a JWT's exp (docs/authentication.md).
+    # A message after it closes the connection; None: it never ends.
+    authorization_expires_on = models.DateTimeField(null=True, blank=True, editable=False)
     created_on = models.DateTimeField(auto_now_add=True)
     updated_on = models.DateTimeField(auto_now=True)
 

@@ -42,6 +42,10 @@ def converge(
     reconcile(client, plan, actual, log, adopt=adopt)
     if plan.lambda_function_arn:
         lambda_permission.ensure_permission(plan.lambda_function_arn, actual.api_id, log)
+    if plan.authorizer is not None:
+        lambda_permission.ensure_permission(
+            plan.authorizer.function_arn, actual.api_id, log, role=lambda_permission.AUTHORIZER
+        )
     if len(log.changes) > before or not gateway.deployment_id:
         deploy(client, gateway, plan.stage_name, log)
 

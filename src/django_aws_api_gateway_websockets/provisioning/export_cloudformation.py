@@ -18,6 +18,8 @@ from .custom_domain import (
 from .lambda_permission import ACTION, PRINCIPAL
 from .names import pascal, plan_fingerprint, route_names
 from .plan import (
+    CUSTOM_AUTHORIZATION,
+    NO_AUTHORIZATION,
     SECRET_PARAMETER,
     TWO_WAY_RESPONSE_KEY,
     TWO_WAY_SELECTION_EXPRESSION,
@@ -31,6 +33,13 @@ API = "WebSocketApi"
 STAGE = "Stage"
 SECRET_PARAMETER_NAME = "GatewaySecret"
 DOMAIN = "DomainName"
+AUTHORIZER = "ConnectAuthorizer"
+# Any stage and route of this one API (and of no other API).
+API_SOURCE_ARN = {
+    "Fn::Sub": (
+        f"arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{API}}}/*"
+    )
+}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -63,7 +72,41 @@ def _route(route: RouteSpec, integration: str) -> dict[str, Any]:
     }
     if route.two_way:
         properties["RouteResponseSelectionExpression"] = TWO_WAY_SELECTION_EXPRESSION
+    if route.authorization_type != NO_AUTHORIZATION:
+        properties["AuthorizationType"] = route.authorization_type
+    if route.authorization_type == CUSTOM_AUTHORIZATION:
+        properties["AuthorizerId"] = _ref(AUTHORIZER)
     return {"Type": "AWS::ApiGatewayV2::Route", "Properties": properties}
+
+
+def _lambda_permission(function_arn: str) -> dict[str, Any]:
+    return {
+        "Type": "AWS::Lambda::Permission",
+        "Properties": {
+            "Action": ACTION,
+            "FunctionName": function_arn,
+            "Principal": PRINCIPAL,
+            "SourceArn": API_SOURCE_ARN,
+        },
+    }
+
+
+def _authorizer(plan: GatewayPlan) -> dict[str, Any]:
+    spec = plan.authorizer
+    assert spec is not None
+    return {
+        AUTHORIZER: {
+            "Type": "AWS::ApiGatewayV2::Authorizer",
+            "Properties": {
+                "ApiId": _ref(API),
+                "Name": spec.name,
+                "AuthorizerType": spec.authorizer_type,
+                "AuthorizerUri": spec.uri,
+                "IdentitySource": list(spec.identity_sources),
+            },
+        },
+        "AuthorizerPermission": _lambda_permission(spec.function_arn),
+    }
 
 
 def _custom_domain(gateway: ApiGateway, plan: GatewayPlan) -> dict[str, Any]:
@@ -161,20 +204,9 @@ def build_template(gateway: ApiGateway) -> dict[str, Any]:
     if has_custom_domain(gateway):
         resources.update(_custom_domain(gateway, plan))
     if plan.lambda_function_arn:
-        resources["LambdaPermission"] = {
-            "Type": "AWS::Lambda::Permission",
-            "Properties": {
-                "Action": ACTION,
-                "FunctionName": plan.lambda_function_arn,
-                "Principal": PRINCIPAL,
-                "SourceArn": {
-                    "Fn::Sub": (
-                        "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:"
-                        f"${{{API}}}/*"
-                    )
-                },
-            },
-        }
+        resources["LambdaPermission"] = _lambda_permission(plan.lambda_function_arn)
+    if plan.authorizer is not None:
+        resources.update(_authorizer(plan))
 
     template: dict[str, Any] = {
         "AWSTemplateFormatVersion": "2010-09-09",

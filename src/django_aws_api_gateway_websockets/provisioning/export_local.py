@@ -13,8 +13,11 @@ from urllib.parse import urlsplit
 
 from django.utils import timezone
 
+from ..conf import conf
 from ..local_gateway import GatewayConfig
+from ..local_gateway.config import IamCredentials, RequestAuthorizer
 from ..models import ApiGateway
+from ..models.gateway import ConnectAuthorization
 from .errors import ProvisioningError
 from .plan import HTTP_PROXY, build_plan
 
@@ -22,6 +25,8 @@ STATIC_HEADER_PREFIX = "integration.request.header."
 LOCAL_API_ID_LENGTH = 10  # AWS api ids are 10 lowercase letters and digits
 # Seconds to wait for a loopback connection to another local gateway.
 LISTENING_CHECK_SECONDS = 1.0
+# What plays a record's Lambda authorizer locally unless told otherwise.
+SHIPPED_AUTHORIZER = "django_aws_api_gateway_websockets.lambda_authorizer.handler"
 
 
 class LocalGatewayError(Exception):
@@ -41,7 +46,34 @@ def static_headers(request_parameters: dict[str, str]) -> dict[str, str]:
     return headers
 
 
-def config_for_gateway(gateway: ApiGateway, *, verbose: bool = False) -> GatewayConfig:
+def local_authorizer(gateway: ApiGateway, target: str | None) -> RequestAuthorizer | None:
+    """The record's Lambda authorizer, played by ``target`` (default: the shipped one)."""
+    if gateway.connect_authorization != ConnectAuthorization.REQUEST:
+        return None
+    return RequestAuthorizer(
+        target or SHIPPED_AUTHORIZER,
+        identity_sources=tuple(gateway.authorizer_identity_sources),
+        context_keys=tuple(gateway.authorizer_context_keys),
+    )
+
+
+def local_iam(gateway: ApiGateway) -> IamCredentials | None:
+    """AWS_IAM checked against the project's own key (``AWS_ACCESS_KEY_ID`` and secret)."""
+    if gateway.connect_authorization != ConnectAuthorization.IAM:
+        return None
+    key, secret = conf.AWS_ACCESS_KEY_ID, conf.AWS_SECRET_ACCESS_KEY
+    if not key or not secret:
+        raise LocalGatewayError(
+            f"{gateway.api_name!r} authorizes $connect with AWS_IAM: set AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY, the key services sign their connect URL with locally"
+        )
+    return IamCredentials({key: secret}, region=conf.AWS_GATEWAY_REGION_NAME or "us-east-1")
+
+
+def config_for_gateway(
+    gateway: ApiGateway, *, verbose: bool = False, authorizer: str | None = None
+) -> GatewayConfig:
+    """``authorizer``: a function's dotted path or a URL to play the record's Lambda authorizer."""
     try:
         plan = build_plan(gateway)
     except ProvisioningError as error:
@@ -61,6 +93,8 @@ def config_for_gateway(gateway: ApiGateway, *, verbose: bool = False) -> Gateway
         static_headers=headers,
         two_way_routes=frozenset(route.route_key for route in plan.routes if route.two_way),
         verbose=verbose,
+        authorizer=local_authorizer(gateway, authorizer),
+        iam=local_iam(gateway),
     )
 
 

@@ -15,9 +15,11 @@ from .custom_domain import (
     has_custom_domain,
 )
 from .hcl import Block, Expr, Template, document
-from .lambda_permission import ACTION, PRINCIPAL, statement_id
+from .lambda_permission import ACTION, AUTHORIZER, INTEGRATION, PRINCIPAL, statement_id
 from .names import route_names
 from .plan import (
+    CUSTOM_AUTHORIZATION,
+    NO_AUTHORIZATION,
     SECRET_PARAMETER,
     TWO_WAY_RESPONSE_KEY,
     TWO_WAY_SELECTION_EXPRESSION,
@@ -30,6 +32,7 @@ from .record import expected_errors
 API = "aws_apigatewayv2_api.websocket"
 API_ID = Expr(f"{API}.id")
 SECRET_VARIABLE = "gateway_secret"
+AUTHORIZER_RESOURCE = "aws_apigatewayv2_authorizer.connect"
 
 
 def _integration(route: RouteSpec) -> dict[str, Any]:
@@ -50,8 +53,46 @@ def _integration(route: RouteSpec) -> dict[str, Any]:
     return body
 
 
+def _authorizer(plan: GatewayPlan) -> list[Block]:
+    spec = plan.authorizer
+    if spec is None:
+        return []
+    return [
+        Block(
+            "resource",
+            ("aws_apigatewayv2_authorizer", "connect"),
+            {
+                "api_id": API_ID,
+                "name": spec.name,
+                "authorizer_type": spec.authorizer_type,
+                "authorizer_uri": spec.uri,
+                "identity_sources": list(spec.identity_sources),
+            },
+        ),
+        _lambda_permission("authorizer", spec.function_arn, AUTHORIZER),
+    ]
+
+
+def _lambda_permission(name: str, function_arn: str, role: str) -> Block:
+    return Block(
+        "resource",
+        ("aws_lambda_permission", name),
+        {
+            # Per API, as the command path names it: two gateways may
+            # share one function.
+            "statement_id": Template(statement_id(f"${{{API}.id}}", role)),
+            "action": ACTION,
+            "function_name": function_arn,
+            "principal": PRINCIPAL,
+            "source_arn": Template(f"${{{API}.execution_arn}}/*"),
+        },
+    )
+
+
 def _routes(plan: GatewayPlan) -> tuple[list[Block], list[str]]:
-    blocks, depends = [], []
+    blocks, depends = _authorizer(plan), []
+    if plan.authorizer is not None:
+        depends.append(AUTHORIZER_RESOURCE)
     for route in plan.routes:
         name = route_names(plan)[route.route_key]
         blocks.append(
@@ -64,6 +105,10 @@ def _routes(plan: GatewayPlan) -> tuple[list[Block], list[str]]:
         }
         if route.two_way:
             body["route_response_selection_expression"] = TWO_WAY_SELECTION_EXPRESSION
+        if route.authorization_type != NO_AUTHORIZATION:
+            body["authorization_type"] = route.authorization_type
+        if route.authorization_type == CUSTOM_AUTHORIZATION:
+            body["authorizer_id"] = Expr(f"{AUTHORIZER_RESOURCE}.id")
         blocks.append(Block("resource", ("aws_apigatewayv2_route", name), body))
         depends += [f"aws_apigatewayv2_integration.{name}", f"aws_apigatewayv2_route.{name}"]
         if route.two_way:
@@ -209,21 +254,7 @@ def build_blocks(gateway: ApiGateway) -> list[Block]:
     if has_custom_domain(gateway):
         blocks += _custom_domain(gateway, plan)
     if plan.lambda_function_arn:
-        blocks.append(
-            Block(
-                "resource",
-                ("aws_lambda_permission", "api_gateway"),
-                {
-                    # Per API, as the command path names it: two gateways may
-                    # share one function.
-                    "statement_id": Template(statement_id(f"${{{API}.id}}")),
-                    "action": ACTION,
-                    "function_name": plan.lambda_function_arn,
-                    "principal": PRINCIPAL,
-                    "source_arn": Template(f"${{{API}.execution_arn}}/*"),
-                },
-            )
-        )
+        blocks.append(_lambda_permission("api_gateway", plan.lambda_function_arn, INTEGRATION))
     blocks += [
         Block("output", ("api_id",), {"value": API_ID}),
         Block("output", ("api_endpoint",), {"value": Expr(f"{API}.api_endpoint")}),

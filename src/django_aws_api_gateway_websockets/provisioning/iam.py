@@ -13,7 +13,7 @@ from typing import Any
 
 from ..aws import partition_for
 from ..conf import conf
-from ..models.gateway import ApiGateway, IntegrationType
+from ..models.gateway import ApiGateway, ConnectAuthorization, IntegrationType
 from . import clients
 from .errors import ProvisioningError
 from .record import expected_errors
@@ -73,6 +73,15 @@ def _provisioning(gateway: ApiGateway, partition: str, region: str) -> list[dict
                 "Effect": "Allow",
                 "Action": ["lambda:AddPermission", "lambda:RemovePermission", "lambda:GetPolicy"],
                 "Resource": gateway.lambda_function_arn,
+            }
+        )
+    if gateway.connect_authorization == ConnectAuthorization.REQUEST:
+        statements.append(
+            {
+                "Sid": "LetApiGatewayInvokeAuthorizer",
+                "Effect": "Allow",
+                "Action": ["lambda:AddPermission", "lambda:RemovePermission", "lambda:GetPolicy"],
+                "Resource": gateway.authorizer_function_arn,
             }
         )
     return statements

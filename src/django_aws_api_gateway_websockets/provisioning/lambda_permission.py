@@ -16,10 +16,15 @@ if TYPE_CHECKING:
 
 PRINCIPAL = "apigateway.amazonaws.com"
 ACTION = "lambda:InvokeFunction"
+# What the function is to the API: its integration, or its $connect authorizer.
+# One function may be both; each role has its own statement.
+INTEGRATION = ""
+AUTHORIZER = "authorizer"
 
 
-def statement_id(api_id: str) -> str:
-    return f"django-aws-api-gateway-websockets-{api_id}"
+def statement_id(api_id: str, role: str = INTEGRATION) -> str:
+    suffix = f"-{role}" if role else ""
+    return f"django-aws-api-gateway-websockets-{api_id}{suffix}"
 
 
 def execute_api_source_arn(*, partition: str, region: str, account_id: str, api_id: str) -> str:
@@ -41,9 +46,11 @@ def _current_source_arn(client: LambdaClient, function_arn: str, sid: str) -> st
     return None
 
 
-def ensure_permission(function_arn: str, api_id: str, log: ChangeLog) -> None:
+def ensure_permission(
+    function_arn: str, api_id: str, log: ChangeLog, *, role: str = INTEGRATION
+) -> None:
     client = clients.lambda_()
-    sid = statement_id(api_id)
+    sid = statement_id(api_id, role)
     source_arn = execute_api_source_arn(
         partition=client.meta.partition,
         region=clients.region(),
@@ -69,11 +76,11 @@ def ensure_permission(function_arn: str, api_id: str, log: ChangeLog) -> None:
     log(Change(action, "lambda permission", sid, f"{PRINCIPAL} from {source_arn}"), apply)
 
 
-def remove_permission(function_arn: str, api_id: str) -> bool:
+def remove_permission(function_arn: str, api_id: str, *, role: str = INTEGRATION) -> bool:
     """True when a statement was removed; a missing one is fine."""
     try:
         clients.lambda_().remove_permission(
-            FunctionName=function_arn, StatementId=statement_id(api_id)
+            FunctionName=function_arn, StatementId=statement_id(api_id, role)
         )
     except ClientError as exc:
         if is_not_found(exc):

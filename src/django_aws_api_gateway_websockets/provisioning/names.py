@@ -53,5 +53,8 @@ def plan_fingerprint(plan: GatewayPlan) -> str:
             if key != SECRET_PARAMETER
         )
         routes.append(data)
+    if plan.authorizer is not None:
+        # Only when there is one: the plans of 5.0 keep their fingerprint.
+        routes.append(asdict(plan.authorizer))
     encoded = json.dumps(routes, sort_keys=True).encode()
     return hashlib.sha256(encoded).hexdigest()[:10]

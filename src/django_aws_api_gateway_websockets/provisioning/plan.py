@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from .. import aws, wire
 from ..conf import conf
-from ..models.gateway import ApiGateway, IntegrationType
+from ..models.gateway import ApiGateway, ConnectAuthorization, IntegrationType
 from .errors import ProvisioningError
 from .ownership import MANAGED_TAG_KEY, MANAGED_TAGS
 
@@ -32,6 +32,13 @@ CONNECTION_ID_SOURCE = "context.connectionId"
 # X-Forwarded-For, which a client's own handshake header may precede.
 SOURCE_IP_PARAMETER = f"integration.request.header.{wire.SOURCE_IP_HEADER}"
 SOURCE_IP_SOURCE = "context.identity.sourceIp"
+# A route's AuthorizationType (only $connect's may be other than NONE).
+NO_AUTHORIZATION = "NONE"
+CUSTOM_AUTHORIZATION = "CUSTOM"
+IAM_AUTHORIZATION = "AWS_IAM"
+REQUEST_AUTHORIZER = "REQUEST"
+# The authorizer this app manages on an API: found again by this name.
+AUTHORIZER_NAME = "django-aws-api-gateway-websockets"
 
 
 @dataclass(frozen=True)
@@ -44,11 +51,24 @@ class IntegrationSpec:
 
 
 @dataclass(frozen=True)
+class AuthorizerSpec:
+    """A Lambda REQUEST authorizer on $connect."""
+
+    function_arn: str
+    uri: str
+    identity_sources: tuple[str, ...]
+    name: str = AUTHORIZER_NAME
+    authorizer_type: str = REQUEST_AUTHORIZER
+
+
+@dataclass(frozen=True)
 class RouteSpec:
     route_key: str
     integration: IntegrationSpec
     # $default answers the client (a route response); the others are one-way.
     two_way: bool = False
+    # NONE, CUSTOM (the plan's authorizer) or AWS_IAM; only ever set on $connect.
+    authorization_type: str = NO_AUTHORIZATION
 
     @property
     def integration_description(self) -> str:
@@ -72,6 +92,7 @@ class GatewayPlan:
     stage_description: str
     lambda_function_arn: str | None
     gateway_secret: str | None
+    authorizer: AuthorizerSpec | None = None
 
 
 def lambda_invocation_uri(function_arn: str) -> str:
@@ -122,6 +143,7 @@ def _validate(gateway: ApiGateway, secret: str | None) -> None:
             "the gateway secret cannot contain a single quote (API Gateway static values "
             "are single-quoted)"
         )
+    _validate_authorization(gateway)
     if not isinstance(gateway.tags, dict):
         raise ProvisioningError("tags must be a JSON object of names to values")
     if MANAGED_TAG_KEY in gateway.tags:
@@ -130,26 +152,83 @@ def _validate(gateway: ApiGateway, secret: str | None) -> None:
         )
 
 
+def _validate_authorization(gateway: ApiGateway) -> None:
+    if gateway.connect_authorization not in ConnectAuthorization.values:
+        raise ProvisioningError(
+            f"connect_authorization must be one of {ConnectAuthorization.values}, "
+            f"not {gateway.connect_authorization!r}"
+        )
+    if gateway.connect_authorization != ConnectAuthorization.REQUEST:
+        return
+    if not gateway.authorizer_function_arn:
+        raise ProvisioningError("a Lambda authorizer needs authorizer_function_arn")
+    sources, keys = gateway.authorizer_identity_sources, gateway.authorizer_context_keys
+    if not isinstance(sources, list) or not isinstance(keys, list):
+        raise ProvisioningError("authorizer identity sources and context keys must be lists")
+    try:
+        for source in sources:
+            wire.identity_source_value(str(source), {}, {})
+        for key in keys:
+            wire.authorizer_header(str(key))
+    except ValueError as exc:
+        raise ProvisioningError(str(exc)) from None
+
+
+def _authorizer(gateway: ApiGateway) -> AuthorizerSpec | None:
+    if gateway.connect_authorization != ConnectAuthorization.REQUEST:
+        return None
+    arn = gateway.authorizer_function_arn
+    return AuthorizerSpec(
+        function_arn=arn,
+        uri=lambda_invocation_uri(arn),
+        identity_sources=tuple(str(source) for source in gateway.authorizer_identity_sources),
+    )
+
+
+def _connect_authorization_type(gateway: ApiGateway) -> str:
+    return {
+        ConnectAuthorization.REQUEST: CUSTOM_AUTHORIZATION,
+        ConnectAuthorization.IAM: IAM_AUTHORIZATION,
+    }.get(ConnectAuthorization(gateway.connect_authorization), NO_AUTHORIZATION)
+
+
+def _connect_context_parameters(gateway: ApiGateway) -> dict[str, str]:
+    """The authorizer's context keys, mapped into $connect's request (HTTP only)."""
+    if gateway.connect_authorization != ConnectAuthorization.REQUEST:
+        return {}
+    return wire.authorizer_request_parameters([str(key) for key in gateway.authorizer_context_keys])
+
+
 def build_plan(gateway: ApiGateway) -> GatewayPlan:
     secret = conf.current_gateway_secret
     _validate(gateway, secret)
     timeout = gateway.integration_timeout_ms
     is_lambda = gateway.integration_type == IntegrationType.LAMBDA
 
-    def integration(url: str) -> IntegrationSpec:
+    def integration(url: str, extra: Mapping[str, str] | None = None) -> IntegrationSpec:
         if is_lambda:
-            # Lambda gets the connection id in the event; the secret header only
-            # matters to an HTTP endpoint anyone could reach.
+            # Lambda gets the connection id (and the authorizer's context) in
+            # the event; the secret header only matters to an HTTP endpoint
+            # anyone could reach.
             return IntegrationSpec(
                 AWS_PROXY, lambda_invocation_uri(gateway.lambda_function_arn), timeout
             )
-        return IntegrationSpec(HTTP_PROXY, url, timeout, _http_parameters(secret))
+        parameters = {**_http_parameters(secret), **(extra or {})}
+        return IntegrationSpec(HTTP_PROXY, url, timeout, parameters)
 
     routes = [
         RouteSpec(
             key,
-            integration(http_integration_url(gateway.target_base_endpoint, key)),
+            integration(
+                http_integration_url(gateway.target_base_endpoint, key),
+                _connect_context_parameters(gateway) if key == wire.CONNECT_ROUTE else None,
+            ),
             two_way=key == wire.DEFAULT_ROUTE,
+            authorization_type=(
+                _connect_authorization_type(gateway)
+                if key == wire.CONNECT_ROUTE
+                else NO_AUTHORIZATION
+            ),
         )
         for key in BUILTIN_ROUTES
     ]
@@ -171,4 +250,5 @@ def build_plan(gateway: ApiGateway) -> GatewayPlan:
         stage_description=gateway.stage_description,
         lambda_function_arn=gateway.lambda_function_arn if is_lambda else None,
         gateway_secret=None if is_lambda else secret,
+        authorizer=_authorizer(gateway),
     )

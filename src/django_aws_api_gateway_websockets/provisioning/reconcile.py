@@ -16,6 +16,8 @@ from .changes import Change, ChangeLog
 from .errors import MASK, error_code
 from .ownership import MANAGED_TAG_KEY, MANAGED_TAG_VALUE, MANAGED_TAGS
 from .plan import (
+    AUTHORIZER_NAME,
+    CUSTOM_AUTHORIZATION,
     INTEGRATION_DESCRIPTION_PREFIX,
     SECRET_PARAMETER,
     TWO_WAY_RESPONSE_KEY,
@@ -24,7 +26,7 @@ from .plan import (
     IntegrationSpec,
     RouteSpec,
 )
-from .state import TARGET_PREFIX, ActualApi, ActualIntegration, ActualRoute
+from .state import TARGET_PREFIX, ActualApi, ActualAuthorizer, ActualIntegration, ActualRoute
 
 if TYPE_CHECKING:
     from mypy_boto3_apigatewayv2 import ApiGatewayV2Client
@@ -88,10 +90,13 @@ class _Reconciler:
         self.log = log
         # Integrations still targeted once routes are reconciled; the rest go.
         self.kept: set[str] = set()
+        # The $connect authorizer routes point at (created before the routes).
+        self.authorizer_id: str | None = None
 
     def run(self) -> None:
         self._api()
         self._tags()
+        self._authorizer()
         wanted = {route.route_key for route in self.plan.routes}
         for key, route in sorted(self.actual.routes.items()):
             if key not in wanted:
@@ -106,6 +111,7 @@ class _Reconciler:
             else:
                 name = integration.description or integration_id
                 self.log.report(f"integration {name} was not created by this app: kept")
+        self._unused_authorizer()
         self._stage()
 
     # API
@@ -178,6 +184,97 @@ class _Reconciler:
         partition = self.client.meta.partition
         return f"arn:{partition}:apigateway:{region}::/apis/{self.api_id}"
 
+    # The $connect authorizer
+
+    def _authorizer(self) -> None:
+        spec, actual = self.plan.authorizer, self.actual.authorizer
+        if spec is None:
+            return
+        if actual is None or actual.name != AUTHORIZER_NAME:
+            self.log(
+                Change("create", "authorizer", spec.name, spec.function_arn),
+                self._create_authorizer,
+            )
+            return
+        self.authorizer_id = actual.authorizer_id
+        differences = []
+        if actual.uri != spec.uri:
+            differences.append(f"function -> {spec.function_arn}")
+        if actual.identity_sources != spec.identity_sources:
+            differences.append(
+                f"identity sources {list(actual.identity_sources)} -> {list(spec.identity_sources)}"
+            )
+        if actual.authorizer_type != spec.authorizer_type:
+            differences.append(f"type {actual.authorizer_type} -> {spec.authorizer_type}")
+        if differences:
+            self.log(
+                Change("update", "authorizer", spec.name, "; ".join(differences)),
+                lambda: self.client.update_authorizer(
+                    AuthorizerId=actual.authorizer_id, **self._authorizer_fields()
+                ),
+            )
+
+    def _authorizer_fields(self) -> dict[str, Any]:
+        spec = self.plan.authorizer
+        assert spec is not None
+        return {
+            "ApiId": self.api_id,
+            "Name": spec.name,
+            "AuthorizerType": spec.authorizer_type,
+            "AuthorizerUri": spec.uri,
+            "IdentitySource": list(spec.identity_sources),
+        }
+
+    def _create_authorizer(self) -> None:
+        created = self.client.create_authorizer(**self._authorizer_fields())
+        self.authorizer_id = created["AuthorizerId"]
+
+    def _unused_authorizer(self) -> None:
+        """The app's authorizer once $connect no longer uses it (routes come first)."""
+        actual: ActualAuthorizer | None = self.actual.authorizer
+        if self.plan.authorizer is not None or actual is None or actual.name != AUTHORIZER_NAME:
+            return
+        self.log(
+            Change("delete", "authorizer", actual.name, "unused"),
+            lambda: self.client.delete_authorizer(
+                ApiId=self.api_id, AuthorizerId=actual.authorizer_id
+            ),
+        )
+
+    def _route_authorization(
+        self, spec: RouteSpec, route: ActualRoute | None = None
+    ) -> dict[str, Any]:
+        """create_route / update_route arguments that give ``spec`` its authorization."""
+        fields: dict[str, Any] = {"AuthorizationType": spec.authorization_type}
+        if spec.authorization_type == CUSTOM_AUTHORIZATION:
+            fields["AuthorizerId"] = self.authorizer_id
+        elif route is not None and route.authorizer_id:
+            # Detach the authorizer the route pointed at, so it can be deleted.
+            fields["AuthorizerId"] = ""
+        return fields
+
+    def _check_route_authorization(self, spec: RouteSpec, route: ActualRoute) -> None:
+        wanted_id = self.authorizer_id if spec.authorization_type == CUSTOM_AUTHORIZATION else None
+        same = (route.authorization_type, route.authorizer_id) == (
+            spec.authorization_type,
+            wanted_id,
+        )
+        # A plan's authorizer with no id yet is still to be created (a dry run).
+        waiting = spec.authorization_type == CUSTOM_AUTHORIZATION and wanted_id is None
+        if same and not waiting:
+            return
+        self.log(
+            Change(
+                "update",
+                "route",
+                spec.route_key,
+                f"authorization {route.authorization_type} -> {spec.authorization_type}",
+            ),
+            lambda: self.client.update_route(
+                ApiId=self.api_id, RouteId=route.route_id, **self._route_authorization(spec, route)
+            ),
+        )
+
     # Routes and their integrations
 
     def _route(self, spec: RouteSpec) -> None:
@@ -198,6 +295,7 @@ class _Reconciler:
             )
         else:
             self._integration(spec, route, integration)
+        self._check_route_authorization(spec, route)
         if spec.two_way and (
             route.route_response_selection_expression != TWO_WAY_SELECTION_EXPRESSION
         ):
@@ -273,6 +371,7 @@ class _Reconciler:
             ApiId=self.api_id,
             RouteKey=spec.route_key,
             Target=f"{TARGET_PREFIX}{integration_id}",
+            **self._route_authorization(spec),
         )
         if spec.two_way:
             self._make_two_way(created["RouteId"], new_route=True)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
+from ..wire import CONNECT_ROUTE
 from .errors import is_not_found
 
 if TYPE_CHECKING:
@@ -34,6 +35,17 @@ class ActualRoute:
     route_key: str
     integration_id: str | None
     route_response_selection_expression: str | None
+    authorization_type: str = "NONE"
+    authorizer_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ActualAuthorizer:
+    authorizer_id: str
+    name: str
+    authorizer_type: str
+    uri: str
+    identity_sources: tuple[str, ...]
 
 
 @dataclass
@@ -48,6 +60,9 @@ class ActualApi:
     routes: dict[str, ActualRoute] = field(default_factory=dict)
     integrations: dict[str, ActualIntegration] = field(default_factory=dict)
     stage_exists: bool = False
+    # The authorizer $connect uses, if any. (Found through the route: moto
+    # implements no GetAuthorizers.)
+    authorizer: ActualAuthorizer | None = None
 
 
 def target_integration_id(target: str | None) -> str | None:
@@ -99,10 +114,33 @@ def read_api(client: ApiGatewayV2Client, api_id: str, stage_name: str) -> Actual
                 route_response_selection_expression=route_item.get(
                     "RouteResponseSelectionExpression"
                 ),
+                authorization_type=route_item.get("AuthorizationType") or "NONE",
+                authorizer_id=route_item.get("AuthorizerId") or None,
             )
             actual.routes[route.route_key] = route
+    connect = actual.routes.get(CONNECT_ROUTE)
+    if connect is not None and connect.authorizer_id:
+        actual.authorizer = read_authorizer(client, api_id, connect.authorizer_id)
     actual.stage_exists = stage_exists(client, api_id, stage_name)
     return actual
+
+
+def read_authorizer(
+    client: ApiGatewayV2Client, api_id: str, authorizer_id: str
+) -> ActualAuthorizer | None:
+    try:
+        item = client.get_authorizer(ApiId=api_id, AuthorizerId=authorizer_id)
+    except ClientError as exc:
+        if is_not_found(exc):
+            return None
+        raise
+    return ActualAuthorizer(
+        authorizer_id=authorizer_id,
+        name=item.get("Name", ""),
+        authorizer_type=item.get("AuthorizerType", ""),
+        uri=item.get("AuthorizerUri", ""),
+        identity_sources=tuple(item.get("IdentitySource") or ()),
+    )
 
 
 def stage_exists(client: ApiGatewayV2Client, api_id: str, stage_name: str) -> bool:

@@ -71,6 +71,15 @@ def delete_gateway(
                         gateway.lambda_function_arn, gateway.api_id
                     ),
                 )
+            if gateway.authorizer_function_arn:
+                log(
+                    Change("delete", "lambda permission", f"{gateway.api_id} authorizer"),
+                    lambda: lambda_permission.remove_permission(
+                        gateway.authorizer_function_arn,
+                        gateway.api_id,
+                        role=lambda_permission.AUTHORIZER,
+                    ),
+                )
             log(
                 Change("delete", "api", gateway.api_id, "with its routes, integrations, stages"),
                 lambda: _ignore_missing(lambda: client.delete_api(ApiId=gateway.api_id)),

@@ -149,12 +149,15 @@ class WebSocketTestClient:
         with_token: bool = False,
         headers: Mapping[str, str] | None = None,
         query: Mapping[str, str] | None = None,
+        authorizer_context: Mapping[str, object] | None = None,
     ) -> Connection:
         """$connect with a new connection id unless one is given.
 
         ``channel`` may be a list: ``?channel=a&channel=b``, several channels at once.
         ``with_token=True`` connects as ``GatewaySocket`` does for a view with
         ``USE_WS_TOKEN``: with a fresh token for the user logged in on ``client``.
+        ``authorizer_context``: what an API Gateway authorizer allowed the connect
+        with; every key is mapped, as the gateway record's would be.
         """
         connection_id = connection_id or wire.new_connection_id()
         if with_token:
@@ -172,8 +175,12 @@ class WebSocketTestClient:
             params.append((wire.TOKEN_PARAM, token))
         client_headers = {wire.ORIGIN_HEADER: self.origin} if self.origin else {}
         client_headers.update(headers or {})
+        context = authorizer_context or {}
         request = wire.connect_request(
-            client_headers=client_headers, query=urlencode(params), **self._fields(connection_id)
+            client_headers=client_headers,
+            query=urlencode(params),
+            authorizer_context=wire.authorizer_headers(context, list(context)),
+            **self._fields(connection_id),
         )
         return Connection(self, connection_id, self.perform(request, cookies=True))
 

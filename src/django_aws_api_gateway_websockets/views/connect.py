@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import MutableMapping
+from datetime import datetime
 from importlib import import_module
 from typing import Any, Self, cast
 
@@ -28,6 +29,7 @@ _UPSERT_FIELDS = [
     "source_ip",
     "django_session_hash",
     "session_auth_hash",
+    "authorization_expires_on",
     "connected",
     "updated_on",
 ]
@@ -152,6 +154,7 @@ def open_session(
     gateway: Gateway,
     source_ip: str,
     django_session_hash: str,
+    authorization_expires_on: datetime | None = None,
 ) -> WebSocketSession:
     """Insert the connection's row, or refresh it if this $connect is a repeat."""
     now = timezone.now()
@@ -163,6 +166,7 @@ def open_session(
         source_ip=source_ip,
         django_session_hash=django_session_hash,
         session_auth_hash=user.get_session_auth_hash() if user is not None else "",
+        authorization_expires_on=authorization_expires_on,
         connected=True,
         request_count=0,
         created_on=now,

@@ -7,7 +7,8 @@ which route, then the route's own checks, each of which either passes or raises
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
@@ -21,6 +22,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from .. import (
+    bearer,
     gateway_auth,
     history,
     inbound,
@@ -100,6 +102,9 @@ class WebSocketView(JsonMethodNotAllowed, View):
     # $connect. Tokens by default, as in 4.x: a view that opts out takes the
     # user from the handshake's cookies instead.
     USE_WS_TOKEN = True
+    # A JWT (Authorization: Bearer, or ?access_token=) authenticates $connect
+    # when WEBSOCKETS["jwt_jwks_url"] is set (docs/authentication.md).
+    USE_JWT = True
     RATE_LIMIT_ENABLED = True
     RATE_LIMIT_MAX_ATTEMPTS: int | None = None
     RATE_LIMIT_WINDOW_MINUTES: int | None = None
@@ -128,6 +133,11 @@ class WebSocketView(JsonMethodNotAllowed, View):
     body: dict[str, Any]
     message_id: str | None = None
     websocket_session: WebSocketSession | None = None
+    # $connect with a JWT: its user, claims and expiry.
+    bearer_identity: bearer.BearerIdentity | None = None
+    # $connect behind an API Gateway authorizer: the context keys the gateway
+    # record maps (docs/authentication.md), as strings. Empty on messages.
+    authorizer_context: Mapping[str, str] = MappingProxyType({})
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if (request.method or "").lower() not in self.http_method_names:
@@ -156,12 +166,13 @@ class WebSocketView(JsonMethodNotAllowed, View):
     # $connect
 
     def connect(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        self.authorizer_context = wire.read_authorizer_context(request.headers)
         gateway_auth.check_headers(request, self.required_connection_headers)
         check_origin(request)
         source_ip = connecting.client_ip(request)
         token, user = self.connecting_user(request)
         self.check_rate_limit(source_ip, user)
-        if self.USE_WS_TOKEN:
+        if self.USE_WS_TOKEN and self.bearer_identity is None:
             token = tokens.check_token(token)
         request.user = connecting.anonymous_or(user)
         channels = self.connect_channels(request)
@@ -184,6 +195,9 @@ class WebSocketView(JsonMethodNotAllowed, View):
                 gateway=self.gateway,
                 source_ip=source_ip,
                 django_session_hash=session_hash,
+                authorization_expires_on=(
+                    self.bearer_identity.expires_on if self.bearer_identity is not None else None
+                ),
             )
             logouts.refuse_if_logged_out(session)
         # No member list here: nothing can be sent before $connect returns. A
@@ -197,12 +211,20 @@ class WebSocketView(JsonMethodNotAllowed, View):
         """The token row (when USE_WS_TOKEN) and the user it or the cookies name, if any.
 
         With tokens, cookies are ignored; an unknown token is refused only after
-        the attempt has been counted by the rate limit.
+        the attempt has been counted by the rate limit. A JWT, when the view
+        accepts them, wins over both.
         """
+        raw_jwt = bearer.presented_token(request) if self.accepts_jwt() else None
+        if raw_jwt is not None:
+            self.bearer_identity = bearer.authenticate(raw_jwt)
+            return None, self.bearer_identity.user
         if not self.USE_WS_TOKEN:
             return None, connecting.cookie_user(request)
         token = tokens.find_token(request.GET.get(wire.TOKEN_PARAM))
         return token, token.user if token is not None else None
+
+    def accepts_jwt(self) -> bool:
+        return self.USE_JWT and bearer.is_enabled()
 
     def check_rate_limit(self, source_ip: str, user: Any) -> None:
         if not self.RATE_LIMIT_ENABLED:
@@ -257,6 +279,9 @@ class WebSocketView(JsonMethodNotAllowed, View):
     def connect_session_hash(self, request: HttpRequest, token: WebSocketToken | None) -> str:
         if token is not None:
             return token.django_session_hash
+        if self.bearer_identity is not None:
+            # The token, not a Django session, is what this connection belongs to.
+            return ""
         return request_session_hash(request) if request.user.is_authenticated else ""
 
     def can_join_channel(self, request: HttpRequest, channel: str) -> bool:
@@ -287,6 +312,7 @@ class WebSocketView(JsonMethodNotAllowed, View):
         session = load_session(self.connection_id)
         self.check_session_gateway(session)
         self.check_session_user(session)
+        bearer.check_not_expired(session)
         self.websocket_session = session
         request.user = connecting.anonymous_or(session.user)
         handler_name = choose_handler(

@@ -35,6 +35,12 @@ class Command(BaseCommand):
         parser.add_argument("--api", type=int, help="pk of the ApiGateway record")
         parser.add_argument("--verbose", action="store_true", help="log message bodies too")
         parser.add_argument(
+            "--authorizer",
+            metavar="PATH_OR_URL",
+            help="for a record with a Lambda authorizer: the function (dotted path) or URL "
+            "that plays it (default: the shipped lambda_authorizer.handler)",
+        )
+        parser.add_argument(
             "--disconnect-drop-rate",
             type=fraction,
             default=0.0,
@@ -54,7 +60,9 @@ class Command(BaseCommand):
             # First, so that the config carries the api id a blank record is given.
             previous = attach_local_endpoint(gateway, options["host"], options["port"])
             config = dataclasses.replace(
-                config_for_gateway(gateway, verbose=options["verbose"]),
+                config_for_gateway(
+                    gateway, verbose=options["verbose"], authorizer=options["authorizer"]
+                ),
                 limits=limits,
                 disconnect_drop_rate=options["disconnect_drop_rate"],
             )
