@@ -26,8 +26,10 @@ from django.utils import timezone
 from .exceptions import Refused
 from .models import WebSocketSession
 
-# The names each database gives the two-argument minimum and maximum.
-_MIN_MAX = {"postgresql": ("LEAST", "GREATEST"), "sqlite": ("MIN", "MAX")}
+# The names SQLite gives the two-argument minimum and maximum; PostgreSQL,
+# MySQL, MariaDB and Oracle all spell them LEAST and GREATEST.
+_MIN_MAX = {"sqlite": ("MIN", "MAX")}
+_STANDARD_MIN_MAX = ("LEAST", "GREATEST")
 
 
 def count_message(session_pk: int, *, per_second: float, burst: int) -> None:
@@ -59,7 +61,7 @@ def _take_token(session_pk: int, *, per_second: float, burst: int) -> bool:
     running the statement (about 0.5 ms a message; benchmarks/core.py).
     """
     connection = connections[router.db_for_write(WebSocketSession)]
-    least, greatest = _MIN_MAX[connection.vendor]
+    least, greatest = _MIN_MAX.get(connection.vendor, _STANDARD_MIN_MAX)
     quote = connection.ops.quote_name
     meta = WebSocketSession._meta
     tokens, refilled_at = quote("message_tokens"), quote("message_tokens_at")
