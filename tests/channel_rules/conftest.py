@@ -12,6 +12,7 @@ from django.test import Client
 
 from django_aws_api_gateway_websockets.models import ApiGateway
 from django_aws_api_gateway_websockets.testing import Connection, WebSocketTestClient
+from django_aws_api_gateway_websockets.testing.capture import Outbox
 from tests.conftest import API_ID
 
 Open = Callable[..., Connection]
@@ -22,6 +23,16 @@ def make_user(name: str, *teams: str, **fields: Any) -> AbstractUser:
     for team in teams:
         user.groups.add(Group.objects.get_or_create(name=f"team-{team}")[0])
     return user
+
+
+@pytest.fixture(autouse=True)
+def _sends_land_in_the_outbox(ws_outbox: Outbox) -> Outbox:
+    """No test here sends for real: the gateway record points at 127.0.0.1:8001.
+
+    Whatever listens there (a developer's own local gateway, say) would answer
+    the sends, and a 410 from it closes the test's connection.
+    """
+    return ws_outbox
 
 
 @pytest.fixture
