@@ -19,21 +19,16 @@ lets one writer in at a time, which gives the same order.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db import connections, router, transaction
 
 from .exceptions import Refused
+from .hashing import advisory_lock_key
 from .messaging import close_connections
 from .models import LoggedOutSession, WebSocketSession, WebSocketToken
 from .subscriptions import close_sessions
-
-
-def _lock_key(session_hash: str) -> int:
-    digest = hashlib.blake2b(f"logout\0{session_hash}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
 
 
 @contextmanager
@@ -50,7 +45,8 @@ def session_locked(session_hash: str) -> Iterator[None]:
         return
     with transaction.atomic(using=db):
         with connections[db].cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(session_hash)])
+            key = advisory_lock_key("logout", session_hash)
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
         yield
 
 

@@ -24,7 +24,6 @@ same order. The events are sent after the transaction commits (``presence``).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from django.utils import timezone
 
 from . import protocol
 from .exceptions import Refused
+from .hashing import advisory_lock_key
 from .models import ChannelMembership, WebSocketSession
 
 # What a membership DELETE returns (and what _after_leaving reads, without the session).
@@ -298,16 +298,11 @@ def _after_leaving(left: Iterable[tuple[Any, ...]], db: str) -> None:
     )
 
 
-def _lock_key(channel: str, user_id: Any) -> int:
-    digest = hashlib.blake2b(f"{channel}\0{user_id}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
 def _counts_after_lock(pairs: Sequence[tuple[str, Any]], db: str) -> dict[tuple[str, Any], int]:
     """Each (channel, user)'s presence memberships on open connections, counted under the lock."""
     if connections[db].vendor == "postgresql":
         # Sorted, so two transactions that need the same keys take them in one order.
-        keys = sorted({_lock_key(channel, user) for channel, user in pairs})
+        keys = sorted({advisory_lock_key(channel, user) for channel, user in pairs})
         _run(db, "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", [keys])
     rows = (
         ChannelMembership.objects.using(db)
