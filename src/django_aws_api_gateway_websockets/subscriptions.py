@@ -35,7 +35,7 @@ from django.db.models import Count, Field, QuerySet
 from django.utils import timezone
 
 from . import protocol
-from .exceptions import Refused
+from .exceptions import TooManyChannels
 from .hashing import advisory_lock_key
 from .models import ChannelMembership, WebSocketSession
 
@@ -65,8 +65,9 @@ def join(
 ) -> list[str]:
     """Make ``session`` a member of each channel (value: presence info, or None).
 
-    Returns the channels it was not already in. With ``limit``, refuses (400,
-    nothing joined) if the session would then be in more channels than that.
+    Returns the channels it was not already in. With ``limit``, raises
+    ``TooManyChannels`` (nothing joined) if the session would then be in more
+    channels than that.
     """
     channels = {name: info for name, info in channels.items() if name}
     if not channels:
@@ -271,7 +272,7 @@ def _check_limit(session: WebSocketSession, limit: int, db: str) -> None:
     count = ChannelMembership.objects.using(db).filter(session_id=session.pk).count()
     if count > limit:
         # Raised inside join's transaction: the new memberships are rolled back.
-        raise Refused(
+        raise TooManyChannels(
             f"A connection may be in at most {limit} channels.",
             reason=f"would be in {count} channels (max_channels_per_connection={limit})",
         )

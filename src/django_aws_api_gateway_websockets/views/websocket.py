@@ -2,7 +2,8 @@
 
 Every request goes through the same steps, top to bottom: is it our gateway,
 which route, then the route's own checks, each of which either passes or raises
-``Refused`` (answered with its 4xx and one log line by ``dispatch``).
+``Refused``, or a service's ``ChannelError`` (answered with its 4xx and one
+log line by ``dispatch``).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from .. import (
 from ..channels import Admission, check_rules, validate_channel_name
 from ..conf import conf
 from ..exception_mail import mail_exception
-from ..exceptions import Misconfigured, Refused
+from ..exceptions import ChannelError, InvalidChannelName, Misconfigured, Refused
 from ..gateway_auth import Gateway
 from ..hashing import request_session_hash
 from ..models import WebSocketSession, WebSocketToken
@@ -57,6 +58,7 @@ from .responses import (
     json_error,
     logged_already,
     logger,
+    refusal_for,
     refusal_response,
 )
 
@@ -162,6 +164,8 @@ class WebSocketView(JsonMethodNotAllowed, View):
             return self.receive(request, *args, **kwargs)
         except Refused as refusal:
             return refusal_response(request, refusal, self.message_id)
+        except ChannelError as error:
+            return refusal_response(request, refusal_for(error), self.message_id)
 
     # $connect
 
@@ -252,7 +256,7 @@ class WebSocketView(JsonMethodNotAllowed, View):
         name = self.gateway.default_channel_name
         try:
             return validate_channel_name(name)
-        except Refused as refusal:
+        except InvalidChannelName as refusal:
             raise Misconfigured(
                 "This gateway's default channel is misconfigured.",
                 reason=f"ApiGateway api id {self.gateway.api_id!r} has default_channel_name "
@@ -381,7 +385,7 @@ class WebSocketView(JsonMethodNotAllowed, View):
         try:
             result = getattr(self, name)(request, *args, **kwargs)
             response = handler_response(acknowledged(result, self.message_id))
-        except Refused:
+        except (Refused, ChannelError):
             # A handler that refuses after writing must not half-commit under
             # ATOMIC_REQUESTS, any more than one that fails.
             roll_back_atomic_requests()
