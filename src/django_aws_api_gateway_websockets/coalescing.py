@@ -79,6 +79,17 @@ def hold_back(changes: list[PresenceChange], db: str) -> list[PresenceChange]:
     return send_now
 
 
+def announce_after_commit(changes: list[PresenceChange], using: str) -> None:
+    """Hold back what a window holds; send the rest once the transaction commits.
+
+    The app's receiver of ``signals.membership_changed``: called inside the
+    transaction that made the changes, under their locks.
+    """
+    changes = hold_back(changes, using)
+    if changes:
+        transaction.on_commit(lambda: announce(changes), using=using, robust=True)
+
+
 def flush(channel: str, user_id: Any, using: str) -> dict[str, Any]:
     """Announce the user's state in ``channel`` if it differs from the last event sent."""
     with transaction.atomic(using=using):

@@ -19,7 +19,9 @@ The second of two concurrent transactions counts after the first committed
 (it waited for the lock), and the first counts while the second's row is still
 there (written but not committed, or not yet deleted), so exactly one of them
 sees "first" or "last". SQLite lets one writer in at a time, which gives the
-same order. The events are sent after the transaction commits (``presence``).
+same order. Each decision is announced by the ``signals.membership_changed``
+signal, still under the locks; presence's receiver sends the events after the
+transaction commits (``coalescing``, ``presence``).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from . import protocol
 from .exceptions import TooManyChannels
 from .hashing import advisory_lock_key
 from .models import ChannelMembership, WebSocketSession
+from .signals import membership_changed
 
 # What a membership DELETE returns (and what _after_leaving reads, without the session).
 _DELETE_RETURNS = ("session", "channel_name", "user", "presence_info")
@@ -327,19 +330,9 @@ def presence_counts(pairs: Sequence[tuple[str, Any]], db: str) -> dict[tuple[str
 
 def _announce_after_commit(changes: list[PresenceChange], db: str) -> None:
     if changes:
-        # Under the locks still: coalescing decides what to send now (docs/channels.md).
-        from .coalescing import hold_back  # it imports presence, which imports this module
-
-        changes = hold_back(changes, db)
-    if changes:
-        transaction.on_commit(lambda: _announce(changes), using=db, robust=True)
-
-
-def _announce(changes: list[PresenceChange]) -> None:
-    # presence sends through messaging, which imports this module.
-    from .presence import announce
-
-    announce(changes)
+        # Under the locks still: presence's receiver decides what to send now
+        # and sends it once the transaction commits (docs/channels.md).
+        membership_changed.send(sender=ChannelMembership, changes=changes, using=db)
 
 
 def _tell_revoked(channel: str, session_pks: set[int], db: str) -> None:
