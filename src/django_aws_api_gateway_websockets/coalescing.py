@@ -41,9 +41,7 @@ from .subscriptions import MEMBER_ADDED, MEMBER_REMOVED, PresenceChange, presenc
 
 
 def _flush_task() -> Any:
-    return tasks.flush_presence.using(
-        backend=conf.enqueue_backend, queue_name=conf.enqueue_queue_name
-    )
+    return flush_presence.using(backend=conf.enqueue_backend, queue_name=conf.enqueue_queue_name)
 
 
 def can_hold_back() -> bool:
@@ -108,6 +106,15 @@ def flush(channel: str, user_id: Any, using: str) -> dict[str, Any]:
             change = PresenceChange(channel, event, row.user_id, info)
             transaction.on_commit(lambda: announce([change]), using=using, robust=True)
     return {"sent": event if changed else None}
+
+
+@tasks.task()
+def flush_presence(channel: str, user_id: str, using: str) -> tasks.Summary:
+    """Announce one user's presence in ``channel`` at the end of a coalescing window.
+
+    Declared here, not in ``tasks``: ``tasks`` sits below this module.
+    """
+    return flush(channel, user_id, using)
 
 
 def _announcement(channel: str, user_id: Any, db: str) -> PresenceAnnouncement | None:

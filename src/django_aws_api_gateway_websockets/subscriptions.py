@@ -37,6 +37,7 @@ from django.db.models import Count, Field, QuerySet
 from django.utils import timezone
 
 from . import protocol
+from .conf import conf
 from .exceptions import TooManyChannels
 from .hashing import advisory_lock_key
 from .models import ChannelMembership, WebSocketSession
@@ -336,8 +337,11 @@ def _announce_after_commit(changes: list[PresenceChange], db: str) -> None:
 
 
 def _tell_revoked(channel: str, session_pks: set[int], db: str) -> None:
-    # messaging and tasks are built on this module: imported when the commit is done.
-    from . import messaging, tasks
-
+    # Through the queryset's send_message / enqueue_message: messaging and tasks
+    # are built on this module, which never imports them. As publish does, a
+    # large audience is sent to from background tasks.
     rows = WebSocketSession.objects.using(db).filter(pk__in=session_pks)
-    tasks.send_or_enqueue(rows, messaging.encode_message(protocol.revoked(channel)))
+    if len(session_pks) < conf.publish_background_threshold:
+        rows.send_message(protocol.revoked(channel))
+    else:
+        rows.enqueue_message(protocol.revoked(channel))

@@ -39,10 +39,13 @@ from .conf import conf
 from .models import WebSocketSession
 
 if TYPE_CHECKING or find_spec("django.tasks"):
-    from django.tasks import TaskResult, task
+    # ``task`` is re-exported: coalescing declares its task with it.
+    from django.tasks import TaskResult
+    from django.tasks import task as task
     from django.tasks.backends.immediate import ImmediateBackend
 else:  # Django 5.2
-    from django_tasks import TaskResult, task
+    from django_tasks import TaskResult
+    from django_tasks import task as task
     from django_tasks.backends.immediate import ImmediateBackend
 
 logger = logging.getLogger(__name__)
@@ -170,14 +173,6 @@ def trim_channel_history() -> Summary:
     """
     result = cleanup.trim_channel_history()
     return {"by_count": result.by_count, "by_age": result.by_age, "deleted": result.deleted}
-
-
-@task()
-def flush_presence(channel: str, user_id: str, using: str) -> Summary:
-    """Announce one user's presence in ``channel`` at the end of a coalescing window."""
-    from .coalescing import flush  # coalescing enqueues this task
-
-    return flush(channel, user_id, using)
 
 
 def summary(result: messaging.SendResult) -> Summary:
