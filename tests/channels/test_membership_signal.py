@@ -102,4 +102,3 @@ def test_presence_events_come_from_the_apps_receiver(
         )
     assert send(ws, alices, {"handler": "unsubscribe", "channel": ROOM})[0] == 200
     assert [event["$ws"] for event in events(ws_outbox, bobs)] == ["member_removed"]
-

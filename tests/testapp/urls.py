@@ -19,6 +19,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("pinned-ws/<slug:route>", views.PinnedView.as_view()),
     path("writing-refusing-ws/<slug:route>", views.WritingRefusingView.as_view()),
     path("channel-error-ws/<slug:route>", views.WritingChannelErrorView.as_view()),
+    path("overriding-ws/<slug:route>", views.OverridingSubscribeView.as_view()),
     path("strict-ws/<slug:route>", views.StrictView.as_view()),
     path("open-ws/<slug:route>", views.NoRateLimitView.as_view()),
     path("fourx-ws/<slug:route>", views.FourXStyleView.as_view()),

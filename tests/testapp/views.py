@@ -150,6 +150,14 @@ class WritingChannelErrorView(ChatView):
         return {"room": validate_channel_name(self.body.get("room"))}
 
 
+class OverridingSubscribeView(ChatView):
+    """A 4.x-style subclass that extends a built-in channel handler through super()."""
+
+    def subscribe(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        answer = super().subscribe(request, *args, **kwargs)
+        return {**answer, "extended": True}
+
+
 class PinnedView(ChatView):
     aws_api_gateway_id = PINNED_API_ID
 
