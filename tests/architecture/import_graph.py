@@ -230,11 +230,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--source", type=Path, default=SOURCE, help="the package's directory")
     args = parser.parse_args(argv)
     found = figures(read_graph(args.source.resolve()), layer_order())
-    found["back-edges"] = [f"{a} -> {b}" for a, b in found["back-edges"]]  # type: ignore[union-attr]
     width = max(len(name) for name in found)
     for name, value in found.items():
         if isinstance(value, list):
-            value = f"{len(value)}: {', '.join(map(str, value))}" if value else "0"
+            shown = [f"{v[0]} -> {v[1]}" if isinstance(v, tuple) else str(v) for v in value]
+            value = f"{len(value)}: {', '.join(shown)}" if value else "0"
         print(f"{name:<{width}}  {value}")
 
 
