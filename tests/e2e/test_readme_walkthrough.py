@@ -10,10 +10,7 @@ pytest and ``manage.py test`` both run.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 
@@ -21,42 +18,15 @@ import pytest
 
 from tests.testing_helpers.test_plugin_in_a_project import documented_examples
 
-from .stack import free_port, wait_for_port
+from .documented import named_files, on_ports, shell_block, shell_code
+from .new_project import TIMEOUT_SECONDS, NewProject
+from .stack import free_port
 
 pytestmark = pytest.mark.e2e
 
-REPO = Path(__file__).resolve().parents[2]
-README = (REPO / "README.md").read_text()
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 VIEW_CLASS = re.compile(r"^class ChatSocketView\(WebSocketView\):\n.*?(?=\n\n\n|\Z)", re.S | re.M)
-BLOCK = re.compile(r"```(?P<lang>\w*)\n(?P<code>.*?)```", re.S)
-# A file's block starts with a comment naming it: "# chat/views.py", "<!-- x.html -->".
-NAMED = re.compile(r"^(?:# |<!-- )(?P<path>[\w/.]+\.(?:py|html|ini))\b")
-SHELL_CODE = re.compile(r'manage\.py shell -c "\n(?P<code>.*?)\n"', re.S)
-TIMEOUT_SECONDS = 60
 SECRET = "a-secret-made-for-this-test"
-
-
-def readme_files() -> dict[str, str]:
-    files = {}
-    for block in BLOCK.finditer(README):
-        named = NAMED.match(block["code"])
-        if named:
-            files[named["path"]] = block["code"]
-    return files
-
-
-def readme_shell_code(containing: str) -> str:
-    (code,) = [m["code"] for m in SHELL_CODE.finditer(README) if containing in m["code"]]
-    return code
-
-
-def readme_shell_lines(containing: str) -> list[str]:
-    (code,) = [
-        block["code"]
-        for block in BLOCK.finditer(README)
-        if block["lang"] == "sh" and containing in block["code"]
-    ]
-    return code.splitlines()
 
 
 def with_testing_doc_examples(project: Path) -> None:
@@ -72,15 +42,9 @@ def with_testing_doc_examples(project: Path) -> None:
         (project / path).write_text(code)
 
 
-def on_ports(code: str, http_port: int, ws_port: int) -> str:
-    return code.replace("127.0.0.1:8000", f"127.0.0.1:{http_port}").replace(
-        "127.0.0.1:8001", f"127.0.0.1:{ws_port}"
-    )
-
-
 def test_the_readme_walkthrough_works_as_written(tmp_path: Path) -> None:
     http_port, ws_port = free_port(), free_port()
-    files = {path: on_ports(code, http_port, ws_port) for path, code in readme_files().items()}
+    files = {path: on_ports(code, http_port, ws_port) for path, code in named_files(README).items()}
     assert set(files) >= {
         "mysite/settings.py",
         "chat/views.py",
@@ -94,26 +58,8 @@ def test_the_readme_walkthrough_works_as_written(tmp_path: Path) -> None:
     # Step order: the app exists before the settings name it.
     assert README.index("python manage.py startapp chat") < README.index('"chat",  # your app')
 
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DJANGO_SETTINGS_MODULE", "PYTHONPATH", "WEBSOCKETS_GATEWAY_SECRET"}
-    }
-    env["PYTHONUNBUFFERED"] = "1"
-
-    def run(*args: str, secret: bool = True, check: bool = True) -> str:
-        result = subprocess.run(
-            [sys.executable, *args],
-            cwd=tmp_path,
-            env={**env, "WEBSOCKETS_GATEWAY_SECRET": SECRET} if secret else env,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT_SECONDS,
-            check=False,
-        )
-        if check:
-            assert result.returncode == 0, result.stdout + result.stderr
-        return result.stdout + result.stderr
+    project = NewProject(tmp_path, exported={"WEBSOCKETS_GATEWAY_SECRET": SECRET})
+    run = project.python
 
     run("-m", "django", "startproject", "mysite", ".")
     run("manage.py", "startapp", "chat")
@@ -129,13 +75,13 @@ def test_the_readme_walkthrough_works_as_written(tmp_path: Path) -> None:
         (tmp_path / path).write_text(code)
 
     # A terminal without the secret is told so, not shown a KeyError.
-    unset = run("manage.py", "check", secret=False, check=False)
+    unset = run("manage.py", "check", exported=False, check=False)
     assert "WEBSOCKETS_GATEWAY_SECRET is not set" in unset
     assert "KeyError" not in unset
     assert "System check identified no issues" in run("manage.py", "check")
 
     run("manage.py", "migrate", "-v", "0")
-    create_gateway = on_ports(readme_shell_code("ApiGateway.objects.create"), http_port, ws_port)
+    create_gateway = on_ports(shell_code(README, "ApiGateway.objects.create"), http_port, ws_port)
     run("manage.py", "shell", "-c", create_gateway)
     make_user = (
         "from django.contrib.auth.models import User; "
@@ -143,36 +89,17 @@ def test_the_readme_walkthrough_works_as_written(tmp_path: Path) -> None:
     )
     run("manage.py", "shell", "-c", make_user)
 
-    servers = []
     try:
-        for args, port in (
-            (("runserver", f"127.0.0.1:{http_port}", "--noreload"), http_port),
-            (("runwebsocketgateway", "--port", str(ws_port)), ws_port),
-        ):
-            server = subprocess.Popen(
-                [sys.executable, "manage.py", *args],
-                cwd=tmp_path,
-                env={**env, "WEBSOCKETS_GATEWAY_SECRET": SECRET},
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-            )
-            servers.append(server)
-            wait_for_port(port, server)
+        project.serve("runserver", f"127.0.0.1:{http_port}", "--noreload", port=http_port)
+        project.serve("runwebsocketgateway", "--port", str(ws_port), port=ws_port)
 
-        client = subprocess.Popen(
-            [sys.executable, "try_chat.py", "pat", "pat-password"],
-            cwd=tmp_path,
-            env=env,  # the client needs no secret
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        # The client needs no secret.
+        client = project.popen("try_chat.py", "pat", "pat-password", exported=False)
         assert client.stdout is not None
         first = client.stdout.readline()
         assert "hi from the terminal" in first, first + client.stdout.read()
         # The client is connected (it got its own broadcast): the shell's send reaches it.
-        sent = run("manage.py", "shell", "-c", readme_shell_code("hello from the shell"))
+        sent = run("manage.py", "shell", "-c", shell_code(README, "hello from the shell"))
         assert re.search(r"sent_ids=\('[^']+',\)", sent), sent
         output, _ = client.communicate(timeout=TIMEOUT_SECONDS)
         assert client.returncode == 0, output
@@ -183,14 +110,11 @@ def test_the_readme_walkthrough_works_as_written(tmp_path: Path) -> None:
             with urllib.request.urlopen(f"http://127.0.0.1:{http_port}{path}") as answer:
                 assert answer.status == status, path
     finally:
-        for server in servers:
-            server.terminate()
-            server.wait(timeout=TIMEOUT_SECONDS)
+        project.stop()
 
     # Step 9: the tests package replaces startapp's tests.py, and the user's own test passes.
     assert (tmp_path / "chat/tests.py").exists()
-    for line in readme_shell_lines("rm chat/tests.py"):
-        subprocess.run(line, shell=True, cwd=tmp_path, check=True, timeout=TIMEOUT_SECONDS)
+    project.sh(shell_block(README, "rm chat/tests.py"))
     for path, code in test_files.items():
         (tmp_path / path).write_text(code)
     pytest_args = ("-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly")
