@@ -30,7 +30,7 @@ SECRET = "a-secret-made-for-this-test"
 
 
 def with_testing_doc_examples(project: Path) -> None:
-    """docs/testing.md's view (its ChatSocketView in the README's views.py) and tests."""
+    """docs/testing.md's view (its ChatSocketView in the README's views.py), rule and tests."""
     examples = documented_examples()
     documented_view = VIEW_CLASS.search(examples.pop("chat/views.py"))
     assert documented_view is not None
@@ -38,7 +38,8 @@ def with_testing_doc_examples(project: Path) -> None:
     views.write_text(VIEW_CLASS.sub(lambda _: documented_view[0], views.read_text(), count=1))
     assert documented_view[0] in views.read_text()
     for path, code in examples.items():
-        assert path.startswith("chat/tests/test_"), path  # the README's test package
+        # The README's test package, and the app's channel rules.
+        assert path.startswith("chat/tests/test_") or path == "chat/websocket_channels.py", path
         (project / path).write_text(code)
 
 
@@ -124,6 +125,6 @@ def test_the_readme_walkthrough_works_as_written(tmp_path: Path) -> None:
     # docs/testing.md's examples in the same package: both runners run them.
     with_testing_doc_examples(tmp_path)
     tested = run(*pytest_args)
-    assert "6 passed" in tested, tested
+    assert "9 passed" in tested, tested
     django_tested = run("manage.py", "test")
     assert "Ran 1 test" in django_tested and re.search(r"^OK$", django_tested, re.M), django_tested

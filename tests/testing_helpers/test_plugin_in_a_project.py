@@ -96,10 +96,12 @@ def run_python(
 def project(tmp_path: Path) -> Path:
     examples = documented_examples()
     assert sorted(examples) == [
+        "chat/tests/test_channel_rules.py",
         "chat/tests/test_chat.py",
         "chat/tests/test_publishing.py",
         "chat/tests/test_without_fixtures.py",
         "chat/views.py",
+        "chat/websocket_channels.py",
     ]
     write(
         tmp_path,
@@ -124,7 +126,7 @@ def test_the_documented_example_passes(project: Path) -> None:
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"{documented_tests} passed" in result.stdout
-    assert documented_tests == 6
+    assert documented_tests == 9
 
 
 def test_djangos_runner_runs_the_testcase_and_imports_the_rest(project: Path) -> None:
