@@ -11,18 +11,21 @@ pytest and ``manage.py test`` both run.
 from __future__ import annotations
 
 import re
-import urllib.request
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+from playwright.sync_api import Browser
 
 from tests.testing_helpers.test_plugin_in_a_project import documented_examples
 
 from .documented import named_files, on_ports, shell_block, shell_code
 from .new_project import TIMEOUT_SECONDS, NewProject
 from .stack import free_port
+from .test_browser_chat import browser  # noqa: F401
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 VIEW_CLASS = re.compile(r"^class ChatSocketView\(WebSocketView\):\n.*?(?=\n\n\n|\Z)", re.S | re.M)
@@ -43,7 +46,30 @@ def with_testing_doc_examples(project: Path) -> None:
         (project / path).write_text(code)
 
 
-def test_the_readme_walkthrough_works_as_written(tmp_path: Path) -> None:
+def in_a_browser(chromium: Browser, site: str, username: str, password: str) -> None:
+    """Step 7 in Chromium: log in on the page /room/ sends to; "hello" comes back."""
+    context = chromium.new_context()
+    missing: list[str] = []
+    context.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+    page = context.new_page()
+    logged: list[Any] = []
+    page.on("console", lambda message: logged.append(message.args[0].json_value()))
+    page.goto(f"{site}/room/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button")
+    page.wait_for_url(f"{site}/room/")
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    while {"user": username, "text": "hello"} not in logged:
+        assert time.monotonic() < deadline, f"not logged: {logged}"
+        page.wait_for_timeout(100)  # lets the page's events run
+    # Browsers ask every site for /favicon.ico: not a 404 on every page.
+    assert page.request.get(f"{site}/favicon.ico").status == 204
+    assert missing == []
+    context.close()
+
+
+def test_the_readme_walkthrough_works_as_written(browser: Browser, tmp_path: Path) -> None:  # noqa: F811
     http_port, ws_port = free_port(), free_port()
     files = {path: on_ports(code, http_port, ws_port) for path, code in named_files(README).items()}
     assert set(files) >= {
@@ -106,10 +132,7 @@ def test_the_readme_walkthrough_works_as_written(tmp_path: Path) -> None:
         assert client.returncode == 0, output
         assert "hello from the shell" in output
 
-        # Browsers ask every page's site for /favicon.ico: not a 404 in the log.
-        for path, status in (("/favicon.ico", 204), ("/accounts/login/", 200)):
-            with urllib.request.urlopen(f"http://127.0.0.1:{http_port}{path}") as answer:
-                assert answer.status == status, path
+        in_a_browser(browser, f"http://127.0.0.1:{http_port}", "pat", "pat-password")
     finally:
         project.stop()
 
