@@ -52,8 +52,13 @@ def in_a_browser(chromium: Browser, site: str, username: str, password: str) -> 
     missing: list[str] = []
     context.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
     page = context.new_page()
-    logged: list[Any] = []
-    page.on("console", lambda message: logged.append(message.args[0].json_value()))
+    logged: list[Any] = []  # the page's console.log() values (a 404 logs an error, no value)
+    page.on(
+        "console",
+        lambda message: (
+            logged.append(message.args[0].json_value()) if message.type == "log" else None
+        ),
+    )
     page.goto(f"{site}/room/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
