@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from . import cleanup, messaging
 from .conf import conf
-from .models import WebSocketSession
+from .models import ReconcileRun, WebSocketSession
 
 if TYPE_CHECKING or find_spec("django.tasks"):
     from django.tasks import TaskResult, task
@@ -151,7 +151,15 @@ def reconcile_connections(gateway_pk: int | None = None, channel: str | None = N
         rows = rows.filter(api_gateway_id=gateway_pk)
     if channel is not None:
         rows = rows.in_channel(channel)
+    started_on = timezone.now()
     result = rows.reconcile()
+    ReconcileRun.record(
+        result,
+        gateway_pk=gateway_pk,
+        channel=channel,
+        started_on=started_on,
+        finished_on=timezone.now(),
+    )
     return {
         "alive": result.alive,
         "gone": result.gone,

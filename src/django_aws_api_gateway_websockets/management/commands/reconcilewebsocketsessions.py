@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from ... import messaging
 from ...messaging import ReconcileResult
-from ...models import ApiGateway, WebSocketSession
+from ...models import ApiGateway, ReconcileRun, WebSocketSession
 
 
 class Command(BaseCommand):
@@ -33,11 +34,23 @@ class Command(BaseCommand):
         self, *args: Any, gateway: str | None, channel: str | None, dry_run: bool, **options: Any
     ) -> None:
         sessions = WebSocketSession.objects.all()
+        gateway_pk = None
         if gateway is not None:
-            sessions = sessions.filter(api_gateway=find_gateway(gateway))
+            gateway_pk = find_gateway(gateway).pk
+            sessions = sessions.filter(api_gateway=gateway_pk)
         if channel is not None:
             sessions = sessions.in_channel(channel)
+        started_on = timezone.now()
         result = sessions.reconcile(dry_run=dry_run, progress=self.show_progress)
+        if not dry_run:
+            # For the overview (admin and websocketstats): when it ran, what it found.
+            ReconcileRun.record(
+                result,
+                gateway_pk=gateway_pk,
+                channel=channel,
+                started_on=started_on,
+                finished_on=timezone.now(),
+            )
         self.stdout.write(summary(result))
 
     def show_progress(self, done: int, total: int) -> None:
