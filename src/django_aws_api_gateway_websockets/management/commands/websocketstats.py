@@ -106,8 +106,7 @@ def _activity_lines(activity: Activity) -> list[str]:
 
     def bars(counts: tuple[int, ...]) -> str:
         return "".join(
-            BLOCKS[(count * len(BLOCKS) - 1) // peak] if count else " "
-            for count in counts
+            BLOCKS[(count * len(BLOCKS) - 1) // peak] if count else " " for count in counts
         )
 
     return [
