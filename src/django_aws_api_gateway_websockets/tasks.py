@@ -21,7 +21,6 @@ Django 6.0 ships the framework as ``django.tasks``; on Django 5.2 the
 from __future__ import annotations
 
 import base64
-import logging
 import zlib
 from collections.abc import Sequence
 from contextlib import nullcontext
@@ -36,6 +35,7 @@ from django.utils import timezone
 
 from . import cleanup, messaging
 from .conf import conf
+from .log_context import get_logger
 from .models import ReconcileRun, WebSocketSession
 
 if TYPE_CHECKING or find_spec("django.tasks"):
@@ -45,7 +45,7 @@ else:  # Django 5.2
     from django_tasks import TaskResult, task
     from django_tasks.backends.immediate import ImmediateBackend
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 # Undelivered ids named in the give-up log line and result; the rest are counted.
 _LOGGED_IDS = 5

@@ -18,7 +18,14 @@ from django_aws_api_gateway_websockets.local_gateway import (
     run,
 )
 
-from .conftest import Backend, GatewayFactory, connection_id_of, management_client, ws_connect
+from .conftest import (
+    API_ID,
+    Backend,
+    GatewayFactory,
+    connection_id_of,
+    management_client,
+    ws_connect,
+)
 
 LOGGER = "django_aws_api_gateway_websockets.local_gateway"
 
@@ -95,6 +102,26 @@ def test_one_log_line_per_event_without_bodies(
         "stopped",
     ]
     assert "secret body" not in caplog.text
+
+
+def test_event_lines_carry_the_connection_gateway_and_route_fields(
+    backend: Backend, make_gateway: GatewayFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger=LOGGER)
+    gateway = make_gateway()
+    with ws_connect(gateway.url) as client:
+        client.send("hello")
+        client.recv(timeout=5)
+    backend.wait_for("disconnect")
+    gateway.stop()
+    connection_id = connection_id_of(backend)
+    by_event = {
+        record.getMessage().split(" ")[0]: (record.connection_id, record.gateway, record.route)  # type: ignore[attr-defined]
+        for record in caplog.records
+    }
+    assert by_event["connected"] == (connection_id, API_ID, None)
+    assert by_event["reply"] == (connection_id, API_ID, "$default")
+    assert by_event["listening"] == (None, API_ID, None)
 
 
 def test_verbose_logs_bodies(
