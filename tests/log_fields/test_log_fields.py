@@ -125,3 +125,50 @@ def test_every_logger_of_the_package_is_made_by_get_logger() -> None:
     ]
     # runwebsocketgateway only adds a handler to the local gateway's logger.
     assert made_elsewhere == ["management/commands/runwebsocketgateway.py"]
+
+
+def docs_json_formatter() -> type[logging.Formatter]:
+    """The standard-library formatter docs/logging.md shows, run as written there."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "logging.md").read_text()
+    code = next(
+        block
+        for block in page.split("```python\n")[1:]
+        if block.startswith("import json")
+    ).split("```")[0]
+    namespace: dict[str, object] = {}
+    exec(code, namespace)
+    formatter = namespace["JsonFormatter"]
+    assert isinstance(formatter, type) and issubclass(formatter, logging.Formatter)
+    return formatter
+
+
+def test_the_documented_json_setup_writes_the_fields(gateway: ApiGateway) -> None:
+    import json
+
+    stream = StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(docs_json_formatter()())
+    handler.addFilter(log_context.ContextFilter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        WebSocketTestClient("/ws/", api_id=API_ID).send("L0SM9cOFvHcCIhw=", {"handler": "chat"})
+        # The handler's filter gives a project's own lines the fields too.
+        with log_context.bound(route="default"):
+            logging.getLogger("myproject.views").warning("a line of the project's own")
+    finally:
+        root.removeHandler(handler)
+
+    package, own = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert package["logger"] == f"{PACKAGE}.views" and package["level"] == "WARNING"
+    assert package["message"].endswith("no session for this connection id")
+    assert (package["connection_id"], package["gateway"], package["route"]) == (
+        "L0SM9cOFvHcCIhw=",
+        API_ID,
+        "default",
+    )
+    assert (own["logger"], own["connection_id"], own["route"]) == (
+        "myproject.views",
+        None,
+        "default",
+    )
