@@ -131,9 +131,7 @@ def docs_json_formatter() -> type[logging.Formatter]:
     """The standard-library formatter docs/logging.md shows, run as written there."""
     page = (Path(__file__).resolve().parents[2] / "docs" / "logging.md").read_text()
     code = next(
-        block
-        for block in page.split("```python\n")[1:]
-        if block.startswith("import json")
+        block for block in page.split("```python\n")[1:] if block.startswith("import json")
     ).split("```")[0]
     namespace: dict[str, object] = {}
     exec(code, namespace)
