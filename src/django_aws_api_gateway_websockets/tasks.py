@@ -33,10 +33,10 @@ from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from . import cleanup, messaging
+from . import cleanup, log_context, messaging
 from .conf import conf
 from .log_context import get_logger
-from .models import ReconcileRun, WebSocketSession
+from .models import ApiGateway, ReconcileRun, WebSocketSession
 
 if TYPE_CHECKING or find_spec("django.tasks"):
     from django.tasks import TaskResult, task
@@ -152,7 +152,9 @@ def reconcile_connections(gateway_pk: int | None = None, channel: str | None = N
     if channel is not None:
         rows = rows.in_channel(channel)
     started_on = timezone.now()
-    result = rows.reconcile()
+    # Its log lines name the gateway it reconciles (docs/logging.md).
+    with log_context.bound(gateway=_api_id(gateway_pk)):
+        result = rows.reconcile()
     ReconcileRun.record(
         result,
         gateway_pk=gateway_pk,
@@ -167,6 +169,12 @@ def reconcile_connections(gateway_pk: int | None = None, channel: str | None = N
         "failed": result.failed,
         "errors": dict(result.errors),
     }
+
+
+def _api_id(gateway_pk: int | None) -> str | None:
+    if gateway_pk is None:
+        return None
+    return ApiGateway.objects.filter(pk=gateway_pk).values_list("api_id", flat=True).first()
 
 
 @task()

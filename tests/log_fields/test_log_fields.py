@@ -83,6 +83,31 @@ def test_outside_a_request_the_fields_are_none(
     assert fields(record) == (None, None, None)
 
 
+def test_a_reconcile_of_one_gateway_logs_its_api_id(
+    gateway: ApiGateway, caplog: pytest.LogCaptureFixture, settings: object
+) -> None:
+    from importlib.util import find_spec
+
+    from django_aws_api_gateway_websockets import tasks
+
+    framework = "django.tasks" if find_spec("django.tasks") else "django_tasks"
+    settings.TASKS = {  # type: ignore[attr-defined]
+        "default": {"BACKEND": f"{framework}.backends.immediate.ImmediateBackend"}
+    }
+    ws = WebSocketTestClient("/ws/", api_id=API_ID)
+    with capture_messages(connect_grace_seconds=0) as outbox:
+        first, _ = ws.connect(channel="chat")
+        second, _ = ws.connect(channel="chat")
+        outbox.mark_gone(first)
+        caplog.set_level(logging.INFO, logger=PACKAGE)
+        call_command("reconcilewebsocketsessions", "--gateway", API_ID, stdout=StringIO())
+        outbox.mark_gone(second)
+        tasks.reconcile_connections.enqueue(gateway.pk)
+
+    command, task = (r for r in package_records(caplog) if "were gone" in r.getMessage())
+    assert fields(command) == fields(task) == (None, API_ID, None)
+
+
 def test_an_extra_given_at_the_call_wins(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger=PACKAGE)
     with log_context.bound(connection_id="bound", gateway="api", route="default"):

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from ... import messaging
+from ... import log_context, messaging
 from ...messaging import ReconcileResult
 from ...models import ApiGateway, ReconcileRun, WebSocketSession
 
@@ -34,19 +34,20 @@ class Command(BaseCommand):
         self, *args: Any, gateway: str | None, channel: str | None, dry_run: bool, **options: Any
     ) -> None:
         sessions = WebSocketSession.objects.all()
-        gateway_pk = None
-        if gateway is not None:
-            gateway_pk = find_gateway(gateway).pk
-            sessions = sessions.filter(api_gateway=gateway_pk)
+        found = find_gateway(gateway) if gateway is not None else None
+        if found is not None:
+            sessions = sessions.filter(api_gateway=found)
         if channel is not None:
             sessions = sessions.in_channel(channel)
         started_on = timezone.now()
-        result = sessions.reconcile(dry_run=dry_run, progress=self.show_progress)
+        # Its log lines name the gateway it reconciles (docs/logging.md).
+        with log_context.bound(gateway=found.api_id if found is not None else None):
+            result = sessions.reconcile(dry_run=dry_run, progress=self.show_progress)
         if not dry_run:
             # For the overview (admin and websocketstats): when it ran, what it found.
             ReconcileRun.record(
                 result,
-                gateway_pk=gateway_pk,
+                gateway_pk=found.pk if found is not None else None,
                 channel=channel,
                 started_on=started_on,
                 finished_on=timezone.now(),
