@@ -146,12 +146,17 @@ def compute_overview(
 
 
 _NO_CONNECTIONS = {"connections": 0, "users": 0, "anonymous": 0, "stale": 0}
+# ``connected__in=[True]``, not ``connected=True``: Django writes the latter as a
+# bare ``"connected"`` test, which SQLite cannot look up in an index on
+# (..., connected); ``IN (1)`` it can. PostgreSQL reads both as ``= true``.
+OPEN = {"connected__in": [True]}
+CLOSED = {"connected__in": [False]}
 
 
 def _connection_counts(pks: Sequence[int], stale_before: datetime) -> dict[int, dict[str, int]]:
     """Connected rows per gateway: one GROUP BY on dagw_session_gateway (api_gateway, connected)."""
     rows = (
-        WebSocketSession.objects.filter(api_gateway__in=pks, connected=True)
+        WebSocketSession.objects.filter(api_gateway__in=pks, **OPEN)
         .values("api_gateway")
         .annotate(
             connections=Count("pk"),
@@ -201,7 +206,7 @@ def _activity(pks: Sequence[int], now: datetime) -> dict[int, Activity]:
     )
     # dagw_session_activity (connected, updated_on): the last hour's closed rows.
     closed = _bucket_rows(
-        WebSocketSession.objects.filter(connected=False, updated_on__gte=start, api_gateway__in=pks)
+        WebSocketSession.objects.filter(updated_on__gte=start, api_gateway__in=pks, **CLOSED)
         .values("api_gateway")
         .annotate(**_buckets("updated_on", start))
         .order_by()
@@ -222,7 +227,7 @@ def _memberships(gateway_pk: int) -> QuerySet[ChannelMembership]:
     # The gateway's connected sessions from dagw_session_gateway, their
     # memberships from the session_id foreign key's index.
     return ChannelMembership.objects.filter(
-        session__api_gateway=gateway_pk, session__connected=True
+        session__api_gateway=gateway_pk, session__connected__in=[True]
     )
 
 
