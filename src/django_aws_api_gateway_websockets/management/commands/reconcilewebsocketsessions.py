@@ -20,11 +20,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--gateway",
-            metavar="PK_OR_API_ID",
-            help="Only sessions of this ApiGateway (its pk or its api_id).",
-        )
+        add_gateway_argument(parser, "Only sessions of this ApiGateway (its pk or its api_id).")
         parser.add_argument("--channel", metavar="NAME", help="Only sessions in this channel.")
         parser.add_argument(
             "--dry-run", action="store_true", help="Ask and count, but change no row."
@@ -59,6 +55,11 @@ class Command(BaseCommand):
         if total > messaging.RECONCILE_BATCH:
             self.stdout.write(f"checked {done}/{total} connections")
             self.stdout.flush()
+
+
+def add_gateway_argument(parser: CommandParser, help: str) -> None:
+    """``--gateway PK_OR_API_ID``, for ``find_gateway``."""
+    parser.add_argument("--gateway", metavar="PK_OR_API_ID", help=help)
 
 
 def find_gateway(value: str) -> ApiGateway:

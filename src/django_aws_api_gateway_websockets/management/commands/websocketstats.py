@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from ...models import ApiGateway
 from ...overview import Activity, ChannelCount, GatewayOverview, Overview, compute_overview
-from .reconcilewebsocketsessions import find_gateway
+from .reconcilewebsocketsessions import add_gateway_argument, find_gateway
 
 # Eight heights of a bar, lowest first; a zero is a space.
 BLOCKS = "▁▂▃▄▅▆▇█"
@@ -23,11 +23,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--gateway",
-            metavar="PK_OR_API_ID",
-            help="Only this ApiGateway (its pk or its api_id).",
-        )
+        add_gateway_argument(parser, "Only this ApiGateway (its pk or its api_id).")
         parser.add_argument(
             "--json", action="store_true", help="Print one JSON object, for scripts."
         )
