@@ -125,8 +125,8 @@ def compute_overview(
     return Overview(
         generated_on=now,
         stale_after_seconds=conf.session_max_age_seconds,
-        # The primary key's index (an index-only scan on PostgreSQL); the table
-        # is bounded by history_max_messages per channel and cleanupchannelhistory.
+        # A count of the whole table, which history_max_messages per channel
+        # and cleanupchannelhistory keep bounded.
         history_rows=ChannelMessage.objects.count(),
         gateways_total=ApiGateway.objects.count(),
         gateways=tuple(

@@ -88,6 +88,8 @@ def test_a_gateway_can_be_picked(
 
     assert "Other API (otherapi77)" in words and "Test API" not in words
     assert "Show every gateway" in words
+    missing = client.get(reverse(OVERVIEW), {"gateway": other_gateway.pk + 100})
+    assert "No gateway has the id" in text(missing.content.decode())
 
 
 def test_the_sessions_list_links_to_it(django_user_model: type[User], gateway: ApiGateway) -> None:
