@@ -14,7 +14,6 @@ it connected and counts it ``pending``; closing it would lose the new session.
 from __future__ import annotations
 
 import json
-import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -29,10 +28,11 @@ from django.utils import timezone
 
 from . import aws, subscriptions, wire
 from .conf import conf
+from .log_context import get_logger
 from .models import ApiGateway, WebSocketSession
 from .transport import Delivery, Outcome, Target, get_transport
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 Sessions = QuerySet[WebSocketSession] | Iterable[WebSocketSession]
 

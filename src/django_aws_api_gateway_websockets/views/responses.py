@@ -11,9 +11,10 @@ from django.http.response import HttpResponseBase
 
 from .. import protocol
 from ..exceptions import ChannelError, Refused
+from ..log_context import get_logger
 from ..wire import CONNECTION_ID_HEADER
 
-logger = logging.getLogger("django_aws_api_gateway_websockets.views")
+logger = get_logger("django_aws_api_gateway_websockets.views")
 
 Response = TypeVar("Response", bound=HttpResponseBase)
 

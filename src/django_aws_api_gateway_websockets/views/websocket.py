@@ -48,6 +48,7 @@ from ..publishing import PublishResult
 from . import connect as connecting
 from .channel_handlers import ChannelHandlers
 from .handlers import choose_handler
+from .log_fields import bind_log_fields
 from .message_ids import acknowledged, read_message_id
 from .messages import load_session, parse_body, parse_query
 from .responses import (
@@ -139,6 +140,7 @@ class WebSocketView(ChannelHandlers, JsonMethodNotAllowed, View):
     # record maps (docs/authentication.md), as strings. Empty on messages.
     authorizer_context: Mapping[str, str] = MappingProxyType({})
 
+    @bind_log_fields
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if (request.method or "").lower() not in self.http_method_names:
             return self.http_method_not_allowed(request, *args, **kwargs)
