@@ -36,6 +36,7 @@ def test_close_connections_deletes_each_and_marks_all_closed_in_one_update(
         ("gone",),
         ("refused",),
     )
+    assert result.action == "close"
     assert sorted((r.method, r.stage, r.connection_id) for r in management_api.received) == [
         ("DELETE", "live", "gone"),
         ("DELETE", "live", "open"),

@@ -49,6 +49,7 @@ def test_gone_rows_are_marked_closed_live_ones_untouched_and_nothing_is_posted(
 
     result = WebSocketSession.objects.reconcile()
 
+    assert result.action == "reconcile"
     assert sorted(result.alive_ids) == ["live-1", "live-2"]
     assert sorted(result.gone_ids) == ["dead-1", "dead-2"]
     assert (result.alive, result.gone, result.failed, result.pending, result.total) == (

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ... import messaging
-from ...messaging import ReconcileResult
+from ...delivery import DeliveryReport
 from ...models import ApiGateway, WebSocketSession
 
 
@@ -58,7 +58,7 @@ def find_gateway(value: str) -> ApiGateway:
     return found[0]
 
 
-def summary(result: ReconcileResult) -> str:
+def summary(result: DeliveryReport) -> str:
     verb = "would mark" if result.dry_run else "marked"
     line = (
         f"Checked {result.total} connected session(s): {result.alive} alive, "
