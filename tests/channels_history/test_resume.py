@@ -205,10 +205,10 @@ def test_the_read_uses_the_seq_index_on_postgresql(settings: Any) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_handler_publishes_with_self_publish(page: Connection, outbox: Outbox) -> None:
+def test_a_handler_publishes_with_self_publish(page: Connection, ws_outbox: Outbox) -> None:
     response = page.send({"handler": "announce", "channel": "news", "text": "hi"})
     assert json.loads(response.content) == {"type": "published", "seq": 1}
-    assert outbox.data_for(page.connection_id) == [
+    assert ws_outbox.data_for(page.connection_id) == [
         {"$ws": "publish", "channel": "news", "seq": 1, "data": {"text": "hi"}}
     ]
 

@@ -2,64 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
-import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
-from .stack import DEMO_PASSWORD, Stack
+from .pages import BROWSER_MARKS, connected_ids, open_room
+from .stack import Stack
 
-pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-# As root, in a machine with no network but loopback: no sandbox, and none of
-# Chromium's background calls home.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 15_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: scripts/test installs Debian's chromium package")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
-
-
-def open_room(
-    browser: Browser,
-    stack: Stack,
-    username: str,
-    room: str,
-    context: BrowserContext | None = None,
-) -> Page:
-    page = (context or browser.new_context()).new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(f"{stack.http_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("#login")
-    expect(page.locator("h1")).to_have_text("Pick a room")
-    page.fill("#room-name", room)
-    page.click("#go")
-    expect(page.locator("#status")).to_have_text("connected")
-    return page
+pytestmark = BROWSER_MARKS
 
 
 def test_two_browsers_chat_and_one_leaves(browser: Browser, stack: Stack) -> None:
@@ -113,16 +65,6 @@ def test_a_page_follows_a_second_room(browser: Browser, stack: Stack) -> None:
     alice.click("#send")
     expect(alice.locator("#log li.chat")).to_have_count(3)
     expect(alice.locator("#log li.chat").last).to_have_text("alice: in my own room")
-
-
-def connected_ids(stack: Stack, username: str, room: str) -> list[str]:
-    rows = stack.sql(
-        "SELECT s.connection_id FROM django_aws_api_gateway_websockets_websocketsession s "
-        "JOIN auth_user u ON u.id = s.user_id "
-        f"WHERE u.username = '{username}' AND s.channel_name = '{room}' AND s.connected "
-        "ORDER BY s.id"
-    )
-    return [str(row[0]) for row in rows]
 
 
 def test_the_client_reconnects_with_a_fresh_token(browser: Browser, stack: Stack) -> None:

@@ -122,7 +122,7 @@ GatewayFactory = Callable[..., GatewayThread]
 
 
 @pytest.fixture
-def make_gateway(backend: Backend) -> Iterator[GatewayFactory]:
+def start_gateway_thread(backend: Backend) -> Iterator[GatewayFactory]:
     """Start a gateway in front of ``backend``; keyword arguments go to GatewayConfig."""
     started: list[GatewayThread] = []
 
@@ -133,18 +133,18 @@ def make_gateway(backend: Backend) -> Iterator[GatewayFactory]:
             config = GatewayConfig(**options)
         else:
             config = GatewayConfig.for_target(backend.url, **options)
-        gateway = GatewayThread(config).start()
-        started.append(gateway)
-        return gateway
+        gateway_thread = GatewayThread(config).start()
+        started.append(gateway_thread)
+        return gateway_thread
 
     yield make
-    for gateway in started:
-        gateway.stop()
+    for gateway_thread in started:
+        gateway_thread.stop()
 
 
 @pytest.fixture
-def gateway(make_gateway: GatewayFactory) -> GatewayThread:
-    return make_gateway()
+def gateway_thread(start_gateway_thread: GatewayFactory) -> GatewayThread:
+    return start_gateway_thread()
 
 
 def ws_connect(url: str, **options: Any) -> ClientConnection:
@@ -158,10 +158,10 @@ def ws_connect(url: str, **options: Any) -> ClientConnection:
     return cast(ClientConnection, connect(url, **options))
 
 
-def management_client(gateway: GatewayThread) -> Any:
+def management_client(gateway_thread: GatewayThread) -> Any:
     return boto3.client(
         "apigatewaymanagementapi",
-        endpoint_url=gateway.management_url,
+        endpoint_url=gateway_thread.management_url,
         region_name="us-east-1",
         aws_access_key_id="testing",
         aws_secret_access_key="testing",

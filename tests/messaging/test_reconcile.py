@@ -11,8 +11,9 @@ from django_aws_api_gateway_websockets import messaging
 from django_aws_api_gateway_websockets.models import WebSocketSession
 from django_aws_api_gateway_websockets.testing import capture_messages
 from django_aws_api_gateway_websockets.transport import BotoTransport, Outcome, Target
+from tests.conftest import OPEN_FOR_A_WHILE, MakeSession
 
-from .conftest import OPEN_FOR_A_WHILE, MakeGateway, MakeSession, connected_ids
+from .conftest import MakeGateway, connected_ids
 from .management_api import ManagementApiStandIn
 
 
@@ -140,9 +141,9 @@ def test_failures_keep_the_row_and_carry_the_reason(
 
 
 def test_an_unreachable_endpoint_fails_every_row_and_changes_nothing(
-    make_gateway: MakeGateway, make_session: MakeSession, unused_port: int
+    make_gateway: MakeGateway, make_session: MakeSession, refusing_port: int
 ) -> None:
-    gateway = make_gateway(api_endpoint=f"ws://127.0.0.1:{unused_port}")
+    gateway = make_gateway(api_endpoint=f"ws://127.0.0.1:{refusing_port}")
     make_session("a", gateway, opened_seconds_ago=OPEN_FOR_A_WHILE)
 
     result = WebSocketSession.objects.reconcile()
