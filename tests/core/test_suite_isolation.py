@@ -8,6 +8,7 @@ sends (a 410 closed a test's connection).
 from __future__ import annotations
 
 import errno
+import gc
 import socket
 from typing import Any
 from urllib.parse import urlsplit
@@ -60,3 +61,9 @@ def test_a_connection_to_a_demo_port_is_refused_and_recorded(port: int) -> None:
     # instead, having seen what it holds.
     assert conftest._demo_connects == [("127.0.0.1", port)]
     conftest._demo_connects.clear()
+
+
+def test_the_sessions_startup_heap_is_frozen() -> None:
+    # Full collections then scan only what the tests create, short enough not
+    # to outlast a send's connect timeout (tests/conftest.py, pytest_collection_finish).
+    assert gc.get_freeze_count() > 100_000

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import boto3
 from playwright.sync_api import Browser, expect
+
+from tests.waiting import wait_until
 
 from .pages import BROWSER_MARKS, connected_ids, open_room
 from .stack import Stack
@@ -82,10 +83,12 @@ def test_the_client_reconnects_with_a_fresh_token(browser: Browser, stack: Stack
     management.delete_connection(ConnectionId=first)
     # Back by itself, on a new connection with a new single-use token.
     expect(alice.locator("#status")).to_have_text("connected")
-    deadline = time.monotonic() + 15
-    while (ids := connected_ids(stack, "alice", "reconnect-room")) in ([], [first]):
-        assert time.monotonic() < deadline, "no new connection"
-        time.sleep(0.1)
+
+    def new_connection() -> list[str]:
+        ids = connected_ids(stack, "alice", "reconnect-room")
+        return [] if ids == [first] else ids
+
+    ids = wait_until(new_connection, timeout=15, what="a new connection")
     assert first not in ids
     alice.fill("#message", "still here")
     alice.click("#send")
@@ -111,18 +114,18 @@ def test_keepalive_pings_and_messages_queued_before_open(browser: Browser, stack
     page.wait_for_function(
         "() => window.received.some((m) => m.type === 'chat' && m.text === 'queued before open')"
     )
+
     # Pings reach Django as messages: request_count grows with no reply frames.
-    deadline = time.monotonic() + 15
-    while True:
+    def requests_of_bob() -> int:
         counts = stack.sql(
             "SELECT MAX(s.request_count) FROM django_aws_api_gateway_websockets_websocketsession s "
             "JOIN auth_user u ON u.id = s.user_id "
             "WHERE u.username = 'bob' AND s.channel_name = 'keepalive-room' AND s.connected"
         )
-        if int(counts[0][0] or 0) >= 4:  # the queued chat + at least 3 pings
-            break
-        assert time.monotonic() < deadline, f"pings did not arrive: {counts}"
-        time.sleep(0.2)
+        return int(counts[0][0] or 0)  # type: ignore[call-overload]
+
+    # The queued chat and at least 3 pings.
+    wait_until(lambda: requests_of_bob() >= 4, timeout=15, what="3 pings reached Django")
     errors = page.evaluate("() => window.received.filter((m) => m.error || m.message)")
     assert errors == []
     page.evaluate("() => window.extraSocket.close()")

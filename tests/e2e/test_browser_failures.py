@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -181,11 +180,16 @@ def test_a_refused_token_stops_reconnecting(
                 "error", (event) => seen.push([event.detail.kind, event.detail.reason])
             );
             socket.send({action: "chat", text: "queued, never sent"});
+            window.refusedSocket = socket;
         }"""
     )
     page.wait_for_function("() => window.seen.length >= 3")
-    # Several backoff periods: a client that kept trying would have asked again.
-    time.sleep(1.5)
+    # The client retries only through its reconnect timer or an open socket:
+    # neither is left once it has announced the close without a reconnect.
+    assert page.evaluate(
+        "() => [window.refusedSocket.stopped, window.refusedSocket.reconnectTimer,"
+        " window.refusedSocket.socket]"
+    ) == [True, None, None]
     assert page.evaluate("() => window.seen") == [
         ["unauthorized", 403],
         ["undelivered", "logged out"],

@@ -18,6 +18,7 @@ from multidict import CIMultiDict
 from websockets.sync.client import ClientConnection, connect
 
 from django_aws_api_gateway_websockets.local_gateway import GatewayConfig, GatewayThread
+from tests.waiting import wait_until
 
 API_ID = "testapi01"
 SECRET = "s3cret-from-the-gateway"
@@ -145,6 +146,21 @@ def start_gateway_thread(backend: Backend) -> Iterator[GatewayFactory]:
 @pytest.fixture
 def gateway_thread(start_gateway_thread: GatewayFactory) -> GatewayThread:
     return start_gateway_thread()
+
+
+def handlers_done(gateway_thread: GatewayThread) -> None:
+    """Wait until every connection's handler has ended.
+
+    A handler ends only after its $disconnect call has returned (or was dropped
+    on purpose), so once none is left no further $disconnect can come: a count
+    asserted after this is final.
+    """
+    gateway = gateway_thread.gateway
+    wait_until(
+        lambda: not gateway._clients._tasks and not gateway.connection_ids(),
+        timeout=10,
+        what="connection handlers still running",
+    )
 
 
 def ws_connect(url: str, **options: Any) -> ClientConnection:

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import time
 
 import pytest
 from websockets.exceptions import ConnectionClosed
 
 from django_aws_api_gateway_websockets import wire
+from tests.waiting import wait_until
 
-from .conftest import API_ID, SECRET, Backend, GatewayFactory, connection_id_of, ws_connect
+from .conftest import (
+    API_ID,
+    SECRET,
+    Backend,
+    GatewayFactory,
+    connection_id_of,
+    handlers_done,
+    ws_connect,
+)
 
 
 def test_a_client_close_causes_exactly_one_disconnect(
@@ -22,7 +30,7 @@ def test_a_client_close_causes_exactly_one_disconnect(
         client.send("x")
         client.recv(timeout=5)
     (request,) = backend.wait_for("disconnect")
-    time.sleep(0.3)
+    handlers_done(gateway_thread)
     assert len(backend.received("disconnect")) == 1
     assert request.method == "POST"
     assert request.body == b""
@@ -43,11 +51,8 @@ def test_drop_rate_one_drops_every_disconnect(
         with ws_connect(gateway_thread.url):
             pass
     backend.wait_for("connect", 3)
-    deadline = time.monotonic() + 5
-    while gateway_thread.gateway.connection_ids() or caplog.text.count("disconnect dropped") < 3:
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    time.sleep(0.2)
+    wait_until(lambda: caplog.text.count("disconnect dropped") == 3, what="3 drops logged")
+    handlers_done(gateway_thread)
     assert backend.received("disconnect") == []
 
 
@@ -65,10 +70,7 @@ def test_a_failing_disconnect_integration_is_only_logged(
     )
     with ws_connect(gateway_thread.url):
         pass
-    deadline = time.monotonic() + 5
-    while "disconnect failed" not in caplog.text:
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    wait_until(lambda: "disconnect failed" in caplog.text, what="the failed disconnect logged")
     # The gateway goes on serving.
     with ws_connect(gateway_thread.url):
         backend.wait_for("connect", 2)
@@ -82,7 +84,7 @@ def test_without_a_disconnect_route_nothing_is_posted(
         pass
     with ws_connect(gateway_thread.url):
         backend.wait_for("connect", 2)
-    time.sleep(0.2)
+    handlers_done(gateway_thread)
     assert [request.path for request in backend.requests] == ["/ws/connect", "/ws/connect"]
 
 

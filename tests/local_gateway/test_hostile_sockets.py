@@ -89,6 +89,8 @@ def test_a_silent_connection_is_closed_after_the_handshake_timeout(
         assert 0.2 < time.monotonic() - started < 3
     # An established connection is not a handshake: it outlives the timeout.
     with ws_connect(gateway_thread.url) as client:
+        # The sleep is what is tested: the 0.3 s handshake timer must run out
+        # while this connection is open.
         time.sleep(0.5)
         assert echo_works(client)
     assert backend.received("connect") and len(backend.received("connect")) == 1

@@ -16,7 +16,14 @@ from websockets.exceptions import ConnectionClosed
 from django_aws_api_gateway_websockets.local_gateway import GatewayThread
 from django_aws_api_gateway_websockets.local_gateway.config import Limits
 
-from .conftest import Backend, GatewayFactory, connection_id_of, management_client, ws_connect
+from .conftest import (
+    Backend,
+    GatewayFactory,
+    connection_id_of,
+    handlers_done,
+    management_client,
+    ws_connect,
+)
 
 
 def error_code(error: pytest.ExceptionInfo[ClientError]) -> str:
@@ -149,7 +156,7 @@ def test_delete_closes_the_socket_and_causes_one_disconnect(
     assert disconnect.headers["Connectionid"] == connection_id
     with pytest.raises(api.exceptions.GoneException):
         api.get_connection(ConnectionId=connection_id)
-    time.sleep(0.3)
+    handlers_done(gateway_thread)
     assert len(backend.received("disconnect")) == 1
 
 
@@ -194,11 +201,12 @@ def test_get_during_connect_is_gone_and_open_once_the_handshake_completes(
     gateway_thread = start_gateway_thread()
     api = management_client(gateway_thread)
     opened = threading.Event()
+    checked = threading.Event()
 
     def open_client() -> None:
         with ws_connect(gateway_thread.url):
             opened.set()
-            time.sleep(1.0)
+            checked.wait(10)  # open until the test has asked about it
 
     thread = threading.Thread(target=open_client)
     thread.start()
@@ -210,6 +218,7 @@ def test_get_during_connect_is_gone_and_open_once_the_handshake_completes(
         assert opened.wait(5)
         assert api.get_connection(ConnectionId=connection_id)["Identity"]["SourceIp"] == "127.0.0.1"
     finally:
+        checked.set()
         thread.join(10)
 
 
