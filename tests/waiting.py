@@ -17,14 +17,24 @@ T = TypeVar("T")
 POLL_SECONDS = 0.02
 
 
+def _expired(timeout: float, what: str) -> Callable[[], None]:
+    """A check that raises once ``timeout`` seconds have passed since this call."""
+    deadline = time.monotonic() + timeout
+
+    def check() -> None:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: still not so after {timeout:g} s")
+
+    return check
+
+
 def wait_until(
     condition: Callable[[], T], *, timeout: float = 10.0, what: str = "the condition"
 ) -> T:
     """``condition()``'s first true value; AssertionError after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
+    check = _expired(timeout, what)
     while not (value := condition()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: still not so after {timeout:g} s")
+        check()
         time.sleep(POLL_SECONDS)
     return value
 
@@ -33,9 +43,8 @@ async def wait_until_async(
     condition: Callable[[], T], *, timeout: float = 10.0, what: str = "the condition"
 ) -> T:
     """``wait_until`` inside an event loop: the loop keeps running while it waits."""
-    deadline = time.monotonic() + timeout
+    check = _expired(timeout, what)
     while not (value := condition()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: still not so after {timeout:g} s")
+        check()
         await asyncio.sleep(POLL_SECONDS)
     return value
