@@ -72,7 +72,7 @@ def open_ids(browser_session_hash: str) -> list[str]:
 
 
 @pytest.fixture
-def page(
+def page_connection(
     make_ws_client: Callable[..., WebSocketTestClient], logged_in_client: Client
 ) -> tuple[WebSocketTestClient, str]:
     """The room page of ``logged_in_client``: connected with a token, as the shipped client does."""
@@ -84,9 +84,9 @@ def page(
 
 
 def test_a_reconnect_after_the_apps_receiver_gets_no_token(
-    page: tuple[WebSocketTestClient, str], logged_in_client: Client, ws_outbox: Outbox
+    page_connection: tuple[WebSocketTestClient, str], logged_in_client: Client, ws_outbox: Outbox
 ) -> None:
-    ws, first = page
+    ws, first = page_connection
     session_hash = sha256_hex(logged_in_client.session.session_key or "")
 
     def reconnect() -> dict[str, Any]:
@@ -103,9 +103,9 @@ def test_a_reconnect_after_the_apps_receiver_gets_no_token(
 
 
 def test_a_reconnect_before_the_apps_receiver_is_closed_by_it(
-    page: tuple[WebSocketTestClient, str], logged_in_client: Client, ws_outbox: Outbox
+    page_connection: tuple[WebSocketTestClient, str], logged_in_client: Client, ws_outbox: Outbox
 ) -> None:
-    ws, first = page
+    ws, first = page_connection
     session_hash = sha256_hex(logged_in_client.session.session_key or "")
 
     def reconnect() -> dict[str, Any]:
