@@ -23,7 +23,6 @@ from tests.testing_helpers.test_plugin_in_a_project import documented_examples
 from .documented import named_files, on_ports, shell_block, shell_code
 from .new_project import TIMEOUT_SECONDS, NewProject
 from .stack import free_port
-from .test_browser_chat import browser  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -77,7 +76,7 @@ def in_a_browser(chromium: Browser, site: str, username: str, password: str) -> 
     context.close()
 
 
-def test_the_readme_walkthrough_works_as_written(browser: Browser, tmp_path: Path) -> None:  # noqa: F811
+def test_the_readme_walkthrough_works_as_written(browser: Browser, tmp_path: Path) -> None:
     http_port, ws_port = free_port(), free_port()
     files = {path: on_ports(code, http_port, ws_port) for path, code in named_files(README).items()}
     assert set(files) >= {
