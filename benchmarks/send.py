@@ -71,7 +71,6 @@ from django.core.management import call_command  # noqa: E402
 from benchmarks import management_api_server  # noqa: E402
 from django_aws_api_gateway_websockets import aws  # noqa: E402
 from django_aws_api_gateway_websockets.aiohttp_transport import AiohttpTransport  # noqa: E402
-from django_aws_api_gateway_websockets.conf import conf  # noqa: E402
 from django_aws_api_gateway_websockets.messaging import encode_message  # noqa: E402
 from django_aws_api_gateway_websockets.models import ApiGateway, WebSocketSession  # noqa: E402
 from django_aws_api_gateway_websockets.transport import (  # noqa: E402
@@ -79,6 +78,7 @@ from django_aws_api_gateway_websockets.transport import (  # noqa: E402
     get_transport,
     override_transport,
 )
+from django_aws_api_gateway_websockets.transport_options import AiohttpOptions  # noqa: E402
 
 QUICK_COUNTS, COUNTS, FULL_COUNTS = (500,), (5_000,), (5_000, 50_000)
 LATENCIES_MS, FULL_LATENCIES_MS = (20,), (20, 0)
@@ -156,7 +156,7 @@ class Ceiling:
 
     async def _send(self, endpoint_url: str, count: int, data: bytes) -> None:
         if self.session is None:
-            in_flight = conf.send_max_in_flight
+            in_flight = AiohttpOptions.current().max_in_flight
             connector = aiohttp.TCPConnector(limit=in_flight, limit_per_host=0)
             self.session = aiohttp.ClientSession(connector=connector)
         session, pending = self.session, iter(range(count))
@@ -171,7 +171,8 @@ class Ceiling:
                     await response.read()
                     assert response.status == 200, response.status
 
-        await asyncio.gather(*(worker() for _ in range(min(conf.send_max_in_flight, count))))
+        workers = min(AiohttpOptions.current().max_in_flight, count)
+        await asyncio.gather(*(worker() for _ in range(workers)))
 
     def close(self) -> None:
         if self.session is not None:
@@ -283,8 +284,8 @@ def main() -> None:
     memory: dict[str, float] = {}
     print(
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start; "
-        f"default settings (send_max_in_flight={conf.send_max_in_flight}, "
-        f"send_rate_initial_per_second={conf.send_rate_initial_per_second:,.0f})"
+        f"default settings (send_max_in_flight={AiohttpOptions.current().max_in_flight}, "
+        f"send_rate_initial_per_second={AiohttpOptions.current().rate_initial_per_second:,.0f})"
     )
     for latency_ms in latencies:
         with management_api_server.running(latency_ms / 1000) as api_endpoint:

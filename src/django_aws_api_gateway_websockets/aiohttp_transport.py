@@ -47,7 +47,6 @@ from botocore.parsers import create_parser
 from yarl import URL
 
 from . import aws
-from .conf import conf
 from .pacing import AdaptiveRate
 from .signing import default_signer, host_of
 from .transport import (
@@ -60,6 +59,7 @@ from .transport import (
     Target,
     delivery_for_client_error,
 )
+from .transport_options import AiohttpOptions
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +87,8 @@ class AiohttpTransport:
     connections are retried likewise, ``send_max_attempts`` attempts in all;
     410 and other 4xx answers never are.
     """
+
+    options = AiohttpOptions
 
     def __init__(self) -> None:
         # (credentials, region, loop) -> its limit; read and written on the loop
@@ -133,20 +135,21 @@ class _Policy:
 
     @classmethod
     def from_settings(cls) -> _Policy:
+        options = AiohttpOptions.current()
         return cls(
-            attempts=max(1, conf.send_max_attempts),
-            backoff_base=conf.send_backoff_base_seconds,
-            backoff_max=conf.send_backoff_max_seconds,
-            in_flight=max(1, conf.send_max_in_flight),
+            attempts=max(1, options.max_attempts),
+            backoff_base=options.backoff_base_seconds,
+            backoff_max=options.backoff_max_seconds,
+            in_flight=max(1, options.max_in_flight),
             # No total and no pool-wait limit: a big batch queues for the pool
             # by design. Each socket operation is bounded instead.
             timeout=aiohttp.ClientTimeout(
                 total=None,
-                sock_connect=conf.send_connect_timeout_seconds,
-                sock_read=conf.send_read_timeout_seconds,
+                sock_connect=options.connect_timeout_seconds,
+                sock_read=options.read_timeout_seconds,
             ),
-            throttle_timeout=conf.send_throttle_timeout_seconds,
-            initial_rate=conf.send_rate_initial_per_second,
+            throttle_timeout=options.throttle_timeout_seconds,
+            initial_rate=options.rate_initial_per_second,
         )
 
     def backoff(self, attempt: int) -> float:
