@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,6 +65,7 @@ from awscrt import auth as crt_auth  # noqa: E402
 from awscrt import http as crt_http  # noqa: E402
 from botocore.auth import SigV4Auth  # noqa: E402
 from botocore.awsrequest import AWSRequest  # noqa: E402
+from botocore.credentials import ReadOnlyCredentials  # noqa: E402
 from django.apps import apps  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -123,6 +125,8 @@ class Ceiling:
         credentials = aws.credentials()
         assert credentials is not None, "tests.settings provides placeholder credentials"
         self.credentials = credentials
+        self._crt_provider: tuple[ReadOnlyCredentials, Any] | None = None
+        self._crt_config: tuple[ReadOnlyCredentials, int, Any] | None = None
 
     def send(self, endpoint_url: str, count: int, data: bytes) -> None:
         self.loop.run_until_complete(self._send(endpoint_url, count, data))
@@ -140,19 +144,34 @@ class Ceiling:
                 headers=crt_http.HttpHeaders([("Host", host)]),
                 body_stream=BytesIO(data),
             )
+            crt_auth.aws_sign_request(crt_request, self.crt_config(frozen)).result()
+            return {k: v for k, v in crt_request.headers if k.lower() != "host"}
+        return {"Authorization": "AWS4-HMAC-SHA256 (not really signed)"}
+
+    def crt_config(self, frozen: ReadOnlyCredentials) -> Any:
+        """A signing config as a careful bare sender keeps one: per credentials and second.
+
+        X-Amz-Date counts whole seconds, so one config (and one credentials
+        provider) signs every request of a second, as the default transport
+        does; the ceiling must not pay for objects the transport does not make.
+        """
+        second = int(time.time())
+        if self._crt_config is None or self._crt_config[:2] != (frozen, second):
+            if self._crt_provider is None or self._crt_provider[0] != frozen:
+                provider = crt_auth.AwsCredentialsProvider.new_static(
+                    frozen.access_key, frozen.secret_key, frozen.token
+                )
+                self._crt_provider = (frozen, provider)
             config = crt_auth.AwsSigningConfig(
                 algorithm=crt_auth.AwsSigningAlgorithm.V4,
                 signature_type=crt_auth.AwsSignatureType.HTTP_REQUEST_HEADERS,
-                credentials_provider=crt_auth.AwsCredentialsProvider.new_static(
-                    frozen.access_key, frozen.secret_key, frozen.token
-                ),
+                credentials_provider=self._crt_provider[1],
                 region=REGION,
                 service="execute-api",
-                date=datetime.now(UTC),
+                date=datetime.fromtimestamp(second, UTC),
             )
-            crt_auth.aws_sign_request(crt_request, config).result()
-            return {k: v for k, v in crt_request.headers if k.lower() != "host"}
-        return {"Authorization": "AWS4-HMAC-SHA256 (not really signed)"}
+            self._crt_config = (frozen, second, config)
+        return self._crt_config[2]
 
     async def _send(self, endpoint_url: str, count: int, data: bytes) -> None:
         if self.session is None:
