@@ -21,7 +21,10 @@ Every send goes to a Management API stand-in in another process
      a queryset (one SELECT, JSON, bookkeeping), with default settings;
    - ``BotoTransport`` (``--boto``): boto3's client in a thread pool.
 
-   "cpu µs/msg" is this process's CPU time (every thread) per message.
+   "cpu µs/msg" is this process's CPU time (every thread) per message, the
+   median of the runs; "cpu vs awscrt" its difference from the awscrt
+   ceiling's. ``benchmarks/send_instructions.py`` counts instructions per
+   message instead, which the machine's load does not move.
 
 2. Throttled: the stand-in enforces AWS's account throttle (2,000 requests/s,
    burst 1,000, a token bucket answering 429 ``LimitExceededException``) and
