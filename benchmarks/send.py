@@ -77,6 +77,7 @@ from django.core.management import call_command  # noqa: E402
 from benchmarks import management_api_server  # noqa: E402
 from django_aws_api_gateway_websockets import aws  # noqa: E402
 from django_aws_api_gateway_websockets.aiohttp_transport import AiohttpTransport  # noqa: E402
+from django_aws_api_gateway_websockets.conf import conf  # noqa: E402
 from django_aws_api_gateway_websockets.messaging import encode_message  # noqa: E402
 from django_aws_api_gateway_websockets.models import ApiGateway, WebSocketSession  # noqa: E402
 from django_aws_api_gateway_websockets.transport import (  # noqa: E402
@@ -179,7 +180,7 @@ class Ceiling:
 
     async def _send(self, endpoint_url: str, count: int, data: bytes) -> None:
         if self.session is None:
-            in_flight = AiohttpOptions.current().max_in_flight
+            in_flight = conf.transport_options(AiohttpOptions).max_in_flight
             connector = aiohttp.TCPConnector(limit=in_flight, limit_per_host=0)
             self.session = aiohttp.ClientSession(connector=connector)
         session, pending = self.session, iter(range(count))
@@ -194,7 +195,7 @@ class Ceiling:
                     await response.read()
                     assert response.status == 200, response.status
 
-        workers = min(AiohttpOptions.current().max_in_flight, count)
+        workers = min(conf.transport_options(AiohttpOptions).max_in_flight, count)
         await asyncio.gather(*(worker() for _ in range(workers)))
 
     def close(self) -> None:
@@ -313,10 +314,11 @@ def main() -> None:
         senders[BOTO] = send_through(BOTO)
     rows: list[Row] = []
     memory: dict[str, float] = {}
+    options = conf.transport_options(AiohttpOptions)
     print(
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start; "
-        f"default settings (send_max_in_flight={AiohttpOptions.current().max_in_flight}, "
-        f"send_rate_initial_per_second={AiohttpOptions.current().rate_initial_per_second:,.0f})"
+        f"default settings (send_max_in_flight={options.max_in_flight}, "
+        f"send_rate_initial_per_second={options.rate_initial_per_second:,.0f})"
     )
     for latency_ms in latencies:
         with management_api_server.running(latency_ms / 1000) as api_endpoint:

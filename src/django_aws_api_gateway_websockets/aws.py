@@ -165,7 +165,7 @@ def boto3_session() -> boto3.Session:
 
 
 def _client_config() -> Config:
-    options = BotoOptions.current()
+    options = conf.transport_options(BotoOptions)
     return Config(
         user_agent_extra=USER_AGENT_EXTRA,
         connect_timeout=options.connect_timeout_seconds,
@@ -207,7 +207,7 @@ def client(service: str, endpoint_url: str | None = None, *, region_name: str | 
 
 
 def _settings_key() -> tuple[Any, ...]:
-    options = BotoOptions.current()
+    options = conf.transport_options(BotoOptions)
     return (
         *_credential_settings(),
         options.concurrency,

@@ -31,6 +31,7 @@ from .transport_options import (
     AiohttpOptions,
     BotoOptions,
     ManagementApiOptions,
+    OptionsT,
     flat_setting,
 )
 
@@ -62,6 +63,10 @@ class Settings:
 
     def setting_values(self) -> Mapping[str, Any]:
         return self.WEBSOCKETS
+
+    def transport_options(self, options: type[OptionsT]) -> OptionsT:
+        """A transport's options: its ``OPTIONS`` if it is the configured one, else flat keys."""
+        return options.from_websockets(self.WEBSOCKETS)
 
     # AWS
 
@@ -414,6 +419,24 @@ class Settings:
         "`publish` to this many recipients or more, and a presence event to this many other "
         "connections or more, is sent from background tasks",
         minimum=ZERO,
+    )
+
+    # WEBSOCKETS: the overview (admin page and websocketstats; docs/admin.md)
+
+    overview_top_channels = Setting(
+        INT,
+        10,
+        "Channels the overview lists per gateway, most members first (and as many presence "
+        "channels)",
+        minimum=ABOVE_ZERO,
+        maximum=Maximum(100, "the overview lists at most 100 channels", "Use 10."),
+    )
+    overview_max_gateways = Setting(
+        INT,
+        20,
+        "Gateways the overview shows at once (the first by id); name one to see any other",
+        minimum=ABOVE_ZERO,
+        maximum=Maximum(100, "the overview shows at most 100 gateways at once", "Use 20."),
     )
 
     # Read from the keys above

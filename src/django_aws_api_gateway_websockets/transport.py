@@ -16,7 +16,6 @@ the options the class declares (``transport_options``).
 from __future__ import annotations
 
 import enum
-import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -30,9 +29,10 @@ from django.utils.module_loading import import_string
 
 from . import aws
 from .conf import conf
+from .log_context import get_logger
 from .transport_options import BotoOptions, configured_transport
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 GONE_STATUS = 410
 THROTTLED_STATUS = 429
@@ -116,7 +116,7 @@ class BotoTransport:
         def one(target: Target) -> Delivery:
             return _call(call, clients[target.endpoint_url], target.connection_id)
 
-        workers = min(BotoOptions.current().concurrency, len(targets))
+        workers = min(conf.transport_options(BotoOptions).concurrency, len(targets))
         if workers <= 1:
             return [one(target) for target in targets]
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ws-send") as pool:

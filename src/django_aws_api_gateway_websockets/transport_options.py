@@ -12,7 +12,7 @@ and its options::
 
 A transport class declares its options as an ``Options`` subclass in its
 ``options`` attribute (the ``Setting`` shape of ``conf.Settings``: kind,
-default, meaning, bounds), and reads them with ``TheirOptions.current()`` when
+default, meaning, bounds), and reads them with ``conf.transport_options(TheirOptions)`` when
 it sends, so ``override_settings`` works. Before ``OPTIONS`` existed, the
 built-in transports' options were flat ``WEBSOCKETS`` keys (``send_max_in_flight``
 and so on); those keys still work. Precedence, for each option: the value in
@@ -79,11 +79,11 @@ class Options:
         return tuple(found.values())
 
     @classmethod
-    def current(cls: type[OptionsT]) -> OptionsT:
-        """The options in effect now: ``OPTIONS`` if this is the configured transport's class."""
-        from .conf import conf  # conf imports this module for the flat keys
+    def from_websockets(cls: type[OptionsT], websockets: Mapping[str, Any]) -> OptionsT:
+        """The options ``websockets`` gives: ``OPTIONS`` if they are for this transport.
 
-        websockets = conf.WEBSOCKETS
+        Transports read them through ``conf.transport_options(TheirOptions)``.
+        """
         backend, given = configured_transport(websockets)
         mine = given if options_of(backend) is cls else {}
         return cls(mine, websockets)

@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from django_aws_api_gateway_websockets.aiohttp_transport import AiohttpTransport
+from django_aws_api_gateway_websockets.conf import conf
 from django_aws_api_gateway_websockets.transport import (
     BotoTransport,
     Outcome,
@@ -67,7 +68,7 @@ def test_options_win_over_the_flat_key_and_the_flat_key_over_the_default(
         transport={"BACKEND": AIOHTTP, "OPTIONS": {"max_attempts": 1}},
     )
 
-    options = AiohttpOptions.current()
+    options = conf.transport_options(AiohttpOptions)
 
     assert (options.max_attempts, options.max_in_flight) == (1, 7)
     assert options.rate_initial_per_second == AiohttpOptions.rate_initial_per_second.default
@@ -80,18 +81,18 @@ def test_a_bare_dotted_path_still_names_the_transport_and_flat_keys_still_apply(
     with_websockets(settings, transport=BOTO, send_max_attempts=2, send_concurrency=3)
 
     assert isinstance(get_transport(), BotoTransport)
-    assert BotoOptions.current().concurrency == 3
+    assert conf.transport_options(BotoOptions).concurrency == 3
     assert send_to_a_failing_connection(get_transport(), management_api) == 2
 
 
 def test_options_reach_only_the_transport_they_were_given_for(settings: Any) -> None:
     with_websockets(settings, transport={"BACKEND": BOTO, "OPTIONS": {"max_attempts": 5}})
 
-    assert BotoOptions.current().max_attempts == 5
+    assert conf.transport_options(BotoOptions).max_attempts == 5
     # A default transport made by hand (override_transport in a test) keeps the
     # flat key (the suite's settings set one) or the default.
     flat = settings.WEBSOCKETS.get("send_max_attempts", AiohttpOptions.max_attempts.default)
-    assert AiohttpOptions.current().max_attempts == flat != 5
+    assert conf.transport_options(AiohttpOptions).max_attempts == flat != 5
 
 
 def test_boto_options_configure_its_client(
@@ -109,7 +110,7 @@ def test_a_backend_left_out_means_the_default_transport(settings: Any) -> None:
     with_websockets(settings, transport={"OPTIONS": {"max_in_flight": 9}})
 
     assert isinstance(get_transport(), AiohttpTransport)
-    assert AiohttpOptions.current().max_in_flight == 9
+    assert conf.transport_options(AiohttpOptions).max_in_flight == 9
 
 
 def test_a_backend_that_cannot_be_imported_is_refused_clearly(settings: Any) -> None:
