@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import aiohttp
 from botocore.credentials import Credentials
@@ -49,7 +49,7 @@ from . import aws, log_context
 from .conf import conf
 from .log_context import get_logger
 from .pacing import AdaptiveRate
-from .signing import default_signer
+from .signing import default_signer, host_of
 from .transport import (
     GONE,
     GONE_STATUS,
@@ -60,6 +60,7 @@ from .transport import (
     Target,
     delivery_for_client_error,
 )
+from .transport_options import AiohttpOptions
 
 logger = get_logger(__name__)
 
@@ -87,6 +88,8 @@ class AiohttpTransport:
     connections are retried likewise, ``send_max_attempts`` attempts in all;
     410 and other 4xx answers never are.
     """
+
+    options = AiohttpOptions
 
     def __init__(self) -> None:
         # (credentials, region, loop) -> its limit; read and written on the loop
@@ -133,20 +136,21 @@ class _Policy:
 
     @classmethod
     def from_settings(cls) -> _Policy:
+        options = conf.transport_options(AiohttpOptions)
         return cls(
-            attempts=max(1, conf.send_max_attempts),
-            backoff_base=conf.send_backoff_base_seconds,
-            backoff_max=conf.send_backoff_max_seconds,
-            in_flight=max(1, conf.send_max_in_flight),
+            attempts=max(1, options.max_attempts),
+            backoff_base=options.backoff_base_seconds,
+            backoff_max=options.backoff_max_seconds,
+            in_flight=max(1, options.max_in_flight),
             # No total and no pool-wait limit: a big batch queues for the pool
             # by design. Each socket operation is bounded instead.
             timeout=aiohttp.ClientTimeout(
                 total=None,
-                sock_connect=conf.send_connect_timeout_seconds,
-                sock_read=conf.send_read_timeout_seconds,
+                sock_connect=options.connect_timeout_seconds,
+                sock_read=options.read_timeout_seconds,
             ),
-            throttle_timeout=conf.send_throttle_timeout_seconds,
-            initial_rate=conf.send_rate_initial_per_second,
+            throttle_timeout=options.throttle_timeout_seconds,
+            initial_rate=options.rate_initial_per_second,
         )
 
     def backoff(self, attempt: int) -> float:
@@ -169,13 +173,23 @@ class _Endpoint:
     region: str
     credentials: Credentials | None
     problem: Delivery | None = None
+    # The signed Host and the path before the connection id, split once.
+    origin: str = ""  # scheme://host[:port]
+    host: str = ""
+    base_path: str = ""
 
-    def url(self, connection_id: str) -> str:
+    @classmethod
+    def at(cls, base_url: str, region: str, credentials: Credentials | None) -> _Endpoint:
+        parts = urlsplit(base_url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        return cls(base_url, region, credentials, None, origin, host_of(parts), parts.path)
+
+    def path(self, connection_id: str) -> str:
         # As botocore renders the ConnectionId path parameter: every byte but
         # unreserved ones percent-encoded.
-        return f"{self.base_url}/@connections/{quote(connection_id, safe='~')}"
+        return f"{self.base_path}/@connections/{quote(connection_id, safe='~')}"
 
-    def signed_headers(self, method: str, url: str, body: bytes) -> dict[str, str]:
+    def signed_headers(self, method: str, path: str, body: bytes) -> dict[str, str]:
         if self.credentials is None:
             raise NoCredentialsError()
         # Refreshable credentials may change between two requests; a frozen
@@ -183,7 +197,7 @@ class _Endpoint:
         # botocore refreshes them (minutes before they expire) that one call
         # holds the loop while it fetches the new set.
         frozen = self.credentials.get_frozen_credentials()
-        return _sign(method, url, body, frozen, self.region)
+        return _sign(method, self.host, path, body, frozen, self.region)
 
 
 def _plan(targets: Sequence[Target]) -> dict[str, _Endpoint]:
@@ -210,7 +224,7 @@ def _endpoint(endpoint_url: str) -> _Endpoint:
             "NoRegionError: set AWS_GATEWAY_REGION_NAME to sign for this endpoint",
         )
         return _Endpoint(base_url, "", credentials, problem)
-    return _Endpoint(base_url.rstrip("/"), region, credentials)
+    return _Endpoint.at(base_url.rstrip("/"), region, credentials)
 
 
 class _Batch:
@@ -231,43 +245,55 @@ class _Batch:
     async def send(self, targets: Sequence[Target]) -> list[Delivery]:
         session = _event_loop().session(self.policy.in_flight)
         results: list[Delivery] = [SENT] * len(targets)
+        # Looked up once per batch, not per message.
+        pacers = {
+            url: self.transport.pacer(endpoint, self.policy.initial_rate)
+            for url, endpoint in self.endpoints.items()
+            if endpoint.problem is None
+        }
         # A fixed number of workers share one iterator: memory stays bounded by
         # the in-flight limit however many targets there are.
         pending: Iterator[int] = iter(range(len(targets)))
 
         async def worker() -> None:
             for index in pending:
-                results[index] = await self.one(session, targets[index])
+                target = targets[index]
+                endpoint = self.endpoints[target.endpoint_url]
+                if endpoint.problem is not None:
+                    results[index] = endpoint.problem
+                    continue
+                try:
+                    results[index] = await self.until_answered(
+                        session, endpoint, pacers[target.endpoint_url], target.connection_id
+                    )
+                except Exception as exc:  # one broken call must not stop the others
+                    logger.exception(
+                        "Unexpected error calling the Management API for %s", target.connection_id
+                    )
+                    results[index] = _failed(exc)
 
         workers = min(self.policy.in_flight, len(targets))
         await asyncio.gather(*(worker() for _ in range(workers)))
         return results
 
-    async def one(self, session: aiohttp.ClientSession, target: Target) -> Delivery:
-        endpoint = self.endpoints[target.endpoint_url]
-        if endpoint.problem is not None:
-            return endpoint.problem
-        try:
-            return await self.until_answered(session, endpoint, target.connection_id)
-        except Exception as exc:  # one broken call must not stop the others
-            logger.exception(
-                "Unexpected error calling the Management API for %s", target.connection_id
-            )
-            return _failed(exc)
-
     async def until_answered(
-        self, session: aiohttp.ClientSession, endpoint: _Endpoint, connection_id: str
+        self,
+        session: aiohttp.ClientSession,
+        endpoint: _Endpoint,
+        pacer: AdaptiveRate,
+        connection_id: str,
     ) -> Delivery:
-        pacer = self.transport.pacer(endpoint, self.policy.initial_rate)
-        loop = asyncio.get_running_loop()
         attempt = throttles = 0
         throttled_since: float | None = None
         while True:
-            sent_at = await pacer.wait()
+            # The pacer's slot without a coroutine when one is free (nearly always).
+            sent_at = pacer.take()
+            if sent_at is None:
+                sent_at = await pacer.wait()
             delivery, answer, retry_after = await self.attempt(session, endpoint, connection_id)
             if answer is _Answer.THROTTLED:
                 pacer.throttled(sent_at)
-                now = loop.time()
+                now = asyncio.get_running_loop().time()
                 throttled_since = now if throttled_since is None else throttled_since
                 left = throttled_since + self.policy.throttle_timeout - now
                 throttles += 1
@@ -285,9 +311,10 @@ class _Batch:
         self, session: aiohttp.ClientSession, endpoint: _Endpoint, connection_id: str
     ) -> tuple[Delivery, _Answer, float | None]:
         """One request: its delivery, whether to try again, and the server's Retry-After."""
-        url = endpoint.url(connection_id)
+        path = endpoint.path(connection_id)
+        url = endpoint.origin + path
         try:
-            headers = endpoint.signed_headers(self.method, url, self.body)
+            headers = endpoint.signed_headers(self.method, path, self.body)
         except BotoCoreError as exc:
             return _failed(exc), _Answer.FINAL, None
         try:

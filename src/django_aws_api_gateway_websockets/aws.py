@@ -22,6 +22,7 @@ from botocore.loaders import create_loader
 
 from . import wire
 from .conf import conf
+from .transport_options import BotoOptions
 
 MANAGEMENT_SERVICE = "apigatewaymanagementapi"
 USER_AGENT_EXTRA = "django-aws-api-gateway-websockets"
@@ -164,14 +165,15 @@ def boto3_session() -> boto3.Session:
 
 
 def _client_config() -> Config:
+    options = conf.transport_options(BotoOptions)
     return Config(
         user_agent_extra=USER_AGENT_EXTRA,
-        connect_timeout=conf.send_connect_timeout_seconds,
-        read_timeout=conf.send_read_timeout_seconds,
-        # total_max_attempts counts the first attempt, as send_max_attempts
-        # does; botocore's max_attempts counts retries only.
-        retries={"mode": "standard", "total_max_attempts": conf.send_max_attempts},
-        max_pool_connections=max(10, conf.send_concurrency),
+        connect_timeout=options.connect_timeout_seconds,
+        read_timeout=options.read_timeout_seconds,
+        # total_max_attempts counts the first attempt, as max_attempts does;
+        # botocore's max_attempts counts retries only.
+        retries={"mode": "standard", "total_max_attempts": options.max_attempts},
+        max_pool_connections=max(10, options.concurrency),
     )
 
 
@@ -205,12 +207,13 @@ def client(service: str, endpoint_url: str | None = None, *, region_name: str | 
 
 
 def _settings_key() -> tuple[Any, ...]:
+    options = conf.transport_options(BotoOptions)
     return (
         *_credential_settings(),
-        conf.send_concurrency,
-        conf.send_connect_timeout_seconds,
-        conf.send_read_timeout_seconds,
-        conf.send_max_attempts,
+        options.concurrency,
+        options.connect_timeout_seconds,
+        options.read_timeout_seconds,
+        options.max_attempts,
     )
 
 

@@ -21,6 +21,15 @@ from .conf import DEFAULTS, SETTINGS, conf
 # The view matches origins with this same function, so a value it accepts works.
 from .origins import normalize_origin
 from .settings_schema import ZERO, Maximum, Minimum, Setting
+from .transport_options import (
+    BACKEND,
+    BUILT_IN,
+    DEFAULT_BACKEND,
+    OPTIONS,
+    configured_transport,
+    flat_keys,
+    options_of,
+)
 
 APP_LABEL = "django_aws_api_gateway_websockets"
 
@@ -37,8 +46,10 @@ _AWS_CREDENTIAL_SETTINGS = (
 )
 
 
-def _setting_error(key: str, message: str, hint: str, id: str) -> Error:
-    return Error(f"WEBSOCKETS[{key!r}] {message}", hint=hint, id=id)
+def _setting_error(key: str | tuple[str, ...], message: str, hint: str, id: str) -> Error:
+    """An error about ``WEBSOCKETS[key]``; a tuple key names a nested one (transport options)."""
+    path = "".join(f"[{part!r}]" for part in (key if isinstance(key, tuple) else (key,)))
+    return Error(f"WEBSOCKETS{path} {message}", hint=hint, id=id)
 
 
 @register()
@@ -64,6 +75,7 @@ def check_settings(
         else:
             errors.extend(_check_value(setting, item))
     errors.extend(_check_enqueue_target(value))
+    errors.extend(_check_flat_transport_keys(value))
     errors.extend(_check_jwt_scope(value))
     return errors
 
@@ -97,8 +109,10 @@ def _type_names(accepted: tuple[type | None, ...]) -> str:
     return " or ".join("None" if kind is None else kind.__name__ for kind in accepted)
 
 
-def _check_value(setting: Setting[Any], value: object) -> list[CheckMessage]:
-    key = setting.name
+def _check_value(
+    setting: Setting[Any], value: object, where: tuple[str, ...] = ()
+) -> list[CheckMessage]:
+    key = where or setting.name
     if not setting.kind.accepts(value):
         return [
             _setting_error(
@@ -108,26 +122,29 @@ def _check_value(setting: Setting[Any], value: object) -> list[CheckMessage]:
                 "dagw.E002",
             )
         ]
-    problems = list(_check_bounds(setting, value))
-    content_check = _CONTENT_CHECKS.get(key)
+    problems = list(_check_bounds(setting, value, key))
+    # Content checks are for WEBSOCKETS' own keys, not transport options.
+    content_check = None if where else _CONTENT_CHECKS.get(setting.name)
     if content_check is not None:
-        problems.extend(content_check(key, value))
+        problems.extend(content_check(setting.name, value))
     return problems
 
 
-def _check_bounds(setting: Setting[Any], value: object) -> Iterator[CheckMessage]:
+def _check_bounds(
+    setting: Setting[Any], value: object, key: str | tuple[str, ...]
+) -> Iterator[CheckMessage]:
     """The minimum and maximum the setting declares (conf.Settings)."""
     bound = setting.out_of_bounds(value)
     if isinstance(bound, Minimum):
         turns_off = "; 0 turns it off" if bound is ZERO else ""
         yield _setting_error(
-            setting.name,
+            key,
             f"must be {bound.value}, not {value!r}.",
             f"The default is {setting.default!r}{turns_off}.",
             "dagw.E003",
         )
     elif isinstance(bound, Maximum):
-        yield _setting_error(setting.name, f"is {value}; {bound.why}.", bound.hint, "dagw.E003")
+        yield _setting_error(key, f"is {value}; {bound.why}.", bound.hint, "dagw.E003")
 
 
 def _check_channel_length(key: str, value: object) -> Iterator[CheckMessage]:
@@ -181,7 +198,9 @@ def _check_allowed_origins(key: str, value: object) -> Iterator[CheckMessage]:
             )
 
 
-def _check_importable(key: str, value: object, hint: str, id: str) -> Iterator[CheckMessage]:
+def _check_importable(
+    key: str | tuple[str, ...], value: object, hint: str, id: str
+) -> Iterator[CheckMessage]:
     if not isinstance(value, str) or not value:
         return
     try:
@@ -191,8 +210,88 @@ def _check_importable(key: str, value: object, hint: str, id: str) -> Iterator[C
 
 
 def _check_transport(key: str, value: object) -> Iterator[CheckMessage]:
-    hint = f"Give the dotted path of a class; the default is {DEFAULTS[key]!r}."
-    yield from _check_importable(key, value, hint, "dagw.E006")
+    hint = f"Give the dotted path of a class; the default is {DEFAULT_BACKEND!r}."
+    if not isinstance(value, Mapping):
+        yield from _check_importable(key, value, hint, "dagw.E006")
+        return
+    unknown = sorted(str(name) for name in value if name not in (BACKEND, OPTIONS))
+    if unknown:
+        yield _setting_error(
+            key,
+            f"has {', '.join(map(repr, unknown))}; it takes only {BACKEND!r} and {OPTIONS!r}.",
+            f'Write {{"{BACKEND}": "dotted.path", "{OPTIONS}": {{...}}}}.',
+            "dagw.E014",
+        )
+    backend = value.get(BACKEND, DEFAULT_BACKEND)
+    if not isinstance(backend, str) or not backend:
+        yield _setting_error(
+            (key, BACKEND), f"must be a dotted path, not {backend!r}.", hint, "dagw.E006"
+        )
+        return
+    problems = list(_check_importable((key, BACKEND), backend, hint, "dagw.E006"))
+    yield from problems
+    options = value.get(OPTIONS, {})
+    if problems or options is None:
+        return
+    if not isinstance(options, Mapping):
+        yield _setting_error(
+            (key, OPTIONS),
+            f"must be a dict, not {type(options).__name__}.",
+            "Give the transport's options by name (docs/settings.md#transport-options).",
+            "dagw.E002",
+        )
+        return
+    yield from _check_transport_options(key, backend, options)
+
+
+def _check_transport_options(
+    key: str, backend: str, options: Mapping[str, Any]
+) -> Iterator[CheckMessage]:
+    declared = options_of(backend)
+    known = {option.name: option for option in declared.declared()} if declared else {}
+    for name, item in options.items():
+        option = known.get(name)
+        where = (key, OPTIONS, str(name))
+        if option is None:
+            close = difflib.get_close_matches(str(name), list(known), n=1)
+            yield _setting_error(
+                where,
+                f"is not an option of {backend}.",
+                f"Did you mean {close[0]!r}?"
+                if close
+                else f"Its options: {sorted(known) or 'none'} (docs/settings.md).",
+                "dagw.E014",
+            )
+        else:
+            yield from _check_value(option, item, where)
+
+
+def _check_flat_transport_keys(value: Mapping[str, Any]) -> Iterator[CheckMessage]:
+    """A flat send_* key the configured transport does not read, or that OPTIONS overrides."""
+    backend, given = configured_transport(value)
+    declared = options_of(backend)
+    for options in BUILT_IN:
+        for option in options.declared():
+            if option.flat not in value or options is not declared:
+                continue
+            if option.name in given:
+                yield Warning(
+                    f"WEBSOCKETS sets both {option.flat!r} and the transport's OPTIONS "
+                    f"{option.name!r}; OPTIONS wins.",
+                    hint=f"Remove {option.flat!r}.",
+                    id="dagw.W010",
+                )
+    readers = flat_keys()
+    for flat, owners in readers.items():
+        if flat in value and declared not in owners:
+            names = " and ".join(options.transport for options in owners)
+            yield Warning(
+                f"WEBSOCKETS[{flat!r}] is read only by {names}; the configured transport "
+                f"{backend} ignores it.",
+                hint="Remove it, or give the transport's own options in "
+                f'WEBSOCKETS["transport"]["{OPTIONS}"].',
+                id="dagw.W009",
+            )
 
 
 # What the Tasks framework assumes when TASKS, or a backend's QUEUES, is not set.

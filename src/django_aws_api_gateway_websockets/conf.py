@@ -25,6 +25,15 @@ from .settings_schema import (
     Setting,
     declared_in,
 )
+from .transport_options import (
+    DEFAULT_BACKEND,
+    TRANSPORT,
+    AiohttpOptions,
+    BotoOptions,
+    ManagementApiOptions,
+    OptionsT,
+    flat_setting,
+)
 
 # ipaddress refuses a longer prefix.
 _IPV6_MAX_PREFIX = 128
@@ -51,6 +60,13 @@ class Settings:
     def WEBSOCKETS(self) -> Mapping[str, Any]:
         value = getattr(settings, "WEBSOCKETS", {})
         return value if isinstance(value, Mapping) else {}
+
+    def setting_values(self) -> Mapping[str, Any]:
+        return self.WEBSOCKETS
+
+    def transport_options(self, options: type[OptionsT]) -> OptionsT:
+        """A transport's options: its ``OPTIONS`` if it is the configured one, else flat keys."""
+        return options.from_websockets(self.WEBSOCKETS)
 
     # AWS
 
@@ -253,65 +269,46 @@ class Settings:
     # WEBSOCKETS: sending through the Management API
 
     transport = Setting(
-        TEXT,
-        "django_aws_api_gateway_websockets.aiohttp_transport.AiohttpTransport",
-        "Dotted path to the class (or factory with no arguments) that talks to the Management API.",
+        TRANSPORT,
+        DEFAULT_BACKEND,
+        "The class (or factory with no arguments) that talks to the Management API: its dotted "
+        'path, or `{"BACKEND": path, "OPTIONS": {...}}` with the options it declares',
     )
-    send_max_in_flight = Setting(
-        INT,
-        256,
-        "Default transport: most Management API requests in flight at once per process",
-        minimum=ABOVE_ZERO,
+    # The built-in transports' options as flat keys, as before OPTIONS existed:
+    # each reads as its option (transport_options), OPTIONS winning.
+    send_max_in_flight = flat_setting(
+        AiohttpOptions.max_in_flight, "Flat form of the default transport's `max_in_flight` option"
     )
-    send_concurrency = Setting(
-        INT,
-        16,
-        "`BotoTransport`: most Management API requests in flight at once for one multicast",
-        minimum=ABOVE_ZERO,
+    send_concurrency = flat_setting(
+        BotoOptions.concurrency, "Flat form of `BotoTransport`'s `concurrency` option"
     )
-    send_connect_timeout_seconds = Setting(
-        NUMBER,
-        2.0,
-        "Connect timeout of each Management API request.",
-        minimum=ABOVE_ZERO,
+    send_connect_timeout_seconds = flat_setting(
+        ManagementApiOptions.connect_timeout_seconds,
+        "Flat form of the built-in transports' `connect_timeout_seconds` option",
     )
-    send_read_timeout_seconds = Setting(
-        NUMBER,
-        5.0,
-        "Read timeout of each Management API request",
-        minimum=ABOVE_ZERO,
+    send_read_timeout_seconds = flat_setting(
+        ManagementApiOptions.read_timeout_seconds,
+        "Flat form of the built-in transports' `read_timeout_seconds` option",
     )
-    send_max_attempts = Setting(
-        INT,
-        3,
-        "Attempts per request, first one included.",
-        minimum=ABOVE_ZERO,
+    send_max_attempts = flat_setting(
+        ManagementApiOptions.max_attempts,
+        "Flat form of the built-in transports' `max_attempts` option",
     )
-    send_backoff_base_seconds = Setting(
-        NUMBER,
-        0.05,
-        "Default transport: the wait before retry *n* is random between 0 and "
-        "`send_backoff_base_seconds * 2**(n-1)`",
-        minimum=ZERO,
+    send_backoff_base_seconds = flat_setting(
+        AiohttpOptions.backoff_base_seconds,
+        "Flat form of the default transport's `backoff_base_seconds` option",
     )
-    send_backoff_max_seconds = Setting(
-        NUMBER,
-        2.0,
-        "Default transport: the longest wait before one retry.",
-        minimum=ZERO,
+    send_backoff_max_seconds = flat_setting(
+        AiohttpOptions.backoff_max_seconds,
+        "Flat form of the default transport's `backoff_max_seconds` option",
     )
-    send_throttle_timeout_seconds = Setting(
-        NUMBER,
-        120.0,
-        "Default transport: how long a request answered 429 (throttled) keeps being retried, "
-        "counted from its first 429",
-        minimum=ZERO,
+    send_throttle_timeout_seconds = flat_setting(
+        AiohttpOptions.throttle_timeout_seconds,
+        "Flat form of the default transport's `throttle_timeout_seconds` option",
     )
-    send_rate_initial_per_second = Setting(
-        NUMBER,
-        10_000.0,
-        "Default transport: the request rate each process starts from, per AWS account and region",
-        minimum=ABOVE_ZERO,
+    send_rate_initial_per_second = flat_setting(
+        AiohttpOptions.rate_initial_per_second,
+        "Flat form of the default transport's `rate_initial_per_second` option",
     )
     connect_grace_seconds = Setting(
         NUMBER,

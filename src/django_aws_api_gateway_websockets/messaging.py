@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, router
-from django.db.models import QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
 
 from . import aws, subscriptions, wire
@@ -177,9 +177,9 @@ def load_recipients(sessions: Sessions) -> Recipients:
         rows: Iterable[_Row] = _queryset_rows(sessions)
     else:
         instances = [session for session in sessions if session.connected]
-        rows = map(_instance_row, instances)
+        since = _connecting_since()
+        rows = (_instance_row(session, since) for session in instances)
     recipients = Recipients(defaultdict(list), {}, instances)
-    since = _connecting_since()
     seen: set[str] = set()
     for row in rows:
         if row.connection_id in seen:
@@ -188,7 +188,7 @@ def load_recipients(sessions: Sessions) -> Recipients:
         if row.pk is not None:
             recipients.pks.append(row.pk)
         recipients.by_gateway[row.gateway_id].append(row.connection_id)
-        if _may_be_connecting(row.created_on, row.request_count, since):
+        if row.connecting:
             recipients.connecting.add(row.connection_id)
         if row.gateway_id is not None and row.gateway is not None:
             recipients.gateways.setdefault(row.gateway_id, row.gateway)
@@ -222,34 +222,44 @@ class _Row(NamedTuple):
 
     connection_id: str
     gateway_id: int | None
-    created_on: datetime | None
-    request_count: int
+    # Its $connect may not have completed yet (``_may_be_connecting``).
+    connecting: bool
     # The row's gateway when it came with the row, else None (loaded later).
     gateway: ApiGateway | None
     pk: int | None
 
 
 def _queryset_rows(queryset: QuerySet[WebSocketSession]) -> Iterator[_Row]:
-    # The caller's order_by(), if any, is kept: the model has no default
-    # ordering, so only a caller who asked for an order pays for the sort.
-    rows = (
-        filterable(queryset)
-        .filter(connected=True)
-        .values_list(
-            "connection_id",
-            "api_gateway_id",
-            "api_gateway__api_name",
-            "api_gateway__api_endpoint",
-            "api_gateway__api_id",
-            "api_gateway__stage_name",
-            "created_on",
-            "request_count",
-            "pk",
-        )
+    # A sliced queryset cannot be filtered, but it can be read with the
+    # columns below: its disconnected rows are skipped here instead of by a
+    # second query over its primary keys. The caller's order_by(), if any, is
+    # kept: the model has no default ordering, so only a caller who asked for
+    # an order pays for the sort.
+    if queryset.query.combinator:
+        queryset = filterable(queryset)
+    if not queryset.query.is_sliced:
+        queryset = queryset.filter(connected=True)
+    # Worked out by the database: converting every row's created_on to an
+    # aware datetime would cost more than the rest of the row.
+    connecting = ExpressionWrapper(
+        Q(request_count=0, created_on__gt=_connecting_since()), output_field=BooleanField()
+    )
+    rows = queryset.values_list(
+        "connection_id",
+        "api_gateway_id",
+        "api_gateway__api_name",
+        "api_gateway__api_endpoint",
+        "api_gateway__api_id",
+        "api_gateway__stage_name",
+        connecting,
+        "connected",
+        "pk",
     )
     # The first row of each gateway carries it; the rest need not build a copy.
     carried: set[int | None] = {None}
-    for connection_id, gateway_id, name, endpoint, api_id, stage, created, count, pk in rows:
+    for connection_id, gateway_id, name, endpoint, api_id, stage, young, open_, pk in rows:
+        if not open_:
+            continue
         gateway = None
         if gateway_id not in carried:
             carried.add(gateway_id)
@@ -257,17 +267,16 @@ def _queryset_rows(queryset: QuerySet[WebSocketSession]) -> Iterator[_Row]:
             gateway = ApiGateway(
                 pk=gateway_id, api_name=name, api_endpoint=endpoint, api_id=api_id, stage_name=stage
             )
-        yield _Row(connection_id, gateway_id, created, count, gateway, pk)
+        yield _Row(connection_id, gateway_id, bool(young), gateway, pk)
 
 
-def _instance_row(session: WebSocketSession) -> _Row:
+def _instance_row(session: WebSocketSession, since: datetime) -> _Row:
     # A gateway already loaded with the session (select_related) saves a query.
     loaded = WebSocketSession.api_gateway.is_cached(session)
     return _Row(
         session.connection_id,
         session.api_gateway_id,
-        session.created_on,
-        session.request_count,
+        _may_be_connecting(session.created_on, session.request_count, since),
         session.api_gateway if loaded else None,
         session.pk,
     )

@@ -55,12 +55,19 @@ class AdaptiveRate:
         self._waiters: deque[asyncio.Future[float]] = deque()
         self._timer: asyncio.TimerHandle | None = None
 
-    async def wait(self) -> float:
-        """Wait for a slot; returns when it was given, to pass to ``throttled``."""
+    def take(self) -> float | None:
+        """A slot now if one is free (the time it was given, for ``throttled``), else None."""
         now = self._clock()
         if not self._waiters and self._next <= now + SLACK_SECONDS:
             self._grown_at = now
             self._take(now)
+            return now
+        return None
+
+    async def wait(self) -> float:
+        """Wait for a slot; returns when it was given, to pass to ``throttled``."""
+        now = self.take()
+        if now is not None:
             return now
         waiter: asyncio.Future[float] = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)

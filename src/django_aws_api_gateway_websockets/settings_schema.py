@@ -85,13 +85,14 @@ class Maximum:
 
 
 class _Configured(Protocol):
-    @property
-    def WEBSOCKETS(self) -> Mapping[str, Any]: ...
+    # The configured values by key: WEBSOCKETS for conf, a transport's options
+    # for transport_options.Options.
+    def setting_values(self) -> Mapping[str, Any]: ...
 
 
 @dataclass(frozen=True)
 class Setting(Generic[T]):
-    """One ``WEBSOCKETS`` key, declared as an attribute of ``conf.Settings``.
+    """One ``WEBSOCKETS`` key (or transport option), declared as a class attribute.
 
     The attribute's name is the key; reading the attribute on ``conf`` gives the
     configured value (or the default) through ``kind.read``.
@@ -118,7 +119,7 @@ class Setting(Generic[T]):
     def __get__(self, instance: _Configured | None, owner: type) -> Setting[T] | T:
         if instance is None:
             return self
-        return self.kind.read(instance.WEBSOCKETS.get(self.name, self.default))
+        return self.kind.read(instance.setting_values().get(self.name, self.default))
 
     def out_of_bounds(self, value: object) -> Minimum | Maximum | None:
         """The bound a number breaks, if any (values of the wrong type break none)."""

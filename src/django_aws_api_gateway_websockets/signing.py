@@ -13,11 +13,12 @@ request, so refreshable credentials keep refreshing themselves.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from io import BytesIO
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -31,16 +32,19 @@ except ImportError:  # pragma: no cover - exercised where awscrt is not installe
 
 SERVICE = "execute-api"
 
-Signer = Callable[[str, str, bytes, ReadOnlyCredentials, str], dict[str, str]]
+# (method, host, path, body, credentials, region) -> the headers to add.
+Signer = Callable[[str, str, str, bytes, ReadOnlyCredentials, str], dict[str, str]]
 
 
 def botocore_headers(
-    method: str, url: str, body: bytes, credentials: ReadOnlyCredentials, region: str
+    method: str, host: str, path: str, body: bytes, credentials: ReadOnlyCredentials, region: str
 ) -> dict[str, str]:
     """The headers botocore's ``SigV4Auth`` adds (``X-Amz-Date``, the token, ``Authorization``)."""
-    request = AWSRequest(method=method, url=url, data=body)
+    # The scheme is not signed; the host (with any port) and the path are.
+    request = AWSRequest(method=method, url=f"https://{host}{path}", data=body)
+    request.headers["Host"] = host
     SigV4Auth(credentials, SERVICE, region).add_auth(request)
-    return dict(request.headers.items())
+    return {name: value for name, value in request.headers.items() if name != "Host"}
 
 
 class CrtSigner:
@@ -55,37 +59,45 @@ class CrtSigner:
         # One provider per set of frozen credentials: making one per request
         # would cost more than the signature.
         self._providers: dict[ReadOnlyCredentials, Any] = {}
+        # The signing config of the current second, per provider and region:
+        # X-Amz-Date counts whole seconds, so every request of that second
+        # signs with the same config (a new one costs a tenth of a signature).
+        self._configs: dict[tuple[Any, str], tuple[int, Any]] = {}
 
     def __call__(
         self,
         method: str,
-        url: str,
+        host: str,
+        path: str,
         body: bytes,
         credentials: ReadOnlyCredentials,
         region: str,
         now: datetime | None = None,
     ) -> dict[str, str]:
         assert crt_auth is not None and crt_http is not None
-        parts = urlsplit(url)
         request = crt_http.HttpRequest(
             method,
-            parts.path + (f"?{parts.query}" if parts.query else ""),
-            headers=crt_http.HttpHeaders([("Host", _host(parts))]),
+            path,
+            headers=crt_http.HttpHeaders([("Host", host)]),
             body_stream=BytesIO(body) if body else None,
         )
-        config = crt_auth.AwsSigningConfig(
-            algorithm=crt_auth.AwsSigningAlgorithm.V4,
-            signature_type=crt_auth.AwsSignatureType.HTTP_REQUEST_HEADERS,
-            credentials_provider=self._provider(credentials),
-            region=region,
-            service=SERVICE,
-            date=now or datetime.now(UTC),
-            use_double_uri_encode=True,
-            should_normalize_uri_path=True,
-            signed_body_header_type=crt_auth.AwsSignedBodyHeaderType.NONE,
-        )
+        config = self._config(self._provider(credentials), region, now)
         crt_auth.aws_sign_request(request, config).result()
-        return {name: value for name, value in request.headers if name.lower() != "host"}
+        return {name: value for name, value in request.headers if name != "Host"}
+
+    def _config(self, provider: Any, region: str, now: datetime | None) -> Any:
+        assert crt_auth is not None
+        if now is not None:
+            return _signing_config(provider, region, now)
+        second = int(time.time())
+        key = (provider, region)
+        found = self._configs.get(key)
+        if found is None or found[0] != second:
+            if len(self._configs) > 8:  # rotated credentials: forget the old ones
+                self._configs.clear()
+            date = datetime.fromtimestamp(second, UTC)
+            found = self._configs[key] = (second, _signing_config(provider, region, date))
+        return found[1]
 
     def _provider(self, credentials: ReadOnlyCredentials) -> Any:
         assert crt_auth is not None
@@ -99,10 +111,25 @@ class CrtSigner:
         return provider
 
 
+def _signing_config(provider: Any, region: str, date: datetime) -> Any:
+    assert crt_auth is not None
+    return crt_auth.AwsSigningConfig(
+        algorithm=crt_auth.AwsSigningAlgorithm.V4,
+        signature_type=crt_auth.AwsSignatureType.HTTP_REQUEST_HEADERS,
+        credentials_provider=provider,
+        region=region,
+        service=SERVICE,
+        date=date,
+        use_double_uri_encode=True,
+        should_normalize_uri_path=True,
+        signed_body_header_type=crt_auth.AwsSignedBodyHeaderType.NONE,
+    )
+
+
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def _host(parts: SplitResult) -> str:
+def host_of(parts: SplitResult) -> str:
     """The ``Host`` botocore signs and HTTP clients send: no default port, no user info."""
     if parts.port is not None and parts.port == _DEFAULT_PORTS.get(parts.scheme):
         return parts.hostname or ""

@@ -8,8 +8,9 @@ likes without ``messaging`` knowing. ``messaging`` does all database work in the
 caller's thread and hands the transport nothing but URLs, ids and bytes, so a
 transport never touches the ORM.
 
-Pick one with ``WEBSOCKETS["transport"]`` (a dotted path to a class or a
-factory taking no arguments).
+Pick one with ``WEBSOCKETS["transport"]``: a dotted path to a class or a
+factory taking no arguments, or ``{"BACKEND": path, "OPTIONS": {...}}`` with
+the options the class declares (``transport_options``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from django.utils.module_loading import import_string
 from . import aws
 from .conf import conf
 from .log_context import get_logger
+from .transport_options import BotoOptions, configured_transport
 
 logger = get_logger(__name__)
 
@@ -83,12 +85,14 @@ class Transport(Protocol):
 
 
 class BotoTransport:
-    """boto3's ``apigatewaymanagementapi`` client, ``conf.send_concurrency`` calls at a time.
+    """boto3's ``apigatewaymanagementapi`` client, ``concurrency`` calls at a time.
 
-    Retries (standard mode, ``conf.send_max_attempts`` attempts in all) and
+    Retries (standard mode, ``max_attempts`` attempts in all) and
     timeouts are botocore's; see ``aws._client_config``. It does not pace
     itself: throttled calls fail once botocore's attempts are spent.
     """
+
+    options = BotoOptions
 
     def post_to_connections(self, targets: Sequence[Target], data: bytes) -> list[Delivery]:
         return self._run(
@@ -112,7 +116,7 @@ class BotoTransport:
         def one(target: Target) -> Delivery:
             return _call(call, clients[target.endpoint_url], target.connection_id)
 
-        workers = min(conf.send_concurrency, len(targets))
+        workers = min(conf.transport_options(BotoOptions).concurrency, len(targets))
         if workers <= 1:
             return [one(target) for target in targets]
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ws-send") as pool:
@@ -155,10 +159,10 @@ _lock = threading.Lock()
 
 
 def get_transport() -> Transport:
-    """The transport in use: an active ``override_transport``, else ``conf.transport``."""
+    """The transport in use: an active ``override_transport``, else the configured one."""
     if _overrides:
         return _overrides[-1]
-    path = conf.transport
+    path, _ = configured_transport(conf.WEBSOCKETS)
     with _lock:
         existing = _transports.get(path)
         if existing is None:

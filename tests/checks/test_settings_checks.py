@@ -34,7 +34,12 @@ def test_defaults_pass_check() -> None:
 
 
 def test_every_default_is_a_valid_value() -> None:
-    assert ids_for(dict(DEFAULTS)) == []
+    # send_concurrency is BotoTransport's; the default transport warns that it ignores it.
+    everything_but_boto = {
+        key: value for key, value in DEFAULTS.items() if key != "send_concurrency"
+    }
+    assert ids_for(everything_but_boto) == []
+    assert ids_for(dict(DEFAULTS)) == ["dagw.W009"]
 
 
 def test_websockets_not_a_dict() -> None:
@@ -232,13 +237,17 @@ def test_type_and_range_messages(key: str, value: object, id: str, message: str,
 )
 def test_each_declared_bound_is_checked(setting: Setting[object]) -> None:
     """The bounds conf.Settings declares are the ones dagw.E003 enforces, key by key."""
+
+    def found(value: object) -> list[str]:
+        # dagw.W009: send_concurrency is not read by the default transport.
+        return [m[0] for m in messages_for({setting.name: value}) if m[0] != "dagw.W009"]
+
     smallest = 0 if setting.minimum is ZERO else 1
-    assert messages_for({setting.name: smallest}) == []
-    assert [m[0] for m in messages_for({setting.name: smallest - 1})] == ["dagw.E003"]
+    assert found(smallest) == []
+    assert found(smallest - 1) == ["dagw.E003"]
     if setting.maximum is not None:
-        assert messages_for({setting.name: setting.maximum.limit}) == []
-        over = messages_for({setting.name: setting.maximum.limit + 1})
-        assert [m[0] for m in over] == ["dagw.E003"]
+        assert found(setting.maximum.limit) == []
+        assert found(setting.maximum.limit + 1) == ["dagw.E003"]
 
 
 def test_a_declared_key_is_read_lazily_and_its_class_attribute_is_the_declaration() -> None:

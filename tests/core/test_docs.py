@@ -10,6 +10,7 @@ import pytest
 from django_aws_api_gateway_websockets import checks
 from django_aws_api_gateway_websockets.conf import DEFAULTS, SETTINGS
 from django_aws_api_gateway_websockets.settings_schema import ZERO, Setting
+from django_aws_api_gateway_websockets.transport_options import BUILT_IN, Options
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 _ROW = re.compile(r"^\| `(\w+)` \| (.+?) \| (.+?) \| (.+) \|$", re.MULTILINE)
@@ -65,3 +66,30 @@ def test_every_doc_link_points_at_an_existing_page() -> None:
             if not (page.parent / target).exists():
                 broken.append(f"{page.name} -> {target}")
     assert broken == []
+
+
+def documented_transport_options() -> dict[str, dict[str, tuple[str, str, str]]]:
+    """transport -> option -> (type, default, meaning), from docs/settings.md's options part."""
+    page = (DOCS / "settings.md").read_text()
+    section = page.split("## Transport options", 1)[1].split("\n## ", 1)[0]
+    tables = {}
+    for part in section.split("\n### `")[1:]:
+        name = part.split("`", 1)[0]
+        tables[name] = {
+            key: (kind, default, meaning) for key, kind, default, meaning in _ROW.findall(part)
+        }
+    return tables
+
+
+@pytest.mark.parametrize("options", BUILT_IN, ids=lambda options: options.transport)
+def test_each_transport_option_is_documented_as_declared(options: type[Options]) -> None:
+    documented = documented_transport_options()[options.transport]
+    declared = {option.name: option for option in options.declared()}
+
+    assert sorted(documented) == sorted(declared)
+    for name, (kind, default, meaning) in documented.items():
+        option = declared[name]
+        assert kind == option.kind.shown
+        assert default == shown_default(option.default)
+        assert meaning.startswith(option.meaning), name
+        assert ("`0`" in meaning) == (option.minimum is ZERO), name

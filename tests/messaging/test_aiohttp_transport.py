@@ -285,14 +285,14 @@ def test_one_broken_call_is_logged_and_the_others_still_go(
     management_api: ManagementApiStandIn,
     endpoint: str,
 ) -> None:
-    real = aiohttp_transport._Endpoint.url
+    real = aiohttp_transport._Endpoint.path
 
-    def url(self: aiohttp_transport._Endpoint, connection_id: str) -> str:
+    def path(self: aiohttp_transport._Endpoint, connection_id: str) -> str:
         if connection_id == "boom":
             raise RuntimeError("kaput")
         return real(self, connection_id)
 
-    monkeypatch.setattr(aiohttp_transport._Endpoint, "url", url)
+    monkeypatch.setattr(aiohttp_transport._Endpoint, "path", path)
 
     with caplog.at_level(logging.ERROR):
         deliveries = AiohttpTransport().post_to_connections(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import string
 from datetime import UTC, datetime
 from unittest import mock
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 from botocore.credentials import ReadOnlyCredentials
@@ -71,22 +71,48 @@ def test_awscrt_signs_as_botocore_does(
     body = body if method == "POST" else b""
     host = f"abc123.execute-api.{region}.{aws.dns_suffix(region)}"
     # As the transport builds it: every byte but unreserved ones percent-encoded.
-    url = f"https://{host}/{stage}/@connections/{quote(connection_id, safe='~')}"
+    path = f"/{stage}/@connections/{quote(connection_id, safe='~')}"
 
-    crt = signing.CrtSigner()(method, url, body, frozen, region, SIGNED_AT)
+    crt = signing.CrtSigner()(method, host, path, body, frozen, region, SIGNED_AT)
 
-    assert crt == botocore_at(SIGNED_AT, method, url, body, frozen, region)
+    assert crt == botocore_at(SIGNED_AT, method, host, path, body, frozen, region)
+
+
+@pytest.mark.skipif(signing.crt_auth is None, reason="awscrt is not installed")
+def test_requests_of_one_second_share_a_config_and_sign_as_botocore_does() -> None:
+    frozen = ReadOnlyCredentials("AKIDEXAMPLE", "secret", "token")
+    signer = signing.CrtSigner()
+    host, region = "abc123.execute-api.eu-west-1.amazonaws.com", "eu-west-1"
+
+    def sign_both(connection_id: str) -> tuple[dict[str, str], dict[str, str]]:
+        path = f"/prod/@connections/{connection_id}"
+        # A second boundary between the two signatures would change the date: retry then.
+        while True:
+            crt = signer("POST", host, path, b"{}", frozen, region)
+            signed_at = datetime.strptime(crt["X-Amz-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+            botocore = botocore_at(signed_at, "POST", host, path, b"{}", frozen, region)
+            if crt["X-Amz-Date"] == botocore["X-Amz-Date"]:
+                return crt, botocore
+
+    first, second = sign_both("a"), sign_both("b")
+
+    assert first[0] == first[1] and second[0] == second[1]
+    assert first[0]["Authorization"] != second[0]["Authorization"]
 
 
 @pytest.mark.skipif(signing.crt_auth is None, reason="awscrt is not installed")
 def test_a_local_endpoint_with_a_port_is_signed_alike() -> None:
     frozen = ReadOnlyCredentials("local", "local", None)
-    for url in (
-        "http://127.0.0.1:8001/production/@connections/a",
-        "https://h:443/p/@connections/b",
+    for url, host in (
+        ("http://127.0.0.1:8001/production", "127.0.0.1:8001"),
+        ("https://h:443/p", "h"),
+        ("http://h:443/p", "h:443"),
+        ("https://user@h:8443/p", "h:8443"),
     ):
-        crt = signing.CrtSigner()("POST", url, b"{}", frozen, "us-east-1", SIGNED_AT)
-        assert crt == botocore_at(SIGNED_AT, "POST", url, b"{}", frozen, "us-east-1")
+        assert signing.host_of(urlsplit(url)) == host
+        path = f"{urlsplit(url).path}/@connections/a"
+        crt = signing.CrtSigner()("POST", host, path, b"{}", frozen, "us-east-1", SIGNED_AT)
+        assert crt == botocore_at(SIGNED_AT, "POST", host, path, b"{}", frozen, "us-east-1")
 
 
 def test_botocore_signs_where_awscrt_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
