@@ -46,7 +46,7 @@ from botocore.exceptions import (
 from botocore.parsers import create_parser
 from yarl import URL
 
-from . import aws
+from . import aws, telemetry
 from .conf import conf
 from .pacing import AdaptiveRate
 from .signing import default_signer
@@ -227,6 +227,8 @@ class _Batch:
         self.policy = policy
         self.endpoints = endpoints
         self.transport = transport
+        # Made in the caller's thread: the loop thread cannot see its context.
+        self.kind = telemetry.current_kind()
 
     async def send(self, targets: Sequence[Target]) -> list[Delivery]:
         session = _event_loop().session(self.policy.in_flight)
@@ -267,6 +269,7 @@ class _Batch:
             delivery, answer, retry_after = await self.attempt(session, endpoint, connection_id)
             if answer is _Answer.THROTTLED:
                 pacer.throttled(sent_at)
+                telemetry.transport_retry(self.kind, "throttled")
                 now = loop.time()
                 throttled_since = now if throttled_since is None else throttled_since
                 left = throttled_since + self.policy.throttle_timeout - now
@@ -279,6 +282,7 @@ class _Batch:
             attempt += 1
             if answer is _Answer.FINAL or attempt >= self.policy.attempts:
                 return delivery
+            telemetry.transport_retry(self.kind, "retried")
             await asyncio.sleep(self.policy.backoff(attempt))
 
     async def attempt(

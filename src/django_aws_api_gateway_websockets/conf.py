@@ -424,6 +424,25 @@ class Settings:
         minimum=ZERO,
     )
 
+    # WEBSOCKETS: metrics and traces (docs/observability.md)
+
+    telemetry_enabled = Setting(
+        FLAG,
+        True,
+        "`False` records no metric and no span, even with an OpenTelemetry SDK installed.",
+    )
+    telemetry_active_connections_cache_seconds = Setting(
+        NUMBER,
+        30,
+        "How long the count behind `websockets.connections.active` is reused, in seconds",
+        minimum=ZERO,
+    )
+    telemetry_channel_attributes = Setting(
+        FLAG,
+        False,
+        "`True` adds the channel name to `websockets.publishes`",
+    )
+
     # Read from the keys above
 
     @property

@@ -27,7 +27,7 @@ from django.db import connections, router
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from . import aws, subscriptions, wire
+from . import aws, subscriptions, telemetry, wire
 from .conf import conf
 from .models import ApiGateway, WebSocketSession
 from .transport import Delivery, Outcome, Target, get_transport
@@ -125,35 +125,46 @@ def send_to_sessions(sessions: Sessions, data: Any) -> SendResult:
     return send_payload(sessions, encode_message(data))  # encoded before any query
 
 
-def send_payload(sessions: Sessions, payload: bytes) -> SendResult:
+def send_payload(sessions: Sessions, payload: bytes, *, kind: str | None = None) -> SendResult:
     """``send_to_sessions`` for a message already encoded by ``encode_message``.
 
     Background tasks use it: the caller encodes (and is refused) once, the
-    workers send the same bytes.
+    workers send the same bytes. ``kind``: what metrics call the send
+    (``telemetry``; by default unicast or multicast, by the number of recipients).
     """
-    return deliver_payload(load_recipients(sessions), payload)
+    return deliver_payload(load_recipients(sessions), payload, kind=kind)
 
 
-def deliver_payload(recipients: Recipients, payload: bytes) -> SendResult:
+def deliver_payload(
+    recipients: Recipients, payload: bytes, *, kind: str | None = None
+) -> SendResult:
     """``send_payload`` to recipients already read by ``load_recipients`` (``publish``)."""
     transport = get_transport()
-    result = _deliver(recipients, lambda targets: transport.post_to_connections(targets, payload))
-    result = _hold_connecting(result, recipients.connecting)
-    _mark_disconnected(result.gone_ids, recipients.instances)
+    kind = telemetry.send_kind(kind, sum(map(len, recipients.by_gateway.values())))
+
+    def post(targets: Sequence[Target]) -> list[Delivery]:
+        return transport.post_to_connections(targets, payload)
+
+    result = _hold_connecting(_deliver(recipients, post, kind), recipients.connecting)
+    telemetry.count_sends(kind, result)
+    _mark_disconnected(result.gone_ids, recipients.instances, reason="gone")
     _log(result, "send")
     return result
 
 
-def close_connections(sessions: Sessions) -> SendResult:
+def close_connections(sessions: Sessions, *, reason: str = "application") -> SendResult:
     """Close every connected session (DELETE @connections) and mark them all closed.
 
     Rows are marked ``connected=False`` whatever AWS answered: a caller closing a
-    connection (a logout, an admin) must not keep sending to it.
+    connection (a logout, an admin) must not keep sending to it. ``reason``: the
+    ``reason`` attribute of ``websockets.connections.closed``.
     """
     transport = get_transport()
     recipients = load_recipients(sessions)
-    result = _deliver(recipients, transport.delete_connections)
-    _mark_disconnected(result.sent_ids + result.gone_ids + result.failed_ids, recipients.instances)
+    result = _deliver(recipients, transport.delete_connections, telemetry.CLOSE)
+    telemetry.count_sends(telemetry.CLOSE, result)
+    closing = result.sent_ids + result.gone_ids + result.failed_ids
+    _mark_disconnected(closing, recipients.instances, reason=reason)
     _log(result, "close")
     return result
 
@@ -210,9 +221,12 @@ def reconcile_sessions(
                 progress(len(deliveries), len(targets))
         return deliveries
 
-    result = _hold_connecting(_deliver(recipients, ask), recipients.connecting)
+    asked = _deliver(recipients, ask, telemetry.RECONCILE)
+    result = _hold_connecting(asked, recipients.connecting)
+    telemetry.count_sends(telemetry.RECONCILE, result)
+    telemetry.reconciled(result)
     if not dry_run:
-        _mark_disconnected(result.gone_ids, recipients.instances)
+        _mark_disconnected(result.gone_ids, recipients.instances, reason="reconcile")
     _log(result, "reconcile", marked=not dry_run)
     return ReconcileResult(
         alive_ids=result.sent_ids,
@@ -364,7 +378,7 @@ def _instance_row(session: WebSocketSession) -> _Row:
 
 
 def _deliver(
-    recipients: Recipients, call: Callable[[Sequence[Target]], list[Delivery]]
+    recipients: Recipients, call: Callable[[Sequence[Target]], list[Delivery]], kind: str
 ) -> SendResult:
     targets: list[Target] = []
     failed: dict[str, str] = {}
@@ -378,7 +392,11 @@ def _deliver(
     sent: list[str] = []
     gone: list[str] = []
     retryable: list[str] = []
-    for target, delivery in zip(targets, _call_transport(call, targets), strict=True):
+    deliveries: list[Delivery] = []
+    if targets:
+        with telemetry.send_batch(kind, len(targets)):
+            deliveries = _call_transport(call, targets)
+    for target, delivery in zip(targets, deliveries, strict=True):
         if delivery.outcome is Outcome.SENT:
             sent.append(target.connection_id)
         elif delivery.outcome is Outcome.GONE:
@@ -437,7 +455,7 @@ def _call_transport(
 
 
 def _mark_disconnected(
-    connection_ids: Sequence[str], instances: Sequence[WebSocketSession]
+    connection_ids: Sequence[str], instances: Sequence[WebSocketSession], *, reason: str
 ) -> None:
     if not connection_ids:
         return
@@ -452,7 +470,8 @@ def _mark_disconnected(
         subscriptions.close_sessions(
             WebSocketSession.objects.using(db).filter(
                 connection_id__in=connection_ids[start : start + step]
-            )
+            ),
+            reason=reason,
         )
 
 
