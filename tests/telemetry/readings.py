@@ -60,9 +60,7 @@ class Readings:
     def gauge(self, name: str, **attributes: Any) -> float:
         wanted = set(attributes.items())
         return sum(
-            value
-            for key, value in read(self.reader).items()
-            if key[0] == name and wanted <= key[2]
+            value for key, value in read(self.reader).items() if key[0] == name and wanted <= key[2]
         )
 
     def series(self) -> int:

@@ -13,12 +13,13 @@ import time
 from collections.abc import Iterable
 
 from django.db import DatabaseError
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from opentelemetry.metrics import CallbackOptions, Observation
 
 from ..conf import conf
 
-# The gateway attribute of rows that have no ApiGateway record.
+# The gateway attribute of records not deployed yet (no api id).
 NO_GATEWAY = "none"
 
 _lock = threading.Lock()
@@ -39,15 +40,24 @@ def connected_per_gateway() -> dict[str, int]:
 
 
 def _count() -> dict[str, int]:
-    from ..models import WebSocketSession  # the models import telemetry's users
+    from ..models import ApiGateway, WebSocketSession  # the models import telemetry's users
 
-    rows = (
-        WebSocketSession.objects.filter(connected=True)
-        .values_list("api_gateway__api_id")
-        .annotate(connections=Count("pk"))
+    # From the gateways, so that an idle one reads 0 rather than vanishing; per
+    # gateway, a count on the (api_gateway, connected) index: closed rows,
+    # however many, are never read.
+    connected = (
+        WebSocketSession.objects.filter(api_gateway=OuterRef("pk"), connected=True)
         .order_by()
+        .values("api_gateway")
+        .annotate(total=Count("pk"))
+        .values("total")
     )
-    return {api_id or NO_GATEWAY: total for api_id, total in rows}
+    rows = ApiGateway.objects.annotate(connections=Coalesce(Subquery(connected), 0))
+    counts: dict[str, int] = {}
+    for api_id, total in rows.values_list("api_id", "connections"):
+        key = api_id or NO_GATEWAY
+        counts[key] = counts.get(key, 0) + total
+    return counts
 
 
 def observe(options: CallbackOptions) -> Iterable[Observation]:

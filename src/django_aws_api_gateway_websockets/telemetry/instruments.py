@@ -68,7 +68,7 @@ CONNECTIONS_ACTIVE = Instrument(
     GAUGE,
     "{connection}",
     ("gateway",),
-    "Rows connected now, per gateway: one grouped query, cached for "
+    "Rows connected now, per `ApiGateway` record (by api id): one grouped query, cached for "
     "`telemetry_active_connections_cache_seconds`.",
 )
 MESSAGES_RECEIVED = Instrument(
@@ -76,8 +76,9 @@ MESSAGES_RECEIVED = Instrument(
     COUNTER,
     "{request}",
     ("route", "handler", "status_class"),
-    "Requests from the gateway (`$connect`, messages, `$disconnect`), by route, handler and "
-    "answer (`2xx`, `4xx`, `5xx`).",
+    "Requests from the gateway (`$connect`, messages, `$disconnect`), by route (`connect`, "
+    "`default`, `disconnect`, a custom route; `unknown` before the gateway was recognised), "
+    "handler (`-` when none ran) and answer (`2xx`, `4xx`, `5xx`).",
 )
 DISPATCH_DURATION = Instrument(
     "websockets.dispatch.duration",
