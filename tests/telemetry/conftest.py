@@ -6,11 +6,10 @@ here sets them, and each test reads what changed since it began.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.test import Client
 from opentelemetry import metrics, trace
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
@@ -18,11 +17,9 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from django_aws_api_gateway_websockets.models import ApiGateway
 from django_aws_api_gateway_websockets.telemetry import active
-from django_aws_api_gateway_websockets.testing import WebSocketTestClient
 from django_aws_api_gateway_websockets.testing.capture import ws_outbox  # noqa: F401
-from tests.conftest import API_ID
+from tests.views.conftest import browser, ws, ws_client  # noqa: F401  (the views' fixtures)
 
 from .readings import Readings
 
@@ -55,24 +52,3 @@ def readings(db: None, settings: Any) -> Iterator[Readings]:
 def spans(readings: Readings) -> InMemorySpanExporter:
     _spans.clear()
     return _spans
-
-
-@pytest.fixture
-def ws_client(gateway: ApiGateway) -> Callable[..., WebSocketTestClient]:
-    def make(path: str = "/ws/", **kwargs: Any) -> WebSocketTestClient:
-        kwargs.setdefault("api_id", API_ID)
-        return WebSocketTestClient(path, **kwargs)
-
-    return make
-
-
-@pytest.fixture
-def ws(ws_client: Callable[..., WebSocketTestClient]) -> WebSocketTestClient:
-    return ws_client()
-
-
-@pytest.fixture
-def browser(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client

@@ -18,7 +18,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from ..conf import conf
 from . import instruments as spec
 from .meter import enabled, instruments
-from .tracing import current_traceparent, linked_span, tracer
+from .tracing import current_span, current_traceparent, linked_span, tracer
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -42,6 +42,7 @@ __all__ = [
     "send_kind",
     "task_chunks",
     "token",
+    "tracer",
     "transport_retry",
 ]
 
@@ -88,9 +89,7 @@ def observed_dispatch(dispatch: Dispatch) -> Dispatch:
     @wraps(dispatch)
     def observed(view: Any, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         start = time.perf_counter()
-        with tracer().start_as_current_span(
-            "websockets.request", kind=SpanKind.SERVER, record_exception=True
-        ) as span:
+        with current_span("websockets.request", SpanKind.SERVER) as span:
             status = 500
             try:
                 response = dispatch(view, request, *args, **kwargs)
@@ -157,7 +156,7 @@ def send_batch(kind: str, size: int) -> Iterator[None]:
     previous = _kind.set(kind)
     start = time.perf_counter()
     try:
-        with tracer().start_as_current_span("websockets.send", kind=SpanKind.CLIENT) as span:
+        with current_span("websockets.send", SpanKind.CLIENT) as span:
             if span.is_recording():
                 span.set_attributes({"websockets.kind": kind, "websockets.fanout": size})
             yield
@@ -183,17 +182,22 @@ class _Outcomes(Protocol):
     def pending(self) -> int: ...
 
 
+def _add_outcomes(
+    instrument: spec.Instrument, result: _Outcomes, sent: str, **attributes: str
+) -> None:
+    """Add each outcome of ``result`` under the ``outcome`` or ``result`` attribute."""
+    counter = instruments()[instrument]
+    name = instrument.attributes[0]
+    counts = {sent: result.sent, "gone": result.gone, "pending": result.pending}
+    counts["failed"] = result.failed
+    for outcome, count in counts.items():
+        if count:
+            counter.add(count, {name: outcome, **attributes})
+
+
 def count_sends(kind: str, result: _Outcomes) -> None:
     """The outcomes of one send, close or reconcile (``sent``: answered 2xx)."""
-    counter = instruments()[spec.SENDS]
-    for outcome, count in (
-        ("sent", result.sent),
-        ("gone", result.gone),
-        ("pending", result.pending),
-        ("failed", result.failed),
-    ):
-        if count:
-            counter.add(count, {"outcome": outcome, "kind": kind})
+    _add_outcomes(spec.SENDS, result, "sent", kind=kind)
 
 
 def transport_retry(kind: str, outcome: str) -> None:
@@ -212,15 +216,7 @@ def presence_event(event: str) -> None:
 
 def reconciled(result: _Outcomes) -> None:
     """A reconcile's answers (``sent``: the connection is alive)."""
-    counter = instruments()[spec.RECONCILE_RESULTS]
-    for outcome, count in (
-        ("alive", result.sent),
-        ("gone", result.gone),
-        ("pending", result.pending),
-        ("failed", result.failed),
-    ):
-        if count:
-            counter.add(count, {"result": outcome})
+    _add_outcomes(spec.RECONCILE_RESULTS, result, "alive")
 
 
 # Background chunks
