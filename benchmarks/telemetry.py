@@ -142,21 +142,16 @@ def cost(events: int, rounds: int, reader: InMemoryMetricReader) -> list[str]:
     def floor() -> None:
         check(floor_client.post("/two-statements/", **floor_headers))  # type: ignore[arg-type]
 
-    before = interleaved(
-        {"floor": (WS_SETTINGS, floor), "off": (OFF, send), "api": (WS_SETTINGS, send)},
-        events,
-        rounds,
-    )
-    with override_settings(WEBSOCKETS=WS_SETTINGS):
-        api_alone = wrapper_cost(events * 50)
+    def phase(name: str) -> tuple[dict[str, list[float]], float]:
+        """The floor, "off" and the instrumented message (``name``) in turns; the decorator alone."""
+        variants: Variants = {"floor": (WS_SETTINGS, floor), "off": (OFF, send)}
+        runs = interleaved({**variants, name: (WS_SETTINGS, send)}, events, rounds)
+        with override_settings(WEBSOCKETS=WS_SETTINGS):
+            return runs, wrapper_cost(events * 50)
+
+    before, api_alone = phase("api")
     metrics.set_meter_provider(MeterProvider(metric_readers=[reader]))
-    after = interleaved(
-        {"floor": (WS_SETTINGS, floor), "off": (OFF, send), "sdk": (WS_SETTINGS, send)},
-        events,
-        rounds,
-    )
-    with override_settings(WEBSOCKETS=WS_SETTINGS):
-        sdk_alone = wrapper_cost(events * 50)
+    after, sdk_alone = phase("sdk")
     median = {
         f"{phase}-{k}": statistics.median(v)
         for phase, runs in (("before", before), ("after", after))
