@@ -143,7 +143,7 @@ def cost(events: int, rounds: int, reader: InMemoryMetricReader) -> list[str]:
         check(floor_client.post("/two-statements/", **floor_headers))  # type: ignore[arg-type]
 
     def phase(name: str) -> tuple[dict[str, list[float]], float]:
-        """The floor, "off" and the instrumented message (``name``) in turns; the decorator alone."""
+        """The floor, "off" and the instrumented message (``name``), in turns."""
         variants: Variants = {"floor": (WS_SETTINGS, floor), "off": (OFF, send)}
         runs = interleaved({**variants, name: (WS_SETTINGS, send)}, events, rounds)
         with override_settings(WEBSOCKETS=WS_SETTINGS):
