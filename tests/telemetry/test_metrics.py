@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from importlib.util import find_spec
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -13,14 +14,17 @@ from django.utils import timezone
 from django_aws_api_gateway_websockets import cleanup, messaging, protocol, publishing
 from django_aws_api_gateway_websockets.conf import conf
 from django_aws_api_gateway_websockets.models import WebSocketSession
-from django_aws_api_gateway_websockets.tasks import enqueue_message
+from django_aws_api_gateway_websockets.tasks import enqueue_message, send_chunk
 from django_aws_api_gateway_websockets.testing import WebSocketTestClient
 from django_aws_api_gateway_websockets.testing.capture import Outbox
+from django_aws_api_gateway_websockets.transport import Delivery, Outcome, override_transport
 from tests.conftest import API_ID
 
 from .readings import Readings, read
 
 WS = Callable[..., WebSocketTestClient]
+# Django 6.0 ships the Tasks framework; Django 5.2 runs the django-tasks backport.
+FRAMEWORK = "django.tasks" if find_spec("django.tasks") else "django_tasks"
 
 
 def test_a_connection_counts_its_requests_and_its_close_once(
@@ -278,3 +282,31 @@ def test_no_attribute_carries_an_id(
 
 def _now(readings: Readings) -> dict[Any, float]:
     return read(readings.reader)
+
+
+class Throttled:
+    """A transport whose every answer is a failure that may pass (a 429 past its timeout)."""
+
+    def post_to_connections(self, targets: Any, data: bytes) -> list[Delivery]:
+        return [Delivery(Outcome.FAILED, "LimitExceededException (HTTP 429)", True)] * len(targets)
+
+    delete_connections = get_connections = post_to_connections
+
+
+def test_a_chunk_enqueued_again_is_counted(
+    readings: Readings, ws: WebSocketTestClient, ws_outbox: Outbox, settings: Any
+) -> None:
+    for _ in range(2):
+        ws.connect(channel="crowd")
+    # Stored, not run: a worker would run them; the test runs the first itself.
+    settings.TASKS = {"default": {"BACKEND": f"{FRAMEWORK}.backends.dummy.DummyBackend"}}
+    [first] = enqueue_message(WebSocketSession.objects.in_channel("crowd"), {"hi": 1})
+
+    with override_transport(Throttled()):
+        outcome = send_chunk.call(*first.args, **first.kwargs)
+
+    assert outcome["requeued"] == 2
+    assert readings.delta("websockets.task.chunks", state="enqueued") == 1
+    assert readings.delta("websockets.task.chunks", state="run") == 1
+    assert readings.delta("websockets.task.chunks", state="requeued") == 1
+    assert readings.delta("websockets.sends", outcome="failed", kind="multicast") == 2
