@@ -21,12 +21,11 @@ from __future__ import annotations
 import asyncio
 import atexit
 import enum
-import logging
 import os
 import random
 import threading
 from collections.abc import Coroutine, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
@@ -46,8 +45,9 @@ from botocore.exceptions import (
 from botocore.parsers import create_parser
 from yarl import URL
 
-from . import aws, telemetry
+from . import aws, log_context
 from .conf import conf
+from .log_context import get_logger
 from .pacing import AdaptiveRate
 from .signing import default_signer
 from .transport import (
@@ -61,7 +61,7 @@ from .transport import (
     delivery_for_client_error,
 )
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 # awscrt's signer (botocore's where awscrt is missing); called on the loop only.
 _sign = default_signer()
@@ -227,8 +227,6 @@ class _Batch:
         self.policy = policy
         self.endpoints = endpoints
         self.transport = transport
-        # Made in the caller's thread: the loop thread cannot see its context.
-        self.kind = telemetry.current_kind()
 
     async def send(self, targets: Sequence[Target]) -> list[Delivery]:
         session = _event_loop().session(self.policy.in_flight)
@@ -269,20 +267,18 @@ class _Batch:
             delivery, answer, retry_after = await self.attempt(session, endpoint, connection_id)
             if answer is _Answer.THROTTLED:
                 pacer.throttled(sent_at)
-                telemetry.transport_retry(self.kind, "throttled")
                 now = loop.time()
                 throttled_since = now if throttled_since is None else throttled_since
                 left = throttled_since + self.policy.throttle_timeout - now
                 throttles += 1
                 if left <= 0:
-                    return delivery
+                    return _with_attempts(delivery, throttles, max(0, attempt - 1))
                 wait = self.policy.backoff(throttles) if retry_after is None else retry_after
                 await asyncio.sleep(min(wait, left))
                 continue
             attempt += 1
             if answer is _Answer.FINAL or attempt >= self.policy.attempts:
-                return delivery
-            telemetry.transport_retry(self.kind, "retried")
+                return _with_attempts(delivery, throttles, attempt - 1)
             await asyncio.sleep(self.policy.backoff(attempt))
 
     async def attempt(
@@ -324,6 +320,13 @@ class _Batch:
         if status == THROTTLED_STATUS:
             return delivery, _Answer.THROTTLED, _retry_after(response_headers)
         return delivery, (_Answer.RETRY if delivery.retryable else _Answer.FINAL), None
+
+
+def _with_attempts(delivery: Delivery, throttles: int, retries: int) -> Delivery:
+    """``delivery``, saying how many 429s and retries it took (metrics count them)."""
+    if not throttles and not retries:
+        return delivery
+    return replace(delivery, throttles=throttles, retries=retries)
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:
@@ -375,6 +378,17 @@ def _failed(exc: Exception, retryable: bool = False) -> Delivery:
     return Delivery(Outcome.FAILED, f"{type(exc).__name__}: {exc}", retryable)
 
 
+def _with_log_fields(coroutine: Coroutine[Any, Any, R]) -> Coroutine[Any, Any, R]:
+    """``coroutine`` with the calling thread's log fields: a task on the loop starts without."""
+    fields = log_context.current()  # here, in the caller's thread
+
+    async def bound() -> R:
+        with log_context.bound(fields):
+            return await coroutine
+
+    return bound()
+
+
 class _EventLoopThread:
     """An event loop in a daemon thread, and the aiohttp sessions it owns."""
 
@@ -393,7 +407,7 @@ class _EventLoopThread:
         if threading.current_thread() is self._thread:
             coroutine.close()
             raise RuntimeError("the WebSocket transport cannot be called from its own loop")
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+        return asyncio.run_coroutine_threadsafe(_with_log_fields(coroutine), self.loop).result()
 
     def session(self, in_flight: int) -> aiohttp.ClientSession:
         """The pool for this in-flight limit; call on the loop only."""

@@ -14,7 +14,6 @@ it connected and counts it ``pending``; closing it would lose the new session.
 from __future__ import annotations
 
 import json
-import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -29,10 +28,11 @@ from django.utils import timezone
 
 from . import aws, subscriptions, telemetry, wire
 from .conf import conf
+from .log_context import get_logger
 from .models import ApiGateway, WebSocketSession
 from .transport import Delivery, Outcome, Target, get_transport
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 Sessions = QuerySet[WebSocketSession] | Iterable[WebSocketSession]
 
@@ -396,7 +396,10 @@ def _deliver(
     if targets:
         with telemetry.send_batch(kind, len(targets)):
             deliveries = _call_transport(call, targets)
+    throttles = retries = 0
     for target, delivery in zip(targets, deliveries, strict=True):
+        throttles += delivery.throttles
+        retries += delivery.retries
         if delivery.outcome is Outcome.SENT:
             sent.append(target.connection_id)
         elif delivery.outcome is Outcome.GONE:
@@ -405,6 +408,7 @@ def _deliver(
             failed[target.connection_id] = delivery.error or _NO_REASON
             if delivery.retryable:
                 retryable.append(target.connection_id)
+    telemetry.extra_attempts(kind, throttles=throttles, retries=retries)
     return SendResult(tuple(sent), tuple(gone), errors=failed, retryable_ids=tuple(retryable))
 
 

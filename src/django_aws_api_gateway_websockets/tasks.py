@@ -21,7 +21,6 @@ Django 6.0 ships the framework as ``django.tasks``; on Django 5.2 the
 from __future__ import annotations
 
 import base64
-import logging
 import zlib
 from collections.abc import Sequence
 from contextlib import nullcontext
@@ -34,18 +33,22 @@ from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from . import cleanup, messaging, telemetry
+from . import cleanup, log_context, messaging, telemetry
 from .conf import conf
-from .models import WebSocketSession
+from .log_context import get_logger
+from .models import ApiGateway, ReconcileRun, WebSocketSession
 
 if TYPE_CHECKING or find_spec("django.tasks"):
-    from django.tasks import TaskResult, task
+    # ``task`` is re-exported: coalescing declares its task with it.
+    from django.tasks import TaskResult
+    from django.tasks import task as task
     from django.tasks.backends.immediate import ImmediateBackend
 else:  # Django 5.2
-    from django_tasks import TaskResult, task
+    from django_tasks import TaskResult
+    from django_tasks import task as task
     from django_tasks.backends.immediate import ImmediateBackend
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 # Undelivered ids named in the give-up log line and result; the rest are counted.
 _LOGGED_IDS = 5
@@ -174,7 +177,17 @@ def reconcile_connections(gateway_pk: int | None = None, channel: str | None = N
         rows = rows.filter(api_gateway_id=gateway_pk)
     if channel is not None:
         rows = rows.in_channel(channel)
-    result = rows.reconcile()
+    started_on = timezone.now()
+    # Its log lines name the gateway it reconciles (docs/logging.md).
+    with log_context.bound(gateway=_api_id(gateway_pk)):
+        result = rows.reconcile()
+    ReconcileRun.record(
+        result,
+        gateway_pk=gateway_pk,
+        channel=channel,
+        started_on=started_on,
+        finished_on=timezone.now(),
+    )
     return {
         "alive": result.alive,
         "gone": result.gone,
@@ -182,6 +195,12 @@ def reconcile_connections(gateway_pk: int | None = None, channel: str | None = N
         "failed": result.failed,
         "errors": dict(result.errors),
     }
+
+
+def _api_id(gateway_pk: int | None) -> str | None:
+    if gateway_pk is None:
+        return None
+    return ApiGateway.objects.filter(pk=gateway_pk).values_list("api_id", flat=True).first()
 
 
 @task()
@@ -193,14 +212,6 @@ def trim_channel_history() -> Summary:
     """
     result = cleanup.trim_channel_history()
     return {"by_count": result.by_count, "by_age": result.by_age, "deleted": result.deleted}
-
-
-@task()
-def flush_presence(channel: str, user_id: str, using: str) -> Summary:
-    """Announce one user's presence in ``channel`` at the end of a coalescing window."""
-    from .coalescing import flush  # coalescing enqueues this task
-
-    return flush(channel, user_id, using)
 
 
 def summary(result: messaging.SendResult) -> Summary:

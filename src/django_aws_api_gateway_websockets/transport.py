@@ -15,12 +15,11 @@ factory taking no arguments).
 from __future__ import annotations
 
 import enum
-import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -29,8 +28,9 @@ from django.utils.module_loading import import_string
 
 from . import aws
 from .conf import conf
+from .log_context import get_logger
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 GONE_STATUS = 410
 THROTTLED_STATUS = 429
@@ -60,6 +60,11 @@ class Delivery:
     # A FAILED delivery whose cause may pass (throttling, a 5xx, a timeout): a
     # later attempt may succeed, so background sends enqueue it again.
     retryable: bool = False
+    # Extra requests it took: answers 429 (``throttles``) and retries after a
+    # 5xx, a timeout or a broken connection (``retries``). Counted by metrics
+    # only: two deliveries that differ in these alone are equal.
+    throttles: int = field(default=0, compare=False)
+    retries: int = field(default=0, compare=False)
 
 
 SENT = Delivery(Outcome.SENT)

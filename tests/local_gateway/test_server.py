@@ -18,7 +18,14 @@ from django_aws_api_gateway_websockets.local_gateway import (
     run,
 )
 
-from .conftest import Backend, GatewayFactory, connection_id_of, management_client, ws_connect
+from .conftest import (
+    API_ID,
+    Backend,
+    GatewayFactory,
+    connection_id_of,
+    management_client,
+    ws_connect,
+)
 
 LOGGER = "django_aws_api_gateway_websockets.local_gateway"
 
@@ -95,6 +102,19 @@ def test_one_log_line_per_event_without_bodies(
         "stopped",
     ]
     assert "secret body" not in caplog.text
+    # The structured log fields (docs/logging.md): each event's connection and route.
+    connection_id = connection_id_of(backend)
+    fields = {
+        record.getMessage().split(" ")[0]: (
+            record.connection_id,  # type: ignore[attr-defined]
+            record.gateway,  # type: ignore[attr-defined]
+            record.route,  # type: ignore[attr-defined]
+        )
+        for record in caplog.records
+    }
+    assert fields["connected"] == (connection_id, API_ID, None)
+    assert fields["reply"] == (connection_id, API_ID, "$default")
+    assert fields["listening"] == (None, API_ID, None)
 
 
 def test_verbose_logs_bodies(

@@ -110,6 +110,8 @@ class WebSocketSession(models.Model):
             models.Index(fields=["user", "connected"], name="dagw_session_user"),
             models.Index(fields=["django_session_hash"], name="dagw_session_django_session"),
             models.Index(fields=["connected", "updated_on"], name="dagw_session_activity"),
+            # The overview's "opened in the last hour" per gateway (overview.py).
+            models.Index(fields=["api_gateway", "created_on"], name="dagw_session_opened"),
         ]
 
     def __str__(self) -> str:

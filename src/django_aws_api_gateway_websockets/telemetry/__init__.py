@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from functools import wraps
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -28,7 +27,6 @@ __all__ = [
     "chunk_span",
     "closed",
     "count_sends",
-    "current_kind",
     "current_traceparent",
     "enabled",
     "observed_dispatch",
@@ -43,7 +41,7 @@ __all__ = [
     "task_chunks",
     "token",
     "tracer",
-    "transport_retry",
+    "extra_attempts",
 ]
 
 # Send kinds (the ``kind`` attribute).
@@ -57,8 +55,6 @@ RECONCILE = "reconcile"
 # the URL's slug is the caller's to choose, so it is not an attribute then.
 UNKNOWN_ROUTE = "unknown"
 NO_HANDLER = "-"
-
-_kind: ContextVar[str] = ContextVar("websockets_send_kind", default=MULTICAST)
 
 
 def status_class(status: int) -> str:
@@ -145,15 +141,9 @@ def send_kind(kind: str | None, recipients: int) -> str:
     return UNICAST if recipients == 1 else MULTICAST
 
 
-def current_kind() -> str:
-    """The kind of the batch being sent in this thread (for the transport's own counts)."""
-    return _kind.get()
-
-
 @contextmanager
 def send_batch(kind: str, size: int) -> Iterator[None]:
     """One span, one duration and one fan-out size for one transport call."""
-    previous = _kind.set(kind)
     start = time.perf_counter()
     try:
         with current_span("websockets.send", SpanKind.CLIENT) as span:
@@ -161,7 +151,6 @@ def send_batch(kind: str, size: int) -> Iterator[None]:
                 span.set_attributes({"websockets.kind": kind, "websockets.fanout": size})
             yield
     finally:
-        _kind.reset(previous)
         record = instruments()
         attributes = {"kind": kind}
         record[spec.SEND_DURATION].record(time.perf_counter() - start, attributes)
@@ -200,9 +189,13 @@ def count_sends(kind: str, result: _Outcomes) -> None:
     _add_outcomes(spec.SENDS, result, "sent", kind=kind)
 
 
-def transport_retry(kind: str, outcome: str) -> None:
-    """One more attempt of a request: ``throttled`` (after a 429) or ``retried``."""
-    instruments()[spec.SENDS].add(1, {"outcome": outcome, "kind": kind})
+def extra_attempts(kind: str, *, throttles: int, retries: int) -> None:
+    """The transport's extra requests of one batch: 429s and retries (``Delivery``)."""
+    counter = instruments()[spec.SENDS]
+    if throttles:
+        counter.add(throttles, {"outcome": "throttled", "kind": kind})
+    if retries:
+        counter.add(retries, {"outcome": "retried", "kind": kind})
 
 
 def published(channel: str) -> None:
