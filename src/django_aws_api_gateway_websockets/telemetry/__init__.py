@@ -29,6 +29,7 @@ __all__ = [
     "count_sends",
     "current_traceparent",
     "enabled",
+    "extra_attempts",
     "observed_dispatch",
     "opened",
     "presence_event",
@@ -41,7 +42,6 @@ __all__ = [
     "task_chunks",
     "token",
     "tracer",
-    "extra_attempts",
 ]
 
 # Send kinds (the ``kind`` attribute).
