@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from . import cleanup, log_context, messaging, telemetry
 from .conf import conf
+from .delivery import DeliveryReport
 from .log_context import get_logger
 from .models import ApiGateway, ReconcileRun, WebSocketSession
 
@@ -87,18 +88,20 @@ def send_chunk(
         data = unpack_payload(payload)
         pks = [int(pk) for pk in session_pks.split(",") if pk]
         step = messaging.max_query_params(using, reserved=1) or len(pks) or 1
-        result = messaging.SendResult()
+        result = DeliveryReport()
         for start in range(0, len(pks), step):
             rows = WebSocketSession.objects.using(using).filter(pk__in=pks[start : start + step])
             result += messaging.send_payload(rows, data, kind=kind or None)
-        outcome = summary(result)
+        # ``as_summary()``, plus ``requeued`` (and ``requeued_task``) or ``given_up``
+        # (and its first ``given_up_ids``) when some failures may pass.
+        outcome = result.as_summary()
         if result.retryable_ids:
             outcome.update(_requeue_or_give_up(result, payload, pks, using, requeues, kind))
         return outcome
 
 
 def _requeue_or_give_up(
-    result: messaging.SendResult,
+    result: DeliveryReport,
     payload: str,
     pks: list[int],
     using: str,
@@ -188,13 +191,7 @@ def reconcile_connections(gateway_pk: int | None = None, channel: str | None = N
         started_on=started_on,
         finished_on=timezone.now(),
     )
-    return {
-        "alive": result.alive,
-        "gone": result.gone,
-        "pending": result.pending,
-        "failed": result.failed,
-        "errors": dict(result.errors),
-    }
+    return result.as_summary()
 
 
 def _api_id(gateway_pk: int | None) -> str | None:
@@ -212,21 +209,6 @@ def trim_channel_history() -> Summary:
     """
     result = cleanup.trim_channel_history()
     return {"by_count": result.by_count, "by_age": result.by_age, "deleted": result.deleted}
-
-
-def summary(result: messaging.SendResult) -> Summary:
-    """What a task returns (task results must be JSON): counts, and why each failure failed.
-
-    ``send_chunk`` adds ``requeued`` (and ``requeued_task``) or ``given_up``
-    (and its first ``given_up_ids``) when some failures may pass.
-    """
-    return {
-        "sent": result.sent,
-        "gone": result.gone,
-        "pending": result.pending,
-        "failed": result.failed,
-        "errors": dict(result.errors),
-    }
 
 
 def _primary_keys(rows: QuerySet[WebSocketSession]) -> list[int]:
@@ -268,11 +250,11 @@ def enqueue_message(
 
 def send_or_enqueue(
     sessions: QuerySet[WebSocketSession], payload: bytes, *, kind: str | None = None
-) -> tuple[messaging.SendResult | None, list[SendTaskResult]]:
+) -> tuple[DeliveryReport | None, list[SendTaskResult]]:
     """Send ``payload`` to the connected rows here, or from tasks for a large audience.
 
     Fewer recipients than ``publish_background_threshold``: sent in this call
-    (the ``SendResult``, no tasks); more: one task per chunk (``None``, the task
+    (the ``DeliveryReport``, no tasks); more: one task per chunk (``None``, the task
     results). The rows are read once either way.
     """
     recipients = messaging.load_recipients(sessions)

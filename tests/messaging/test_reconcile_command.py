@@ -9,8 +9,9 @@ from django.core.management import CommandError, call_command
 
 from django_aws_api_gateway_websockets import messaging
 from django_aws_api_gateway_websockets.models import ApiGateway, ReconcileRun, WebSocketSession
+from tests.conftest import OPEN_FOR_A_WHILE, MakeSession
 
-from .conftest import OPEN_FOR_A_WHILE, MakeGateway, MakeSession
+from .conftest import MakeGateway
 from .management_api import ManagementApiStandIn
 
 

@@ -19,7 +19,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from django_aws_api_gateway_websockets.telemetry import active
 from django_aws_api_gateway_websockets.testing.capture import ws_outbox  # noqa: F401
-from tests.views.conftest import browser, ws, ws_client  # noqa: F401  (the views' fixtures)
+from tests.views.conftest import logged_in_client  # noqa: F401  (the views' fixture)
 
 from .readings import Readings
 

@@ -23,11 +23,11 @@ def traffic(ws: WebSocketTestClient, channels: range) -> None:
 
 def test_new_channels_and_connections_add_no_series(
     readings: Readings,
-    ws_client: Callable[..., WebSocketTestClient],
+    make_ws_client: Callable[..., WebSocketTestClient],
     ws_outbox: Outbox,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    ws = ws_client("/open-ws/")  # no connect rate limit
+    ws = make_ws_client("/open-ws/")  # no connect rate limit
     with django_capture_on_commit_callbacks(execute=True):
         traffic(ws, range(5))
     before = readings.series()

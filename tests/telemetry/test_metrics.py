@@ -82,19 +82,19 @@ def test_one_recipient_is_a_unicast(
 
 
 def test_refusals_are_counted_by_reason(
-    readings: Readings, ws_client: WS, ws_outbox: Outbox, browser: Client
+    readings: Readings, make_ws_client: WS, ws_outbox: Outbox, logged_in_client: Client
 ) -> None:
-    wrong_secret = ws_client(gateway_secret="not-it")
+    wrong_secret = make_ws_client(gateway_secret="not-it")
     with override_settings(WEBSOCKETS={**conf.WEBSOCKETS, "gateway_secret": "the-secret"}):
         assert wrong_secret.connect().response.status_code == 403
-    assert ws_client(origin="https://evil.example").connect().response.status_code == 403
-    ws = ws_client(client=browser)
+    assert make_ws_client(origin="https://evil.example").connect().response.status_code == 403
+    ws = make_ws_client(client=logged_in_client)
     assert ws.connect(channel="vip").response.status_code == 403
-    tight = ws_client("/tight-ws/")
+    tight = make_ws_client("/tight-ws/")
     connection_id = tight.connect().connection_id
     statuses = [tight.send(connection_id, {"action": "shout"}).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
-    permission = ws_client("/any-perm-ws/", client=browser)
+    permission = make_ws_client("/any-perm-ws/", client=logged_in_client)
     denied = permission.connect().connection_id
     assert permission.send(denied, {"action": "shout"}).status_code == 403
 
@@ -109,8 +109,8 @@ def test_refusals_are_counted_by_reason(
     assert readings.delta(received, route="default", handler="-", status_class="4xx") == 2
 
 
-def test_tokens_issued_and_refused(readings: Readings, browser: Client) -> None:
-    assert browser.post("/ws-token/").status_code == 200
+def test_tokens_issued_and_refused(readings: Readings, logged_in_client: Client) -> None:
+    assert logged_in_client.post("/ws-token/").status_code == 200
     assert Client().post("/ws-token/").status_code == 403
 
     assert readings.delta("websockets.tokens", result="issued") == 1
@@ -149,14 +149,14 @@ def test_channel_names_only_when_allowed(
 
 
 def test_presence_events(
-    readings: Readings, ws_client: WS, ws_outbox: Outbox, browser: Client, db: None
+    readings: Readings, make_ws_client: WS, ws_outbox: Outbox, logged_in_client: Client, db: None
 ) -> None:
     bob = User.objects.create_user("bob", password="pw")
     bobs_browser = Client()
     bobs_browser.force_login(bob)
-    alice = ws_client("/rooms-ws/", client=browser)
+    alice = make_ws_client("/rooms-ws/", client=logged_in_client)
     alices = alice.connect(channel="room-1").connection_id
-    ws_client("/rooms-ws/", client=bobs_browser).connect(channel="room-1")
+    make_ws_client("/rooms-ws/", client=bobs_browser).connect(channel="room-1")
     alice.disconnect(alices)
 
     assert readings.delta("websockets.presence.events", event="member_added") == 2
@@ -188,25 +188,25 @@ def test_reconcile_results_and_their_closes(
 
 def test_close_reasons(
     readings: Readings,
-    ws_client: WS,
+    make_ws_client: WS,
     ws_outbox: Outbox,
-    browser: Client,
+    logged_in_client: Client,
     user: User,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    ws = ws_client(client=browser)
+    ws = make_ws_client(client=logged_in_client)
     ws.connect()
     ws.connect()
-    anonymous = ws_client()
+    anonymous = make_ws_client()
     old = anonymous.connect().connection_id
     WebSocketSession.objects.filter(connection_id=old).update(
         created_on=timezone.now() - timedelta(hours=3)
     )
-    revoked = ws_client(client=_logged_in(user)).connect().connection_id
+    revoked = make_ws_client(client=_logged_in(user)).connect().connection_id
     closed_app = anonymous.connect().connection_id
     # Closes are counted once they commit.
     with django_capture_on_commit_callbacks(execute=True):
-        browser.logout()
+        logged_in_client.logout()
         cleanup.clear_sessions()
     with django_capture_on_commit_callbacks(execute=True):
         user.is_active = False
@@ -268,9 +268,9 @@ def test_switched_off_nothing_moves(
 
 
 def test_no_attribute_carries_an_id(
-    readings: Readings, ws_client: WS, ws_outbox: Outbox, browser: Client, user: User
+    readings: Readings, make_ws_client: WS, ws_outbox: Outbox, logged_in_client: Client, user: User
 ) -> None:
-    ws = ws_client(client=browser)
+    ws = make_ws_client(client=logged_in_client)
     connection_id = ws.connect(channel="room").connection_id
     ws.send(connection_id, {"action": "chat", "text": "hello"})
     ws.disconnect(connection_id)

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
+from ..delivery import DeliveryReport
 from .gateway import ApiGateway
-
-if TYPE_CHECKING:
-    from ..messaging import ReconcileResult
 
 # The first failure's reason is kept, cut to this length; the log has them all.
 ERROR_LENGTH = 200
@@ -57,7 +54,7 @@ class ReconcileRun(models.Model):
     @classmethod
     def record(
         cls,
-        result: ReconcileResult,
+        result: DeliveryReport,
         *,
         gateway_pk: int | None,
         channel: str | None,

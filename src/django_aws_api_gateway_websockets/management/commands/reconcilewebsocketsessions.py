@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from ... import log_context, messaging
-from ...messaging import ReconcileResult
+from ...delivery import DeliveryReport
 from ...models import ApiGateway, ReconcileRun, WebSocketSession
 
 
@@ -73,7 +73,7 @@ def find_gateway(value: str) -> ApiGateway:
     return found[0]
 
 
-def summary(result: ReconcileResult) -> str:
+def summary(result: DeliveryReport) -> str:
     verb = "would mark" if result.dry_run else "marked"
     line = (
         f"Checked {result.total} connected session(s): {result.alive} alive, "
