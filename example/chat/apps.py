@@ -5,4 +5,6 @@ class ChatConfig(AppConfig):
     name = "chat"
 
     def ready(self) -> None:
-        from . import sockets  # noqa: F401  (connects the presence receiver)
+        from . import metrics, sockets  # noqa: F401  (sockets connects the presence receiver)
+
+        metrics.install()

@@ -104,6 +104,9 @@ WEBSOCKETS = {
         f"http://{host}:{os.environ.get('DEMO_HTTP_PORT', '8000')}"
         for host in ("127.0.0.1", "localhost")
     ],
+    # /metrics (chat/metrics.py): the connection count is re-read every second,
+    # so it moves as you open tabs (30 s by default: one query per interval).
+    "telemetry_active_connections_cache_seconds": 1,
 }
 
 LOGGING = {

@@ -1,4 +1,4 @@
-from chat import views
+from chat import metrics, views
 from chat.sockets import ChatSocketView
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -9,6 +9,8 @@ from django_aws_api_gateway_websockets.views import WebSocketTokenView
 urlpatterns = [
     path("favicon.ico", views.no_favicon),
     path("admin/", admin.site.urls),
+    # Prometheus text for a scrape (docs/observability.md).
+    path("metrics", metrics.prometheus, name="metrics"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.RoomListView.as_view(), name="rooms"),

@@ -25,7 +25,7 @@ import os
 import random
 import threading
 from collections.abc import Coroutine, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
@@ -298,13 +298,13 @@ class _Batch:
                 left = throttled_since + self.policy.throttle_timeout - now
                 throttles += 1
                 if left <= 0:
-                    return delivery
+                    return _with_attempts(delivery, throttles, max(0, attempt - 1))
                 wait = self.policy.backoff(throttles) if retry_after is None else retry_after
                 await asyncio.sleep(min(wait, left))
                 continue
             attempt += 1
             if answer is _Answer.FINAL or attempt >= self.policy.attempts:
-                return delivery
+                return _with_attempts(delivery, throttles, attempt - 1)
             await asyncio.sleep(self.policy.backoff(attempt))
 
     async def attempt(
@@ -347,6 +347,13 @@ class _Batch:
         if status == THROTTLED_STATUS:
             return delivery, _Answer.THROTTLED, _retry_after(response_headers)
         return delivery, (_Answer.RETRY if delivery.retryable else _Answer.FINAL), None
+
+
+def _with_attempts(delivery: Delivery, throttles: int, retries: int) -> Delivery:
+    """``delivery``, saying how many 429s and retries it took (metrics count them)."""
+    if not throttles and not retries:
+        return delivery
+    return replace(delivery, throttles=throttles, retries=retries)
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:

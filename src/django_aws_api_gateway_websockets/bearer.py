@@ -93,7 +93,7 @@ def check_not_expired(session: WebSocketSession) -> None:
     expires_on = session.authorization_expires_on
     if expires_on is None or expires_on > timezone.now():
         return
-    messaging.close_connections([session])
+    messaging.close_connections([session], reason="expiry")
     raise Refused(
         "Token expired; connect again with a new one.",
         401,

@@ -416,7 +416,19 @@ def check_deploy(
     warnings.extend(_check_allowed_handlers())
     warnings.extend(_check_channels_require_rule())
     warnings.extend(_check_presence_coalescing())
+    warnings.extend(_check_channel_attributes())
     return warnings
+
+
+def _check_channel_attributes() -> Iterator[CheckMessage]:
+    if conf.telemetry_enabled and conf.telemetry_channel_attributes:
+        yield Warning(
+            'WEBSOCKETS["telemetry_channel_attributes"] is True: every channel published to '
+            "becomes its own time series in your metrics backend.",
+            hint="Keep it for a project with a few fixed channels; set it to False when channel "
+            "names carry ids (orders.42, user-7).",
+            id="dagw.W012",
+        )
 
 
 def _check_channels_require_rule() -> Iterator[CheckMessage]:

@@ -59,6 +59,7 @@ def clear_sessions(
     expired = subscriptions.close_sessions(
         WebSocketSession.objects.filter(connected=True, created_on__lt=now - max_age),
         touch=False,
+        reason="expiry",
     )
     closed = WebSocketSession.objects.filter(connected=False)
     if older_than is not None:

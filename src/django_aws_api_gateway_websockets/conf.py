@@ -421,6 +421,25 @@ class Settings:
         minimum=ZERO,
     )
 
+    # WEBSOCKETS: metrics and traces (docs/observability.md)
+
+    telemetry_enabled = Setting(
+        FLAG,
+        True,
+        "`False` records no metric and no span, even with an OpenTelemetry SDK installed.",
+    )
+    telemetry_active_connections_cache_seconds = Setting(
+        NUMBER,
+        30,
+        "How long the count behind `websockets.connections.active` is reused, in seconds",
+        minimum=ZERO,
+    )
+    telemetry_channel_attributes = Setting(
+        FLAG,
+        False,
+        "`True` adds the channel name to `websockets.publishes`",
+    )
+
     # WEBSOCKETS: the overview (admin page and websocketstats; docs/admin.md)
 
     overview_top_channels = Setting(

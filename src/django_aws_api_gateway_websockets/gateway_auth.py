@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare
 
-from . import wire
+from . import telemetry, wire
 from .conf import conf
 from .exceptions import Refused
 from .models import ApiGateway
@@ -72,6 +72,7 @@ def check_secret(request: HttpRequest) -> None:
         return
     given = request.headers.get(wire.GATEWAY_SECRET_HEADER)
     if given is None:
+        telemetry.refused("secret")
         raise Refused(
             "Forbidden.", 403, reason=f"no {wire.GATEWAY_SECRET_HEADER} header (the gateway secret)"
         )
@@ -79,6 +80,7 @@ def check_secret(request: HttpRequest) -> None:
     # about which one matched during a rotation.
     matches = [constant_time_compare(given, secret) for secret in secrets]
     if not any(matches):
+        telemetry.refused("secret")
         raise Refused("Forbidden.", 403, reason="wrong gateway secret")
 
 

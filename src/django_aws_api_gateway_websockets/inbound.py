@@ -23,6 +23,7 @@ from django.db import connections, router
 from django.db.models import F
 from django.utils import timezone
 
+from . import telemetry
 from .exceptions import Refused
 from .models import WebSocketSession
 
@@ -46,6 +47,7 @@ def count_message(session_pk: int, *, per_second: float, burst: int) -> None:
         return
     # load_session() found the row a moment ago, and rows are deleted only long
     # after they close: no row updated means an empty bucket.
+    telemetry.refused("rate")
     raise Refused(
         "Too many messages, slow down.",
         429,

@@ -60,7 +60,8 @@ def end_session(session_hash: str) -> None:
             django_session_hash=session_hash, used_on__isnull=True
         ).delete()
         close_connections(
-            WebSocketSession.objects.filter(django_session_hash=session_hash, connected=True)
+            WebSocketSession.objects.filter(django_session_hash=session_hash, connected=True),
+            reason="logout",
         )
 
 
@@ -82,5 +83,5 @@ def refuse_if_logged_out(session: WebSocketSession) -> None:
     but SQLite has no transaction here to roll back.
     """
     if is_logged_out(session.django_session_hash):
-        close_sessions(WebSocketSession.objects.filter(pk=session.pk))
+        close_sessions(WebSocketSession.objects.filter(pk=session.pk), reason="logout")
         raise refuse(f"the Django session of connection {session.connection_id} was logged out")

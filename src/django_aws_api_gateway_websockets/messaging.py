@@ -26,7 +26,7 @@ from django.db import connections, router
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
 
-from . import aws, subscriptions, wire
+from . import aws, subscriptions, telemetry, wire
 from .conf import conf
 from .delivery import NO_REASON, DeliveryReport
 
@@ -65,35 +65,47 @@ def send_to_sessions(sessions: Sessions, data: Any) -> DeliveryReport:
     return send_payload(sessions, encode_message(data))  # encoded before any query
 
 
-def send_payload(sessions: Sessions, payload: bytes) -> DeliveryReport:
+def send_payload(sessions: Sessions, payload: bytes, *, kind: str | None = None) -> DeliveryReport:
     """``send_to_sessions`` for a message already encoded by ``encode_message``.
 
     Background tasks use it: the caller encodes (and is refused) once, the
-    workers send the same bytes.
+    workers send the same bytes. ``kind``: what metrics call the send
+    (``telemetry``; by default unicast or multicast, by the number of recipients).
     """
-    return deliver_payload(load_recipients(sessions), payload)
+    return deliver_payload(load_recipients(sessions), payload, kind=kind)
 
 
-def deliver_payload(recipients: Recipients, payload: bytes) -> DeliveryReport:
+def deliver_payload(
+    recipients: Recipients, payload: bytes, *, kind: str | None = None
+) -> DeliveryReport:
     """``send_payload`` to recipients already read by ``load_recipients`` (``publish``)."""
     transport = get_transport()
-    result = _deliver(recipients, lambda targets: transport.post_to_connections(targets, payload))
-    result = _hold_connecting(result, recipients.connecting)
-    _mark_disconnected(result.gone_ids, recipients.instances)
+    kind = telemetry.send_kind(kind, sum(map(len, recipients.by_gateway.values())))
+
+    def post(targets: Sequence[Target]) -> list[Delivery]:
+        return transport.post_to_connections(targets, payload)
+
+    result = _hold_connecting(_deliver(recipients, post, kind), recipients.connecting)
+    telemetry.count_sends(kind, result)
+    _mark_disconnected(result.gone_ids, recipients.instances, reason="gone")
     _log(result, "send")
     return result
 
 
-def close_connections(sessions: Sessions) -> DeliveryReport:
+def close_connections(sessions: Sessions, *, reason: str = "application") -> DeliveryReport:
     """Close every connected session (DELETE @connections) and mark them all closed.
 
     Rows are marked ``connected=False`` whatever AWS answered: a caller closing a
-    connection (a logout, an admin) must not keep sending to it.
+    connection (a logout, an admin) must not keep sending to it. ``reason``: the
+    ``reason`` attribute of ``websockets.connections.closed``.
     """
     transport = get_transport()
     recipients = load_recipients(sessions)
-    result = replace(_deliver(recipients, transport.delete_connections), action="close")
-    _mark_disconnected(result.sent_ids + result.gone_ids + result.failed_ids, recipients.instances)
+    closed = _deliver(recipients, transport.delete_connections, telemetry.CLOSE)
+    result = replace(closed, action="close")
+    telemetry.count_sends(telemetry.CLOSE, result)
+    closing = result.sent_ids + result.gone_ids + result.failed_ids
+    _mark_disconnected(closing, recipients.instances, reason=reason)
     _log(result, "close")
     return result
 
@@ -126,9 +138,12 @@ def reconcile_sessions(
                 progress(len(deliveries), len(targets))
         return deliveries
 
-    result = _hold_connecting(_deliver(recipients, ask), recipients.connecting)
+    asked = _deliver(recipients, ask, telemetry.RECONCILE)
+    result = _hold_connecting(asked, recipients.connecting)
+    telemetry.count_sends(telemetry.RECONCILE, result)
+    telemetry.reconciled(result)
     if not dry_run:
-        _mark_disconnected(result.gone_ids, recipients.instances)
+        _mark_disconnected(result.gone_ids, recipients.instances, reason="reconcile")
     _log(result, "reconcile", marked=not dry_run)
     return replace(result, action="reconcile", dry_run=dry_run)
 
@@ -283,7 +298,7 @@ def _instance_row(session: WebSocketSession, since: datetime) -> _Row:
 
 
 def _deliver(
-    recipients: Recipients, call: Callable[[Sequence[Target]], list[Delivery]]
+    recipients: Recipients, call: Callable[[Sequence[Target]], list[Delivery]], kind: str
 ) -> DeliveryReport:
     targets: list[Target] = []
     failed: dict[str, str] = {}
@@ -297,7 +312,14 @@ def _deliver(
     sent: list[str] = []
     gone: list[str] = []
     retryable: list[str] = []
-    for target, delivery in zip(targets, _call_transport(call, targets), strict=True):
+    deliveries: list[Delivery] = []
+    if targets:
+        with telemetry.send_batch(kind, len(targets)):
+            deliveries = _call_transport(call, targets)
+    throttles = retries = 0
+    for target, delivery in zip(targets, deliveries, strict=True):
+        throttles += delivery.throttles
+        retries += delivery.retries
         if delivery.outcome is Outcome.SENT:
             sent.append(target.connection_id)
         elif delivery.outcome is Outcome.GONE:
@@ -306,6 +328,7 @@ def _deliver(
             failed[target.connection_id] = delivery.error or NO_REASON
             if delivery.retryable:
                 retryable.append(target.connection_id)
+    telemetry.extra_attempts(kind, throttles=throttles, retries=retries)
     return DeliveryReport(tuple(sent), tuple(gone), errors=failed, retryable_ids=tuple(retryable))
 
 
@@ -356,7 +379,7 @@ def _call_transport(
 
 
 def _mark_disconnected(
-    connection_ids: Sequence[str], instances: Sequence[WebSocketSession]
+    connection_ids: Sequence[str], instances: Sequence[WebSocketSession], *, reason: str
 ) -> None:
     if not connection_ids:
         return
@@ -371,7 +394,8 @@ def _mark_disconnected(
         subscriptions.close_sessions(
             WebSocketSession.objects.using(db).filter(
                 connection_id__in=connection_ids[start : start + step]
-            )
+            ),
+            reason=reason,
         )
 
 

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.http.request import split_domain_port, validate_host
 from django.utils.http import is_same_domain
 
-from . import wire
+from . import telemetry, wire
 from .conf import conf
 from .exceptions import Refused
 
@@ -141,10 +141,12 @@ def check_origin(request: HttpRequest) -> None:
     if origin is None:
         if conf.allow_missing_origin:
             return
+        telemetry.refused("origin")
         raise Refused(
             "Origin header required.",
             403,
             reason="no Origin header (set allow_missing_origin for non-browser clients)",
         )
     if not is_allowed_origin(request, origin):
+        telemetry.refused("origin")
         raise Refused("Origin not allowed.", 403, reason=f"Origin {origin[:200]!r} not allowed")

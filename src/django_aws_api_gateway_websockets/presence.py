@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from . import messaging, protocol, tasks
+from . import messaging, protocol, tasks, telemetry
 from .conf import conf
 from .models import ChannelMembership, WebSocketSession
 from .subscriptions import MEMBER_ADDED, PresenceChange
@@ -60,4 +60,6 @@ def announce(changes: Iterable[PresenceChange]) -> None:
         rows = WebSocketSession.objects.in_channel(change.channel)
         if change.exclude_session is not None:
             rows = rows.exclude(pk=change.exclude_session)
-        tasks.send_or_enqueue(rows, messaging.encode_message(event(change)))
+        telemetry.presence_event(change.event)
+        payload = messaging.encode_message(event(change))
+        tasks.send_or_enqueue(rows, payload, kind=telemetry.PRESENCE)

@@ -17,7 +17,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import NotSupportedError, connections, router, transaction
 
-from . import history, messaging, protocol, tasks, wire
+from . import history, messaging, protocol, tasks, telemetry, wire
 from .channels import validate_channel_name
 from .exceptions import InvalidChannelName
 from .models import ChannelMessage, ChannelSequence, WebSocketSession
@@ -57,6 +57,7 @@ def publish(channel: str, data: Any) -> PublishResult:
         payload = _check_size(channel, seq, data_json)
         ChannelMessage.objects.using(db).create(channel_name=channel, seq=seq, data=data_json)
     result = PublishResult(channel, seq)
+    telemetry.published(channel)
     if connections[db].in_atomic_block:
         transaction.on_commit(lambda: _send(result, payload), using=db, robust=True)
         return PublishResult(channel, seq, after_commit=True)
@@ -65,7 +66,7 @@ def publish(channel: str, data: Any) -> PublishResult:
 
 def _send(result: PublishResult, payload: bytes) -> PublishResult:
     sessions = WebSocketSession.objects.in_channel(result.channel)
-    sent, queued = tasks.send_or_enqueue(sessions, payload)
+    sent, queued = tasks.send_or_enqueue(sessions, payload, kind=telemetry.PUBLISH)
     return PublishResult(result.channel, result.seq, sent=sent, tasks=tuple(queued))
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import connections, router
 from django.utils import timezone
 
+from . import telemetry
 from .conf import conf
 from .exceptions import Refused
 from .models import ConnectionRateLimit
@@ -93,6 +94,7 @@ def enforce(keys: Sequence[str], *, max_attempts: int, window_minutes: int) -> N
     totals = count_attempt(keys, window_minutes=window_minutes)
     over = sorted(key for key, total in totals.items() if total > max_attempts)
     if over:
+        telemetry.refused("rate")
         raise Refused(
             "Too many attempts, try again later.",
             429,

@@ -58,7 +58,7 @@ def close_connections_of_inactive_user(
         return
     rows = WebSocketSession.objects.filter(user_id=instance.pk, connected=True)
     db = router.db_for_write(type(instance), instance=instance)
-    transaction.on_commit(lambda: close_connections(rows), using=db, robust=True)
+    transaction.on_commit(lambda: close_connections(rows, reason="revoked"), using=db, robust=True)
 
 
 @receiver(post_save, sender=ApiGateway, dispatch_uid="django_aws_api_gateway_websockets.saved")

@@ -36,7 +36,7 @@ from django.db import connections, router, transaction
 from django.db.models import Count, Field, QuerySet
 from django.utils import timezone
 
-from . import protocol
+from . import protocol, telemetry
 from .conf import conf
 from .exceptions import TooManyChannels
 from .hashing import advisory_lock_key
@@ -116,11 +116,15 @@ def leave(session: WebSocketSession, channel: str) -> bool:
     return bool(left)
 
 
-def close_sessions(rows: QuerySet[WebSocketSession], *, touch: bool = True) -> int:
-    """Mark ``rows`` ``connected=False`` and take them out of every channel; rows updated.
+def close_sessions(
+    rows: QuerySet[WebSocketSession], *, touch: bool = True, reason: str = "application"
+) -> int:
+    """Mark ``rows`` ``connected=False`` and take them out of every channel; rows closed.
 
     ``touch=False`` leaves ``updated_on`` as it was (expiry: the row's last
-    activity is what the cleanup's ``older_than`` compares).
+    activity is what the cleanup's ``older_than`` compares). Rows closed
+    already are left as they are, so each close is counted once, under
+    ``reason`` (``websockets.connections.closed``).
 
     The memberships go first and the presence counts last, after the sessions'
     UPDATE, so that the advisory locks are the last locks this transaction takes.
@@ -134,7 +138,8 @@ def close_sessions(rows: QuerySet[WebSocketSession], *, touch: bool = True) -> i
         changes: dict[str, Any] = {"connected": False}
         if touch:
             changes["updated_on"] = timezone.now()
-        closed = rows.update(**changes)
+        closed = rows.filter(connected=True).update(**changes)
+        transaction.on_commit(lambda: telemetry.closed(closed, reason), using=db)
         _after_leaving(left, db)
     return closed
 

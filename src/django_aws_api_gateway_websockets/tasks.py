@@ -33,7 +33,7 @@ from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from . import cleanup, log_context, messaging
+from . import cleanup, log_context, messaging, telemetry
 from .conf import conf
 from .delivery import DeliveryReport
 from .log_context import get_logger
@@ -60,7 +60,14 @@ if TYPE_CHECKING:  # the framework's classes are not subscriptable the same way 
 
 
 @task()
-def send_chunk(payload: str, session_pks: str, using: str, requeues: int = 0) -> Summary:
+def send_chunk(
+    payload: str,
+    session_pks: str,
+    using: str,
+    requeues: int = 0,
+    kind: str = "",
+    traceparent: str = "",
+) -> Summary:
     """Send ``payload`` (from ``pack_payload``) to the connected rows among ``session_pks``.
 
     The primary keys travel as one comma-separated string: the framework checks
@@ -72,24 +79,34 @@ def send_chunk(payload: str, session_pks: str, using: str, requeues: int = 0) ->
     after ``enqueue_requeue_delay_seconds``, up to ``enqueue_max_requeues``
     times; past that, or on a backend that cannot delay a task, they are given
     up: logged as an error and counted in the result's ``given_up``.
+
+    ``kind`` and ``traceparent`` are the enqueuer's send kind and span, for
+    metrics and the span's link (``telemetry``); tasks enqueued before they
+    existed run without them.
     """
-    data = unpack_payload(payload)
-    pks = [int(pk) for pk in session_pks.split(",") if pk]
-    step = messaging.max_query_params(using, reserved=1) or len(pks) or 1
-    result = DeliveryReport()
-    for start in range(0, len(pks), step):
-        rows = WebSocketSession.objects.using(using).filter(pk__in=pks[start : start + step])
-        result += messaging.send_payload(rows, data)
-    # ``as_summary()``, plus ``requeued`` (and ``requeued_task``) or ``given_up``
-    # (and its first ``given_up_ids``) when some failures may pass.
-    outcome = result.as_summary()
-    if result.retryable_ids:
-        outcome.update(_requeue_or_give_up(result, payload, pks, using, requeues))
-    return outcome
+    with telemetry.chunk_span(traceparent, kind):
+        data = unpack_payload(payload)
+        pks = [int(pk) for pk in session_pks.split(",") if pk]
+        step = messaging.max_query_params(using, reserved=1) or len(pks) or 1
+        result = DeliveryReport()
+        for start in range(0, len(pks), step):
+            rows = WebSocketSession.objects.using(using).filter(pk__in=pks[start : start + step])
+            result += messaging.send_payload(rows, data, kind=kind or None)
+        # ``as_summary()``, plus ``requeued`` (and ``requeued_task``) or ``given_up``
+        # (and its first ``given_up_ids``) when some failures may pass.
+        outcome = result.as_summary()
+        if result.retryable_ids:
+            outcome.update(_requeue_or_give_up(result, payload, pks, using, requeues, kind))
+        return outcome
 
 
 def _requeue_or_give_up(
-    result: DeliveryReport, payload: str, pks: list[int], using: str, requeues: int
+    result: DeliveryReport,
+    payload: str,
+    pks: list[int],
+    using: str,
+    requeues: int,
+    kind: str,
 ) -> Summary:
     undelivered = list(result.retryable_ids)
     sender = send_chunk.using(backend=conf.enqueue_backend, queue_name=conf.enqueue_queue_name)
@@ -97,8 +114,14 @@ def _requeue_or_give_up(
         retry_pks = _pks_of(undelivered, pks, using)
         run_after = timezone.now() + timedelta(seconds=conf.enqueue_requeue_delay_seconds)
         later = sender.using(run_after=run_after).enqueue(
-            payload, ",".join(map(str, retry_pks)), using, requeues + 1
+            payload,
+            ",".join(map(str, retry_pks)),
+            using,
+            requeues + 1,
+            kind,
+            telemetry.current_traceparent(),
         )
+        telemetry.task_chunks("requeued")
         logger.info(
             "send_chunk: %d of %d connection(s) not reached yet; enqueued again (task %s, "
             "requeue %d of %d)",
@@ -226,7 +249,7 @@ def enqueue_message(
 
 
 def send_or_enqueue(
-    sessions: QuerySet[WebSocketSession], payload: bytes
+    sessions: QuerySet[WebSocketSession], payload: bytes, *, kind: str | None = None
 ) -> tuple[DeliveryReport | None, list[SendTaskResult]]:
     """Send ``payload`` to the connected rows here, or from tasks for a large audience.
 
@@ -236,11 +259,13 @@ def send_or_enqueue(
     """
     recipients = messaging.load_recipients(sessions)
     if len(recipients.pks) < conf.publish_background_threshold:
-        return messaging.deliver_payload(recipients, payload), []
-    return None, enqueue_payload(payload, recipients.pks, sessions.db)
+        return messaging.deliver_payload(recipients, payload, kind=kind), []
+    return None, enqueue_payload(payload, recipients.pks, sessions.db, kind=kind)
 
 
-def enqueue_payload(payload: bytes, pks: Sequence[int], db: str) -> list[SendTaskResult]:
+def enqueue_payload(
+    payload: bytes, pks: Sequence[int], db: str, *, kind: str | None = None
+) -> list[SendTaskResult]:
     """One ``send_chunk`` task per ``conf.enqueue_chunk_size`` of ``pks``, all sending ``payload``.
 
     For callers that already read the recipients (``publish``): no query of its own.
@@ -253,8 +278,11 @@ def enqueue_payload(payload: bytes, pks: Sequence[int], db: str) -> list[SendTas
     # hold the gone rows' UPDATE locks through every later chunk's network calls.
     stores_tasks = not isinstance(sender.get_backend(), ImmediateBackend)
     packed = pack_payload(payload) if pks else ""
+    kind = telemetry.send_kind(kind, len(pks))
+    traceparent = telemetry.current_traceparent()
+    telemetry.task_chunks("enqueued", -(-len(pks) // chunk))
     with transaction.atomic() if stores_tasks else nullcontext():
         return [
-            sender.enqueue(packed, ",".join(map(str, pks[i : i + chunk])), db)
+            sender.enqueue(packed, ",".join(map(str, pks[i : i + chunk])), db, 0, kind, traceparent)
             for i in range(0, len(pks), chunk)
         ]

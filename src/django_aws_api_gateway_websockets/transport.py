@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -62,6 +62,11 @@ class Delivery:
     # A FAILED delivery whose cause may pass (throttling, a 5xx, a timeout): a
     # later attempt may succeed, so background sends enqueue it again.
     retryable: bool = False
+    # Extra requests it took: answers 429 (``throttles``) and retries after a
+    # 5xx, a timeout or a broken connection (``retries``). Counted by metrics
+    # only: two deliveries that differ in these alone are equal.
+    throttles: int = field(default=0, compare=False)
+    retries: int = field(default=0, compare=False)
 
 
 SENT = Delivery(Outcome.SENT)

@@ -237,9 +237,9 @@ def test_large_channels_get_events_from_background_tasks(
     enqueued: list[Any] = []
     enqueue = presence.tasks.enqueue_payload
 
-    def recording(payload: str, pks: Any, db: str) -> Any:
+    def recording(payload: str, pks: Any, db: str, **options: Any) -> Any:
         enqueued.append(json.loads(payload))
-        return enqueue(payload, pks, db)
+        return enqueue(payload, pks, db, **options)
 
     monkeypatch.setattr(presence.tasks, "enqueue_payload", recording)
     bobs = tab(bob, channel=ROOM)

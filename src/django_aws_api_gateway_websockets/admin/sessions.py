@@ -142,7 +142,8 @@ class WebSocketSessionAdmin(ReadOnlyAdmin):
     ) -> None:
         from ..messaging import close_connections  # messaging imports the models too
 
-        result = close_connections(queryset.filter(connected=True).select_related("api_gateway"))
+        rows = queryset.filter(connected=True).select_related("api_gateway")
+        result = close_connections(rows, reason="admin")
         message = ngettext(
             "Closed %(sent)d connection",
             "Closed %(sent)d connections",

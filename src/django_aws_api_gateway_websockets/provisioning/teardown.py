@@ -87,6 +87,7 @@ def delete_gateway(
         closed = subscriptions.close_sessions(
             WebSocketSession.objects.filter(api_gateway=gateway, connected=True),
             touch=False,
+            reason="admin",
         )
         report(f"{closed} session(s) marked disconnected")
         for name, value in AWS_FIELDS.items():

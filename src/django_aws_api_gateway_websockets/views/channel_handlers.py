@@ -16,7 +16,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from .. import history, presence, protocol, subscriptions
+from .. import history, presence, protocol, subscriptions, telemetry
 from ..channels import Admission, validate_channel_name
 from ..conf import conf
 from ..models import WebSocketSession
@@ -86,7 +86,9 @@ class ChannelHandlers:
         resuming.check_subscribed(session, channel)
         # History is for current members: access may have been taken back since the join.
         self.authorize_channel(request, channel)
-        answer = history.read_missed(channel, after).answer(self.message_id)
+        missed = history.read_missed(channel, after)
+        telemetry.resumed(failed=missed.failed)
+        answer = missed.answer(self.message_id)
         return HttpResponse(answer, content_type="application/json")
 
 

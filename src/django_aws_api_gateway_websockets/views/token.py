@@ -15,7 +15,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_protect
 
-from .. import logouts, rate_limit, tokens
+from .. import logouts, rate_limit, telemetry, tokens
 from ..conf import conf
 from ..exceptions import Refused
 from ..hashing import session_key_hash
@@ -47,7 +47,9 @@ class WebSocketTokenView(JsonMethodNotAllowed, View):
                 raise logouts.refuse("token for a session that was logged out")
             token = tokens.issue_token(user, session_key)
         except Refused as refusal:
+            telemetry.token("refused")
             return refusal_response(request, refusal)
+        telemetry.token("issued")
         response = JsonResponse({"token": token, "expires_in": conf.token_expiry_seconds})
         response["Cache-Control"] = "no-store"
         return response

@@ -33,6 +33,7 @@ from .. import (
     rate_limit,
     signals,
     subscriptions,
+    telemetry,
     tokens,
     wire,
 )
@@ -133,6 +134,8 @@ class WebSocketView(ChannelHandlers, JsonMethodNotAllowed, View):
     connection_id: str
     body: dict[str, Any]
     message_id: str | None = None
+    # The handler method chosen for a message ("" until one is).
+    handler_name: str = ""
     websocket_session: WebSocketSession | None = None
     # $connect with a JWT: its user, claims and expiry.
     bearer_identity: bearer.BearerIdentity | None = None
@@ -140,6 +143,7 @@ class WebSocketView(ChannelHandlers, JsonMethodNotAllowed, View):
     # record maps (docs/authentication.md), as strings. Empty on messages.
     authorizer_context: Mapping[str, str] = MappingProxyType({})
 
+    @telemetry.observed_dispatch
     @bind_log_fields
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if (request.method or "").lower() not in self.http_method_names:
@@ -204,6 +208,7 @@ class WebSocketView(ChannelHandlers, JsonMethodNotAllowed, View):
                 ),
             )
             logouts.refuse_if_logged_out(session)
+        telemetry.opened(self.gateway.api_id)
         # No member list here: nothing can be sent before $connect returns. A
         # page gets it by subscribing again (docs/channels.md).
         subscriptions.join(session, joining)
@@ -358,15 +363,17 @@ class WebSocketView(ChannelHandlers, JsonMethodNotAllowed, View):
             reason = f"user {user.pk} changed password"
         else:
             return
-        messaging.close_connections([session])
+        messaging.close_connections([session], reason="revoked")
         raise Refused("Session ended; connect again.", 401, reason=f"{reason}: session closed")
 
     def check_permissions(self, request: HttpRequest) -> None:
         user = request.user
         any_of, all_of = self.permissions_required, self.all_permissions_required
         if any_of and not any(user.has_perm(perm) for perm in any_of):
+            telemetry.refused("permission")
             raise Refused("Permission denied.", 403, reason=f"user lacks any of {list(any_of)}")
         if all_of and not user.has_perms(all_of):
+            telemetry.refused("permission")
             raise Refused("Permission denied.", 403, reason=f"user lacks one of {list(all_of)}")
 
     def count_request(self, session: WebSocketSession) -> None:
@@ -382,6 +389,7 @@ class WebSocketView(ChannelHandlers, JsonMethodNotAllowed, View):
     def run_handler(
         self, name: str, request: HttpRequest, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
+        self.handler_name = name
         try:
             result = getattr(self, name)(request, *args, **kwargs)
             response = handler_response(acknowledged(result, self.message_id))
@@ -440,7 +448,9 @@ class WebSocketView(ChannelHandlers, JsonMethodNotAllowed, View):
             logger.info("Disconnect for unknown connection %s", self.connection_id)
             return HttpResponse(status=200)
         self.check_session_gateway(session)
-        subscriptions.close_sessions(WebSocketSession.objects.filter(pk=session.pk))
+        subscriptions.close_sessions(
+            WebSocketSession.objects.filter(pk=session.pk), reason="disconnect"
+        )
         session.connected = False
         self.websocket_session = session
         self.send_after_commit(signals.connection_closed, session=session, request=request)
@@ -458,8 +468,10 @@ class WebSocketView(ChannelHandlers, JsonMethodNotAllowed, View):
         """Refuse (403) unless the channel rules and then ``can_join_channel`` both allow."""
         admission = check_rules(request.user, channel)
         if not admission.allowed:
+            telemetry.refused("channel")
             raise Refused("Not allowed to join this channel.", 403, reason=admission.reason)
         if not self.can_join_channel(request, channel):
+            telemetry.refused("channel")
             raise Refused(
                 "Not allowed to join this channel.",
                 403,
@@ -477,6 +489,7 @@ class WebSocketView(ChannelHandlers, JsonMethodNotAllowed, View):
         if not self.is_presence_channel(channel):
             return None
         if not request.user.is_authenticated:
+            telemetry.refused("channel")
             raise Refused(
                 "Log in to join a presence channel.",
                 403,
