@@ -9,12 +9,15 @@ from django.shortcuts import redirect
 from django.utils.text import slugify
 from django.views.generic import TemplateView
 
+from django_aws_api_gateway_websockets import history
 from django_aws_api_gateway_websockets.mixins import AddWebSocketRouteToContextMixin
 from django_aws_api_gateway_websockets.models import ChannelMembership
 
 SUGGESTED_ROOMS = ("lobby", "random", "help")
 # The page of room x follows presence-x (chat.js).
 PRESENCE_PREFIX = "presence-"
+# How many of a room's last messages a page shows when it opens.
+RECENT_MESSAGES = 50
 
 
 class RoomListView(LoginRequiredMixin, TemplateView):
@@ -51,6 +54,16 @@ class RoomView(LoginRequiredMixin, AddWebSocketRouteToContextMixin, TemplateView
     def get_channel_name(self) -> str:
         # The room in the URL is the channel the page joins.
         return str(self.kwargs["room"])
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        # The page resumes the room from here (subscribe(room, {after})): the
+        # resume serves its recent messages, and every later reconnect resumes
+        # from the last one the page has, even if nothing new arrived before.
+        context["history_after"] = history.seq_before_recent(
+            context["channel_name"], RECENT_MESSAGES
+        )
+        return context
 
 
 def no_favicon(request: HttpRequest) -> HttpResponse:

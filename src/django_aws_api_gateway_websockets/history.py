@@ -119,6 +119,38 @@ def read_missed(channel: str, after: int, *, now: datetime | None = None) -> Mis
     return _page(channel, after, last_seq, rows)
 
 
+def seq_before_recent(channel: str, count: int) -> int:
+    """The ``after`` whose resume serves ``channel``'s last ``count`` kept messages.
+
+    For a page that shows a channel's recent messages on load: render this and
+    pass it to ``GatewaySocket.subscribe(channel, {after})``. With none kept,
+    the channel's last seq (0 if it never had one), so that the page still
+    resumes from there after a reconnect.
+    """
+    if count < 0:
+        raise ValueError(f"count must be 0 or more, not {count}")
+    # The database publish writes to, as read_missed reads: a lagging replica's
+    # older last_seq would serve the page messages it then receives live again.
+    db = router.db_for_write(ChannelMessage)
+    last_seq = (
+        ChannelSequence.objects.using(db)
+        .filter(channel_name=channel)
+        .values_list("last_seq", flat=True)
+        .first()
+    ) or 0
+    kept = (
+        ChannelMessage.objects.using(db)
+        .filter(
+            channel_name=channel,
+            seq__gt=last_seq - conf.history_max_messages,
+            created_on__gte=oldest_kept(),
+        )
+        .order_by("-seq")
+        .values_list("seq", flat=True)[:count]
+    )
+    return min(kept, default=last_seq + 1) - 1
+
+
 def _page(
     channel: str, after: int, last_seq: int, rows: list[tuple[int, int | None, str | None]]
 ) -> Missed:

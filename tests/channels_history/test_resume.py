@@ -126,6 +126,38 @@ def test_at_most_resume_max_messages_with_more_to_page_on(settings: Any, page: C
     assert pages == [[1, 2], [3, 4], [5]]
 
 
+def test_seq_before_recent_resumes_the_last_messages(page: Connection) -> None:
+    publish_texts("news", 5)
+    publish_texts("sport", 9)
+    after = history.seq_before_recent("news", 3)
+    assert after == 2
+    assert resume(page, after)["messages"] == envelopes(3, 5)
+
+
+def test_seq_before_recent_serves_only_what_is_kept(settings: Any, page: Connection) -> None:
+    settings.WEBSOCKETS = {"history_max_messages": 4, "history_max_age_seconds": 600}
+    publish_texts("news", 6)  # 1 and 2 are past the count bound (cleanup has not run)
+    ChannelMessage.objects.filter(seq=3).update(created_on=timezone.now() - timedelta(seconds=601))
+    after = history.seq_before_recent("news", 10)
+    assert after == 3
+    assert resume(page, after)["messages"] == envelopes(4, 6)
+
+
+def test_seq_before_recent_with_nothing_kept_is_the_last_seq(page: Connection) -> None:
+    assert history.seq_before_recent("news", 5) == 0  # never published to
+    publish_texts("news", 2)
+    ChannelMessage.objects.all().delete()  # trimmed: only the sequence knows seq 2
+    assert history.seq_before_recent("news", 5) == 2
+    assert resume(page, 2)["$ws"] == "resumed"
+    publish_texts("news", 1)
+    assert history.seq_before_recent("news", 0) == 3
+
+
+def test_seq_before_recent_refuses_a_negative_count() -> None:
+    with pytest.raises(ValueError, match="count must be 0 or more"):
+        history.seq_before_recent("news", -1)
+
+
 def test_an_answer_stops_at_the_frame_limit(page: Connection) -> None:
     big = "x" * 50_000
     for _ in range(3):

@@ -1,8 +1,9 @@
 """Replay in Chromium through real processes: pages miss nothing, and show nothing twice.
 
 The example chat publishes every chat message to its room (``publish``, with a
-seq and history); the pages' GatewaySocket resumes after a reconnect and after
-a lost send. The scripted, quick cases of the same logic: test_client_channels.py.
+seq and history); a page resumes its room from the seq before the room's recent
+messages when it opens, and GatewaySocket resumes after a reconnect and after a
+lost send. The scripted, quick cases of the same logic: test_client_channels.py.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ def test_a_page_that_was_offline_shows_what_it_missed_once_in_order(
 ) -> None:
     # Django loaded now, so that it publishes at once while the pages are away.
     shell = stack.shell()
+    # A page in a room where nothing was said yet: it has received no message,
+    # yet resumes from the seq it opened at.
+    quiet = open_room(browser, stack, "bob", "quiet-room")
     alice = open_room(browser, stack, "alice", "replay-room")
     bob = open_room(browser, stack, "bob", "replay-room")
     expect(alice.locator("#members li")).to_have_text(["alice", "bob"])
@@ -52,12 +56,13 @@ def test_a_page_that_was_offline_shows_what_it_missed_once_in_order(
 
     # The gateway dies without a $disconnect for anyone, as a crashed host would.
     stack.kill("gateway")
-    for page in (alice, bob):
+    for page in (alice, bob, quiet):
         expect(page.locator("#status")).to_have_text("reconnecting…")
     output, _ = shell.communicate(
         "from django_aws_api_gateway_websockets.publishing import publish\n"
         "for text in ('three', 'four'):\n"
-        "    publish('replay-room', {'type': 'chat', 'user': 'server', 'text': text})\n",
+        "    publish('replay-room', {'type': 'chat', 'user': 'server', 'text': text})\n"
+        "publish('quiet-room', {'type': 'chat', 'user': 'server', 'text': 'hush'})\n",
         timeout=60,
     )
     assert shell.returncode == 0, output
@@ -67,8 +72,9 @@ def test_a_page_that_was_offline_shows_what_it_missed_once_in_order(
     expect(bob.locator("#log li.pending")).to_have_text(["pending: five (sent once reconnected)"])
     stack.start("gateway")
 
-    for page in (alice, bob):
+    for page in (alice, bob, quiet):
         expect(page.locator("#status")).to_have_text("connected", timeout=RECONNECT_MS)
+    chat_lines(quiet).to_have_text(["server: hush"], timeout=LINES_MS)
     # "five" is published when Bob's page is back, whichever page came back first.
     expected = ["bob: one", "alice: two", "server: three", "server: four", "bob: five"]
     for page in (alice, bob):
@@ -85,6 +91,34 @@ def test_a_page_that_was_offline_shows_what_it_missed_once_in_order(
         "WHERE channel_name = 'replay-room' ORDER BY seq"
     )
     assert [seq for (seq,) in history] == [1, 2, 3, 4, 5, 6]
+
+
+def test_a_page_opened_later_shows_the_rooms_recent_messages(
+    browser: Browser,  # noqa: F811
+    stack: Stack,
+) -> None:
+    shell = stack.shell()
+    # More than the page shows (chat.views.RECENT_MESSAGES), published before it opens.
+    output, _ = shell.communicate(
+        "from django_aws_api_gateway_websockets.publishing import publish\n"
+        "for n in range(1, 53):\n"
+        "    publish('history-room', {'type': 'chat', 'user': 'server', 'text': str(n)})\n",
+        timeout=60,
+    )
+    assert shell.returncode == 0, output
+
+    alice = open_room(browser, stack, "alice", "history-room")
+
+    recent = [f"server: {n}" for n in range(3, 53)]
+    chat_lines(alice).to_have_text(recent, timeout=LINES_MS)
+    assert shown_seqs(alice) == [str(n) for n in range(3, 53)]
+    # A page opened now shows the same, and what is said next comes once, after it.
+    bob = open_room(browser, stack, "bob", "history-room")
+    chat_lines(bob).to_have_text(recent, timeout=LINES_MS)
+    say(bob, "new")
+    for page in (alice, bob):
+        chat_lines(page).to_have_text([*recent, "bob: new"], timeout=LINES_MS)
+        assert shown_seqs(page) == [str(n) for n in range(3, 54)]
 
 
 def test_a_lost_send_is_fetched_while_connected(

@@ -69,16 +69,22 @@ def write(root: Path, files: dict[str, str]) -> None:
 
 
 def run_pytest(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_python(cwd, "-m", "pytest", "-p", "no:cacheprovider", *args)
+
+
+def run_python(
+    cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     # Nothing of this repository's test setup may leak into the child.
-    env = {
+    clean_env = {
         key: value
         for key, value in os.environ.items()
         if key not in {"DJANGO_SETTINGS_MODULE", "PYTHONPATH", "WEBSOCKETS_GATEWAY_SECRET"}
     }
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+        [sys.executable, *args],
         cwd=cwd,
-        env=env,
+        env={**clean_env, **(env or {})},
         capture_output=True,
         text=True,
         timeout=TIMEOUT_SECONDS,
@@ -90,10 +96,12 @@ def run_pytest(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def project(tmp_path: Path) -> Path:
     examples = documented_examples()
     assert sorted(examples) == [
+        "chat/tests/test_channel_rules.py",
         "chat/tests/test_chat.py",
         "chat/tests/test_publishing.py",
         "chat/tests/test_without_fixtures.py",
         "chat/views.py",
+        "chat/websocket_channels.py",
     ]
     write(
         tmp_path,
@@ -112,13 +120,24 @@ def project(tmp_path: Path) -> Path:
 
 def test_the_documented_example_passes(project: Path) -> None:
     tests = "".join(path.read_text() for path in (project / "chat/tests").glob("test_*.py"))
-    documented_tests = len(re.findall(r"^def test_", tests, re.M))
+    documented_tests = len(re.findall(r"^\s*def test_", tests, re.M))
 
     result = run_pytest(project, "-q")
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"{documented_tests} passed" in result.stdout
-    assert documented_tests == 6
+    assert documented_tests == 9
+
+
+def test_djangos_runner_runs_the_testcase_and_imports_the_rest(project: Path) -> None:
+    # `python manage.py test`: the TestCase runs; the pytest-style modules import cleanly.
+    result = run_python(
+        project, "-m", "django", "test", env={"DJANGO_SETTINGS_MODULE": "project.settings"}
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Ran 1 test" in result.stderr
+    assert re.search(r"^OK$", result.stderr, re.M)
 
 
 def test_the_fixtures_are_listed_without_an_import(project: Path) -> None:

@@ -125,6 +125,11 @@
     undeliveredLines.set(detail.messageId, item);
   }
 
+  // The room's recent messages: the server rendered the seq they follow, and
+  // the client resumes from it once the room's subscription stands (channels.md,
+  // "In the browser"). The same seq is where a reconnect resumes from.
+  const historyAfter = JSON.parse(document.getElementById("history-after").textContent);
+  socket.subscribe(room, { after: historyAfter });
   socket.subscribe(presence);
 
   socket.addEventListener("open", () => setStatus("connected", "open"));
