@@ -148,6 +148,6 @@ def test_the_readme_walkthrough_works_as_written(browser: Browser, tmp_path: Pat
     # docs/testing.md's examples in the same package: both runners run them.
     with_testing_doc_examples(tmp_path)
     tested = run(*pytest_args)
-    assert "9 passed" in tested, tested
+    assert "10 passed" in tested, tested
     django_tested = run("manage.py", "test")
     assert "Ran 1 test" in django_tested and re.search(r"^OK$", django_tested, re.M), django_tested
