@@ -66,9 +66,7 @@ class Demo:
 
 
 @contextmanager
-def demo(
-    tmp_path: Path, stack: Stack, run: int, command: tuple[str, ...] = ()
-) -> Iterator[Demo]:
+def demo(tmp_path: Path, stack: Stack, run: int, command: tuple[str, ...] = ()) -> Iterator[Demo]:
     running = Demo(tmp_path, run)
     env = {**stack.env, "TMPDIR": str(running.tmp)}
     with running.output.open("wb") as output:
