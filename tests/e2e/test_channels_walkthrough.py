@@ -105,9 +105,10 @@ def test_channels_walkthrough_on_the_readme_project(browser: Browser, tmp_path: 
     # The reference's rules module and whole page, in the same project.
     (tmp_path / "chat/websocket_channels.py").write_text(examples["chat/websocket_channels.py"])
     (tmp_path / "chat/templates/rooms.html").write_text(examples["chat/templates/rooms.html"])
-    with (tmp_path / "mysite/urls.py").open("a") as urls:
-        rooms_view = 'RoomView.as_view(template_name="rooms.html")'
-        urls.write(f'\nurlpatterns.append(path("rooms/", {rooms_view}))\n')
+    urls, listed = tmp_path / "mysite/urls.py", "urlpatterns = [\n"
+    assert listed in urls.read_text()
+    rooms_url = "    " + examples["mysite/urls.py rooms"]
+    urls.write_text(urls.read_text().replace(listed, listed + rooms_url, 1))
     assert "System check identified no issues" in run("manage.py", "check")
 
     publish = shell_code(CHANNELS, "hello from the shell")
