@@ -129,8 +129,8 @@ def seq_before_recent(channel: str, count: int) -> int:
     """
     if count < 0:
         raise ValueError(f"count must be 0 or more, not {count}")
-    # The database publish writes to, as read_missed reads: a lagging replica's
-    # older last_seq would serve the page messages it then receives live again.
+    # Where publish writes and resume reads (read_missed): a lagging replica
+    # would start the page further back than ``count``.
     db = router.db_for_write(ChannelMessage)
     last_seq = (
         ChannelSequence.objects.using(db)

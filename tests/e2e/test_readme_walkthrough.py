@@ -52,8 +52,16 @@ def in_a_browser(chromium: Browser, site: str, username: str, password: str) -> 
     missing: list[str] = []
     context.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
     page = context.new_page()
-    logged: list[Any] = []
-    page.on("console", lambda message: logged.append(message.args[0].json_value()))
+    logged: list[Any] = []  # the page's console.log() values
+    errors: list[str] = []  # such as a 404 (Chromium's favicon request is no "response")
+    page.on(
+        "console",
+        lambda message: (
+            logged.append(message.args[0].json_value())
+            if message.type == "log"
+            else errors.append(message.text)
+        ),
+    )
     page.goto(f"{site}/room/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
@@ -65,7 +73,7 @@ def in_a_browser(chromium: Browser, site: str, username: str, password: str) -> 
         page.wait_for_timeout(100)  # lets the page's events run
     # Browsers ask every site for /favicon.ico: not a 404 on every page.
     assert page.request.get(f"{site}/favicon.ico").status == 204
-    assert missing == []
+    assert missing == [] and errors == []
     context.close()
 
 
