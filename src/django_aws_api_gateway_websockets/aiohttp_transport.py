@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import atexit
 import enum
-import logging
 import os
 import random
 import threading
@@ -46,8 +45,9 @@ from botocore.exceptions import (
 from botocore.parsers import create_parser
 from yarl import URL
 
-from . import aws
+from . import aws, log_context
 from .conf import conf
+from .log_context import get_logger
 from .pacing import AdaptiveRate
 from .signing import default_signer
 from .transport import (
@@ -61,7 +61,7 @@ from .transport import (
     delivery_for_client_error,
 )
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 # awscrt's signer (botocore's where awscrt is missing); called on the loop only.
 _sign = default_signer()
@@ -371,6 +371,17 @@ def _failed(exc: Exception, retryable: bool = False) -> Delivery:
     return Delivery(Outcome.FAILED, f"{type(exc).__name__}: {exc}", retryable)
 
 
+def _with_log_fields(coroutine: Coroutine[Any, Any, R]) -> Coroutine[Any, Any, R]:
+    """``coroutine`` with the calling thread's log fields: a task on the loop starts without."""
+    fields = log_context.current()  # here, in the caller's thread
+
+    async def bound() -> R:
+        with log_context.bound(fields):
+            return await coroutine
+
+    return bound()
+
+
 class _EventLoopThread:
     """An event loop in a daemon thread, and the aiohttp sessions it owns."""
 
@@ -389,7 +400,7 @@ class _EventLoopThread:
         if threading.current_thread() is self._thread:
             coroutine.close()
             raise RuntimeError("the WebSocket transport cannot be called from its own loop")
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+        return asyncio.run_coroutine_threadsafe(_with_log_fields(coroutine), self.loop).result()
 
     def session(self, in_flight: int) -> aiohttp.ClientSession:
         """The pool for this in-flight limit; call on the loop only."""

@@ -1,3 +1,5 @@
+from types import ModuleType
+
 from django.apps import AppConfig
 from django.utils.module_loading import autodiscover_modules
 
@@ -15,3 +17,13 @@ class WebSocketsConfig(AppConfig):
 
         # Like admin.py: importing each app's module registers its @channel rules.
         autodiscover_modules(CHANNEL_RULES_MODULE)
+
+    def provisioning(self) -> ModuleType:
+        """The ``provisioning`` package, for ``ApiGateway.create_gateway()`` and its siblings.
+
+        provisioning is built on the models, so the models never import it;
+        their 4.x shims find it here, on the app's config, when called.
+        """
+        from . import provisioning
+
+        return provisioning

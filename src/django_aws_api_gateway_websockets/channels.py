@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from django.core.exceptions import ImproperlyConfigured
 
 from .conf import conf
-from .exceptions import Refused
+from .exceptions import InvalidChannelName
 from .models import WebSocketSession
 
 # The characters of a channel name (also checked in presence_channel_prefix and
@@ -25,19 +25,21 @@ from .models.channel_name import CHANNEL_NAME_RE as CHANNEL_NAME_RE
 
 
 def validate_channel_name(value: object) -> str:
-    """Return ``value`` if it is an acceptable channel name, else refuse with 400."""
+    """Return ``value`` if it is an acceptable channel name, else raise ``InvalidChannelName``."""
     if not isinstance(value, str) or not value:
-        raise Refused("Channel name must be a non-empty string.", reason="channel not a string")
+        raise InvalidChannelName(
+            "Channel name must be a non-empty string.", reason="channel not a string"
+        )
     # The column's width bounds any setting: a longer value would fail the INSERT.
     column = WebSocketSession._meta.get_field("channel_name").max_length or 0
     limit = min(conf.max_channel_name_length, column)
     if len(value) > limit:
-        raise Refused(
+        raise InvalidChannelName(
             f"Channel name longer than {limit} characters.",
             reason=f"channel name of {len(value)} characters",
         )
     if CHANNEL_NAME_RE.fullmatch(value) is None:
-        raise Refused(
+        raise InvalidChannelName(
             "Channel name may only contain letters, digits, '_' and '-'.",
             reason=f"channel name {value[:40]!r} has other characters",
         )

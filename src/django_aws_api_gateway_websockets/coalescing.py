@@ -41,9 +41,7 @@ from .subscriptions import MEMBER_ADDED, MEMBER_REMOVED, PresenceChange, presenc
 
 
 def _flush_task() -> Any:
-    return tasks.flush_presence.using(
-        backend=conf.enqueue_backend, queue_name=conf.enqueue_queue_name
-    )
+    return flush_presence.using(backend=conf.enqueue_backend, queue_name=conf.enqueue_queue_name)
 
 
 def can_hold_back() -> bool:
@@ -79,6 +77,17 @@ def hold_back(changes: list[PresenceChange], db: str) -> list[PresenceChange]:
     return send_now
 
 
+def announce_after_commit(changes: list[PresenceChange], using: str) -> None:
+    """Hold back what a window holds; send the rest once the transaction commits.
+
+    The app's receiver of ``signals.membership_changed``: called inside the
+    transaction that made the changes, under their locks.
+    """
+    changes = hold_back(changes, using)
+    if changes:
+        transaction.on_commit(lambda: announce(changes), using=using, robust=True)
+
+
 def flush(channel: str, user_id: Any, using: str) -> dict[str, Any]:
     """Announce the user's state in ``channel`` if it differs from the last event sent."""
     with transaction.atomic(using=using):
@@ -97,6 +106,15 @@ def flush(channel: str, user_id: Any, using: str) -> dict[str, Any]:
             change = PresenceChange(channel, event, row.user_id, info)
             transaction.on_commit(lambda: announce([change]), using=using, robust=True)
     return {"sent": event if changed else None}
+
+
+@tasks.task()
+def flush_presence(channel: str, user_id: str, using: str) -> tasks.Summary:
+    """Announce one user's presence in ``channel`` at the end of a coalescing window.
+
+    Declared here, not in ``tasks``: ``tasks`` sits below this module.
+    """
+    return flush(channel, user_id, using)
 
 
 def _announcement(channel: str, user_id: Any, db: str) -> PresenceAnnouncement | None:

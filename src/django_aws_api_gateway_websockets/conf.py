@@ -424,6 +424,24 @@ class Settings:
         minimum=ZERO,
     )
 
+    # WEBSOCKETS: the overview (admin page and websocketstats; docs/admin.md)
+
+    overview_top_channels = Setting(
+        INT,
+        10,
+        "Channels the overview lists per gateway, most members first (and as many presence "
+        "channels)",
+        minimum=ABOVE_ZERO,
+        maximum=Maximum(100, "the overview lists at most 100 channels", "Use 10."),
+    )
+    overview_max_gateways = Setting(
+        INT,
+        20,
+        "Gateways the overview shows at once (the first by id); name one to see any other",
+        minimum=ABOVE_ZERO,
+        maximum=Maximum(100, "the overview shows at most 100 gateways at once", "Use 20."),
+    )
+
     # Read from the keys above
 
     @property

@@ -1,4 +1,11 @@
-"""Exceptions that become an answer and one log line instead of Django's 500 page."""
+"""Exceptions that become an answer and one log line instead of Django's 500 page.
+
+``Refused`` and its subclasses belong to the views: they carry an HTTP status.
+The services below them (channels, subscriptions) raise ``ChannelError``s
+instead, plain ``ValueError``s that know nothing of HTTP; the view answers
+each with a 4xx (``views.responses.refusal_for``; docs/views.md, "Errors in
+your code").
+"""
 
 from __future__ import annotations
 
@@ -44,3 +51,24 @@ class Misconfigured(Refused):
     """
 
     default_status = 500
+
+
+class ChannelError(ValueError):
+    """A service refused a channel request: ``message`` for the client, ``reason`` for the log.
+
+    A ``ValueError`` free of HTTP; ``WebSocketView`` answers it 400 with
+    ``message``, as it answers a ``Refused``.
+    """
+
+    def __init__(self, message: str, *, reason: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.reason = reason or message
+
+
+class InvalidChannelName(ChannelError):
+    """A name no channel can have (``channels.validate_channel_name``)."""
+
+
+class TooManyChannels(ChannelError):
+    """Joining would put a connection in more than ``max_channels_per_connection`` channels."""

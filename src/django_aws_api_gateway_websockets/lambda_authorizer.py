@@ -11,15 +11,15 @@ which the gateway record's ``authorizer_context_keys`` map to Django.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
 from typing import Any
 
 from . import wire
 from .jwt_verification import InvalidToken, JwtPolicy, KeysUnavailable, presented_token, verify
+from .log_context import get_logger
 
-logger = logging.getLogger("django_aws_api_gateway_websockets.lambda_authorizer")
+logger = get_logger("django_aws_api_gateway_websockets.lambda_authorizer")
 
 # Always in the context: who, and until when (the view closes the connection then).
 BASE_CONTEXT_CLAIMS = ("sub", "exp")

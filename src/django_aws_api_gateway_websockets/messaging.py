@@ -14,9 +14,8 @@ it connected and counts it ``pending``; closing it would lose the new session.
 from __future__ import annotations
 
 import json
-import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -29,17 +28,22 @@ from django.utils import timezone
 
 from . import aws, subscriptions, wire
 from .conf import conf
+from .delivery import NO_REASON, DeliveryReport
+
+# The result's names before it was one type, re-exported where 4.x and 5.0 code imports them.
+from .delivery import ReconcileResult as ReconcileResult
+from .delivery import SendResult as SendResult
+from .log_context import get_logger
 from .models import ApiGateway, WebSocketSession
 from .transport import Delivery, Outcome, Target, get_transport
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 Sessions = QuerySet[WebSocketSession] | Iterable[WebSocketSession]
 
 # Failed ids named in one log line; the rest are counted.
 _LOGGED_IDS = 5
 _NO_GATEWAY = "the session has no api_gateway"
-_NO_REASON = "unknown error"
 
 
 def encode_message(data: Any) -> bytes:
@@ -53,71 +57,7 @@ def encode_message(data: Any) -> bytes:
     return payload
 
 
-class _OutcomeCounts:
-    """The counts both results share, derived from their id tuples."""
-
-    gone_ids: tuple[str, ...]
-    failed_ids: tuple[str, ...]
-    errors: Mapping[str, str]
-    pending_ids: tuple[str, ...]
-
-    def __post_init__(self) -> None:
-        # ``errors`` is the record of failures and ``failed_ids`` its keys, so the
-        # two cannot disagree. ``failed_ids`` stays a constructor argument in its
-        # place; an id given there without a reason in ``errors`` gets one.
-        errors = {**dict.fromkeys(self.failed_ids, _NO_REASON), **self.errors}
-        object.__setattr__(self, "errors", errors)
-        object.__setattr__(self, "failed_ids", tuple(errors))
-
-    @property
-    def gone(self) -> int:
-        return len(self.gone_ids)
-
-    @property
-    def failed(self) -> int:
-        return len(self.failed_ids)
-
-    @property
-    def pending(self) -> int:
-        return len(self.pending_ids)
-
-
-@dataclass(frozen=True)
-class SendResult(_OutcomeCounts):
-    """What happened to each connection of one send (or close)."""
-
-    sent_ids: tuple[str, ...] = ()
-    gone_ids: tuple[str, ...] = ()
-    # Always the keys of ``errors``.
-    failed_ids: tuple[str, ...] = ()
-    # connection id -> why it failed
-    errors: Mapping[str, str] = field(default_factory=dict, hash=False)
-    # Answered 410 while possibly still in $connect; the row stays connected.
-    pending_ids: tuple[str, ...] = ()
-    # The failed ids whose cause may pass (throttling, a 5xx, a timeout).
-    retryable_ids: tuple[str, ...] = ()
-
-    @property
-    def sent(self) -> int:
-        return len(self.sent_ids)
-
-    @property
-    def total(self) -> int:
-        return self.sent + self.gone + self.failed + self.pending
-
-    def __add__(self, other: SendResult) -> SendResult:
-        if not isinstance(other, SendResult):
-            return NotImplemented
-        return SendResult(
-            sent_ids=self.sent_ids + other.sent_ids,
-            gone_ids=self.gone_ids + other.gone_ids,
-            errors={**self.errors, **other.errors},
-            pending_ids=self.pending_ids + other.pending_ids,
-            retryable_ids=self.retryable_ids + other.retryable_ids,
-        )
-
-
-def send_to_sessions(sessions: Sessions, data: Any) -> SendResult:
+def send_to_sessions(sessions: Sessions, data: Any) -> DeliveryReport:
     """Send ``data`` to every connected session; rows found gone are marked closed.
 
     A row that may still be in its ``$connect`` is counted pending instead.
@@ -125,7 +65,7 @@ def send_to_sessions(sessions: Sessions, data: Any) -> SendResult:
     return send_payload(sessions, encode_message(data))  # encoded before any query
 
 
-def send_payload(sessions: Sessions, payload: bytes) -> SendResult:
+def send_payload(sessions: Sessions, payload: bytes) -> DeliveryReport:
     """``send_to_sessions`` for a message already encoded by ``encode_message``.
 
     Background tasks use it: the caller encodes (and is refused) once, the
@@ -134,7 +74,7 @@ def send_payload(sessions: Sessions, payload: bytes) -> SendResult:
     return deliver_payload(load_recipients(sessions), payload)
 
 
-def deliver_payload(recipients: Recipients, payload: bytes) -> SendResult:
+def deliver_payload(recipients: Recipients, payload: bytes) -> DeliveryReport:
     """``send_payload`` to recipients already read by ``load_recipients`` (``publish``)."""
     transport = get_transport()
     result = _deliver(recipients, lambda targets: transport.post_to_connections(targets, payload))
@@ -144,7 +84,7 @@ def deliver_payload(recipients: Recipients, payload: bytes) -> SendResult:
     return result
 
 
-def close_connections(sessions: Sessions) -> SendResult:
+def close_connections(sessions: Sessions) -> DeliveryReport:
     """Close every connected session (DELETE @connections) and mark them all closed.
 
     Rows are marked ``connected=False`` whatever AWS answered: a caller closing a
@@ -152,34 +92,10 @@ def close_connections(sessions: Sessions) -> SendResult:
     """
     transport = get_transport()
     recipients = load_recipients(sessions)
-    result = _deliver(recipients, transport.delete_connections)
+    result = replace(_deliver(recipients, transport.delete_connections), action="close")
     _mark_disconnected(result.sent_ids + result.gone_ids + result.failed_ids, recipients.instances)
     _log(result, "close")
     return result
-
-
-@dataclass(frozen=True)
-class ReconcileResult(_OutcomeCounts):
-    """What the Management API said about each connected row of one reconcile."""
-
-    alive_ids: tuple[str, ...] = ()
-    # Answered 410: marked closed (unless it was a dry run).
-    gone_ids: tuple[str, ...] = ()
-    # Always the keys of ``errors``.
-    failed_ids: tuple[str, ...] = ()
-    # connection id -> why it failed
-    errors: Mapping[str, str] = field(default_factory=dict, hash=False)
-    # Answered 410 while possibly still in $connect; the row stays connected.
-    pending_ids: tuple[str, ...] = ()
-    dry_run: bool = False
-
-    @property
-    def alive(self) -> int:
-        return len(self.alive_ids)
-
-    @property
-    def total(self) -> int:
-        return self.alive + self.gone + self.failed + self.pending
 
 
 # Connections asked about per transport call; progress is reported after each.
@@ -189,7 +105,7 @@ Progress = Callable[[int, int], None]
 
 def reconcile_sessions(
     sessions: Sessions, *, dry_run: bool = False, progress: Progress | None = None
-) -> ReconcileResult:
+) -> DeliveryReport:
     """Ask API Gateway about every connected session; mark those it calls gone closed.
 
     Sends nothing to anyone (GET ``@connections/{id}``). A 410 for a row that
@@ -214,24 +130,18 @@ def reconcile_sessions(
     if not dry_run:
         _mark_disconnected(result.gone_ids, recipients.instances)
     _log(result, "reconcile", marked=not dry_run)
-    return ReconcileResult(
-        alive_ids=result.sent_ids,
-        gone_ids=result.gone_ids,
-        errors=result.errors,
-        pending_ids=result.pending_ids,
-        dry_run=dry_run,
-    )
+    return replace(result, action="reconcile", dry_run=dry_run)
 
 
-def send_to_channel(channel_name: str, data: Any) -> SendResult:
+def send_to_channel(channel_name: str, data: Any) -> DeliveryReport:
     return send_to_sessions(WebSocketSession.objects.in_channel(channel_name), data)
 
 
-def send_to_user(user: AbstractBaseUser, data: Any) -> SendResult:
+def send_to_user(user: AbstractBaseUser, data: Any) -> DeliveryReport:
     return send_to_sessions(WebSocketSession.objects.filter(user_id=user.pk), data)
 
 
-def broadcast(data: Any) -> SendResult:
+def broadcast(data: Any) -> DeliveryReport:
     return send_to_sessions(WebSocketSession.objects.all(), data)
 
 
@@ -365,7 +275,7 @@ def _instance_row(session: WebSocketSession) -> _Row:
 
 def _deliver(
     recipients: Recipients, call: Callable[[Sequence[Target]], list[Delivery]]
-) -> SendResult:
+) -> DeliveryReport:
     targets: list[Target] = []
     failed: dict[str, str] = {}
     for gateway_id, connection_ids in recipients.by_gateway.items():
@@ -384,13 +294,13 @@ def _deliver(
         elif delivery.outcome is Outcome.GONE:
             gone.append(target.connection_id)
         else:
-            failed[target.connection_id] = delivery.error or _NO_REASON
+            failed[target.connection_id] = delivery.error or NO_REASON
             if delivery.retryable:
                 retryable.append(target.connection_id)
-    return SendResult(tuple(sent), tuple(gone), errors=failed, retryable_ids=tuple(retryable))
+    return DeliveryReport(tuple(sent), tuple(gone), errors=failed, retryable_ids=tuple(retryable))
 
 
-def _hold_connecting(result: SendResult, connecting: set[str]) -> SendResult:
+def _hold_connecting(result: DeliveryReport, connecting: set[str]) -> DeliveryReport:
     """Move 410s of rows that may still be connecting from gone to pending."""
     pending = tuple(cid for cid in result.gone_ids if cid in connecting)
     if not pending:
@@ -456,7 +366,7 @@ def _mark_disconnected(
         )
 
 
-def _log(result: SendResult, action: str, *, marked: bool = True) -> None:
+def _log(result: DeliveryReport, action: str, *, marked: bool = True) -> None:
     if result.gone:
         logger.info(
             "%s: %d connection(s) were gone%s",

@@ -19,7 +19,7 @@ from django.db import NotSupportedError, connections, router, transaction
 
 from . import history, messaging, protocol, tasks, wire
 from .channels import validate_channel_name
-from .exceptions import Refused
+from .exceptions import InvalidChannelName
 from .models import ChannelMessage, ChannelSequence, WebSocketSession
 from .models.history import column
 
@@ -73,8 +73,8 @@ def _check_channel(channel: object) -> None:
     """The names a connection can subscribe to; anything else could reach nobody."""
     try:
         validate_channel_name(channel)
-    except Refused as refusal:
-        raise ValueError(f"{refusal.message} ({refusal.reason})") from None
+    except InvalidChannelName as error:
+        raise ValueError(f"{error.message} ({error.reason})") from None
 
 
 def _check_size(channel: str, seq: int, data_json: str) -> bytes:

@@ -11,11 +11,14 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from .coalescing import announce_after_commit
 from .gateway_auth import clear_gateway_cache
 from .hashing import request_session_hash
 from .logouts import end_session
 from .messaging import close_connections
-from .models import ApiGateway, WebSocketSession
+from .models import ApiGateway, ChannelMembership, WebSocketSession
+from .signals import membership_changed
+from .subscriptions import PresenceChange
 
 
 @receiver(user_logged_out, dispatch_uid="django_aws_api_gateway_websockets.logout")
@@ -63,3 +66,15 @@ def close_connections_of_inactive_user(
 def forget_cached_gateways(**kwargs: Any) -> None:
     """A saved or deleted ``ApiGateway`` may change what its api id names."""
     clear_gateway_cache()
+
+
+@receiver(
+    membership_changed,
+    sender=ChannelMembership,
+    dispatch_uid="django_aws_api_gateway_websockets.presence",
+)
+def announce_presence(
+    sender: object, changes: list[PresenceChange], using: str, **kwargs: Any
+) -> None:
+    """Presence channels tell their other members who arrived or left, after the commit."""
+    announce_after_commit(changes, using)

@@ -19,7 +19,9 @@ The second of two concurrent transactions counts after the first committed
 (it waited for the lock), and the first counts while the second's row is still
 there (written but not committed, or not yet deleted), so exactly one of them
 sees "first" or "last". SQLite lets one writer in at a time, which gives the
-same order. The events are sent after the transaction commits (``presence``).
+same order. Each decision is announced by the ``signals.membership_changed``
+signal, still under the locks; presence's receiver sends the events after the
+transaction commits (``coalescing``, ``presence``).
 """
 
 from __future__ import annotations
@@ -35,9 +37,11 @@ from django.db.models import Count, Field, QuerySet
 from django.utils import timezone
 
 from . import protocol
-from .exceptions import Refused
+from .conf import conf
+from .exceptions import TooManyChannels
 from .hashing import advisory_lock_key
 from .models import ChannelMembership, WebSocketSession
+from .signals import membership_changed
 
 # What a membership DELETE returns (and what _after_leaving reads, without the session).
 _DELETE_RETURNS = ("session", "channel_name", "user", "presence_info")
@@ -65,8 +69,9 @@ def join(
 ) -> list[str]:
     """Make ``session`` a member of each channel (value: presence info, or None).
 
-    Returns the channels it was not already in. With ``limit``, refuses (400,
-    nothing joined) if the session would then be in more channels than that.
+    Returns the channels it was not already in. With ``limit``, raises
+    ``TooManyChannels`` (nothing joined) if the session would then be in more
+    channels than that.
     """
     channels = {name: info for name, info in channels.items() if name}
     if not channels:
@@ -271,7 +276,7 @@ def _check_limit(session: WebSocketSession, limit: int, db: str) -> None:
     count = ChannelMembership.objects.using(db).filter(session_id=session.pk).count()
     if count > limit:
         # Raised inside join's transaction: the new memberships are rolled back.
-        raise Refused(
+        raise TooManyChannels(
             f"A connection may be in at most {limit} channels.",
             reason=f"would be in {count} channels (max_channels_per_connection={limit})",
         )
@@ -326,24 +331,17 @@ def presence_counts(pairs: Sequence[tuple[str, Any]], db: str) -> dict[tuple[str
 
 def _announce_after_commit(changes: list[PresenceChange], db: str) -> None:
     if changes:
-        # Under the locks still: coalescing decides what to send now (docs/channels.md).
-        from .coalescing import hold_back  # it imports presence, which imports this module
-
-        changes = hold_back(changes, db)
-    if changes:
-        transaction.on_commit(lambda: _announce(changes), using=db, robust=True)
-
-
-def _announce(changes: list[PresenceChange]) -> None:
-    # presence sends through messaging, which imports this module.
-    from .presence import announce
-
-    announce(changes)
+        # Under the locks still: presence's receiver decides what to send now
+        # and sends it once the transaction commits (docs/channels.md).
+        membership_changed.send(sender=ChannelMembership, changes=changes, using=db)
 
 
 def _tell_revoked(channel: str, session_pks: set[int], db: str) -> None:
-    # messaging and tasks are built on this module: imported when the commit is done.
-    from . import messaging, tasks
-
+    # Through the queryset's send_message / enqueue_message: messaging and tasks
+    # are built on this module, which never imports them. As publish does, a
+    # large audience is sent to from background tasks.
     rows = WebSocketSession.objects.using(db).filter(pk__in=session_pks)
-    tasks.send_or_enqueue(rows, messaging.encode_message(protocol.revoked(channel)))
+    if len(session_pks) < conf.publish_background_threshold:
+        rows.send_message(protocol.revoked(channel))
+    else:
+        rows.enqueue_message(protocol.revoked(channel))

@@ -21,7 +21,6 @@ Django 6.0 ships the framework as ``django.tasks``; on Django 5.2 the
 from __future__ import annotations
 
 import base64
-import logging
 import zlib
 from collections.abc import Sequence
 from contextlib import nullcontext
@@ -34,18 +33,23 @@ from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from . import cleanup, messaging
+from . import cleanup, log_context, messaging
 from .conf import conf
-from .models import WebSocketSession
+from .delivery import DeliveryReport
+from .log_context import get_logger
+from .models import ApiGateway, ReconcileRun, WebSocketSession
 
 if TYPE_CHECKING or find_spec("django.tasks"):
-    from django.tasks import TaskResult, task
+    # ``task`` is re-exported: coalescing declares its task with it.
+    from django.tasks import TaskResult
+    from django.tasks import task as task
     from django.tasks.backends.immediate import ImmediateBackend
 else:  # Django 5.2
-    from django_tasks import TaskResult, task
+    from django_tasks import TaskResult
+    from django_tasks import task as task
     from django_tasks.backends.immediate import ImmediateBackend
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 # Undelivered ids named in the give-up log line and result; the rest are counted.
 _LOGGED_IDS = 5
@@ -72,18 +76,20 @@ def send_chunk(payload: str, session_pks: str, using: str, requeues: int = 0) ->
     data = unpack_payload(payload)
     pks = [int(pk) for pk in session_pks.split(",") if pk]
     step = messaging.max_query_params(using, reserved=1) or len(pks) or 1
-    result = messaging.SendResult()
+    result = DeliveryReport()
     for start in range(0, len(pks), step):
         rows = WebSocketSession.objects.using(using).filter(pk__in=pks[start : start + step])
         result += messaging.send_payload(rows, data)
-    outcome = summary(result)
+    # ``as_summary()``, plus ``requeued`` (and ``requeued_task``) or ``given_up``
+    # (and its first ``given_up_ids``) when some failures may pass.
+    outcome = result.as_summary()
     if result.retryable_ids:
         outcome.update(_requeue_or_give_up(result, payload, pks, using, requeues))
     return outcome
 
 
 def _requeue_or_give_up(
-    result: messaging.SendResult, payload: str, pks: list[int], using: str, requeues: int
+    result: DeliveryReport, payload: str, pks: list[int], using: str, requeues: int
 ) -> Summary:
     undelivered = list(result.retryable_ids)
     sender = send_chunk.using(backend=conf.enqueue_backend, queue_name=conf.enqueue_queue_name)
@@ -151,14 +157,24 @@ def reconcile_connections(gateway_pk: int | None = None, channel: str | None = N
         rows = rows.filter(api_gateway_id=gateway_pk)
     if channel is not None:
         rows = rows.in_channel(channel)
-    result = rows.reconcile()
-    return {
-        "alive": result.alive,
-        "gone": result.gone,
-        "pending": result.pending,
-        "failed": result.failed,
-        "errors": dict(result.errors),
-    }
+    started_on = timezone.now()
+    # Its log lines name the gateway it reconciles (docs/logging.md).
+    with log_context.bound(gateway=_api_id(gateway_pk)):
+        result = rows.reconcile()
+    ReconcileRun.record(
+        result,
+        gateway_pk=gateway_pk,
+        channel=channel,
+        started_on=started_on,
+        finished_on=timezone.now(),
+    )
+    return result.as_summary()
+
+
+def _api_id(gateway_pk: int | None) -> str | None:
+    if gateway_pk is None:
+        return None
+    return ApiGateway.objects.filter(pk=gateway_pk).values_list("api_id", flat=True).first()
 
 
 @task()
@@ -170,29 +186,6 @@ def trim_channel_history() -> Summary:
     """
     result = cleanup.trim_channel_history()
     return {"by_count": result.by_count, "by_age": result.by_age, "deleted": result.deleted}
-
-
-@task()
-def flush_presence(channel: str, user_id: str, using: str) -> Summary:
-    """Announce one user's presence in ``channel`` at the end of a coalescing window."""
-    from .coalescing import flush  # coalescing enqueues this task
-
-    return flush(channel, user_id, using)
-
-
-def summary(result: messaging.SendResult) -> Summary:
-    """What a task returns (task results must be JSON): counts, and why each failure failed.
-
-    ``send_chunk`` adds ``requeued`` (and ``requeued_task``) or ``given_up``
-    (and its first ``given_up_ids``) when some failures may pass.
-    """
-    return {
-        "sent": result.sent,
-        "gone": result.gone,
-        "pending": result.pending,
-        "failed": result.failed,
-        "errors": dict(result.errors),
-    }
 
 
 def _primary_keys(rows: QuerySet[WebSocketSession]) -> list[int]:
@@ -234,11 +227,11 @@ def enqueue_message(
 
 def send_or_enqueue(
     sessions: QuerySet[WebSocketSession], payload: bytes
-) -> tuple[messaging.SendResult | None, list[SendTaskResult]]:
+) -> tuple[DeliveryReport | None, list[SendTaskResult]]:
     """Send ``payload`` to the connected rows here, or from tasks for a large audience.
 
     Fewer recipients than ``publish_background_threshold``: sent in this call
-    (the ``SendResult``, no tasks); more: one task per chunk (``None``, the task
+    (the ``DeliveryReport``, no tasks); more: one task per chunk (``None``, the task
     results). The rows are read once either way.
     """
     recipients = messaging.load_recipients(sessions)

@@ -15,7 +15,6 @@ factory taking no arguments).
 from __future__ import annotations
 
 import enum
-import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -29,8 +28,9 @@ from django.utils.module_loading import import_string
 
 from . import aws
 from .conf import conf
+from .log_context import get_logger
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 GONE_STATUS = 410
 THROTTLED_STATUS = 429

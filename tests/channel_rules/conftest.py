@@ -27,10 +27,10 @@ def make_user(name: str, *teams: str, **fields: Any) -> AbstractUser:
 
 @pytest.fixture(autouse=True)
 def _sends_land_in_the_outbox(ws_outbox: Outbox) -> Outbox:
-    """No test here sends for real: the gateway record points at 127.0.0.1:8001.
+    """Every send lands in the outbox, so that a test can read what was sent.
 
-    Whatever listens there (a developer's own local gateway, say) would answer
-    the sends, and a 410 from it closes the test's connection.
+    (Uncaptured, a send through the ``gateway`` record would be refused: its
+    port is one the run holds and never listens on; see tests/conftest.py.)
     """
     return ws_outbox
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 
+from django_aws_api_gateway_websockets import tasks
 from django_aws_api_gateway_websockets.models import ChannelMembership, WebSocketSession
 from django_aws_api_gateway_websockets.publishing import publish
 from django_aws_api_gateway_websockets.subscriptions import revoke
@@ -20,6 +22,10 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.urls("tests.channel_rules.views"),
 ]
+
+
+# Django 6.0 ships the framework; Django 5.2 runs the django-tasks backport.
+FRAMEWORK = "django.tasks" if find_spec("django.tasks") else "django_tasks"
 
 
 def revoked(channel: str) -> dict[str, Any]:
@@ -204,3 +210,20 @@ def test_saving_an_active_user_closes_nothing(
     member.save()
     assert ws_outbox.closed_ids == []
     assert session(page).connected
+
+
+def test_a_large_revocation_is_told_from_background_tasks(
+    open_connection: Open, member: AbstractUser, settings: Any
+) -> None:
+    first = connected(open_connection, member, "secret-a")
+    second = connected(open_connection, member, "secret-a")
+    settings.WEBSOCKETS = {"publish_background_threshold": 2}
+    # Stored, not run: what a worker will get.
+    settings.TASKS = {"default": {"BACKEND": f"{FRAMEWORK}.backends.dummy.DummyBackend"}}
+
+    assert revoke("secret-a", user=member) == 2
+
+    (stored,) = tasks.send_chunk.get_backend().results
+    assert first.received == second.received == []
+    tasks.send_chunk.call(*stored.args, **stored.kwargs)
+    assert first.received == second.received == [revoked("secret-a")]

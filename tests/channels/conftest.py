@@ -51,12 +51,6 @@ def tab(gateway: ApiGateway, ws_outbox: Outbox) -> Callable[..., str]:
     return open_tab
 
 
-@pytest.fixture
-def ws() -> WebSocketTestClient:
-    """Messages and $disconnect carry no cookies: one client serves every tab."""
-    return WebSocketTestClient("/ws/", api_id=API_ID)
-
-
 def send(ws: WebSocketTestClient, connection_id: str, body: dict[str, Any]) -> Any:
     response = ws.send(connection_id, body)
     return response.status_code, response.json() if response.content else None

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.db.models import F
 
-from django_aws_api_gateway_websockets import tasks
+from django_aws_api_gateway_websockets import coalescing
 from django_aws_api_gateway_websockets.cleanup import clear_sessions
 from django_aws_api_gateway_websockets.models import PresenceAnnouncement
 from django_aws_api_gateway_websockets.testing import WebSocketTestClient
@@ -62,11 +62,11 @@ def posts_to(outbox: Outbox, connection_ids: list[str]) -> int:
 
 def run_due_flushes() -> int:
     """Run the flush tasks enqueued so far, as the worker would once they are due."""
-    backend = tasks.flush_presence.get_backend()
+    backend = coalescing.flush_presence.get_backend()
     due = list(backend.results)
     backend.results.clear()
     for result in due:
-        assert result.task.name == tasks.flush_presence.name
+        assert result.task.name == coalescing.flush_presence.name
         assert result.task.run_after is not None
         result.task.call(*result.args, **result.kwargs)
     return len(due)
@@ -142,7 +142,7 @@ def test_a_change_after_the_window_is_sent_at_once_and_opens_a_new_one(
 
     toggle(ws, toggler, 2)  # leaves and joins again within the new window: held
     assert posts_to(ws_outbox, others) == MEMBERS - 1
-    due = tasks.flush_presence.get_backend().results[0].task.run_after
+    due = coalescing.flush_presence.get_backend().results[0].task.run_after
     assert due == PresenceAnnouncement.objects.get(pk=announcement.pk).flush_due
     assert run_due_flushes() == 1
 
@@ -160,7 +160,7 @@ def test_a_late_or_repeated_flush_sends_nothing_wrong(
     toggler, others = room
     user: AbstractUser = get_user_model().objects.get(username="member0")
     toggle(ws, toggler, 1)
-    (result,) = tasks.flush_presence.get_backend().results
+    (result,) = coalescing.flush_presence.get_backend().results
     ws_outbox.clear()
 
     for _ in range(2):

@@ -18,7 +18,7 @@ def url(model: str, name: str, *args: object) -> str:
 
 
 @pytest.fixture
-def history() -> None:
+def saved_history() -> None:
     ChannelSequence.objects.create(channel_name="news", last_seq=2)
     ChannelSequence.objects.create(channel_name="sport", last_seq=1)
     ChannelMessage.objects.create(channel_name="news", seq=1, data='{"text":"first"}')
@@ -26,14 +26,14 @@ def history() -> None:
     ChannelMessage.objects.create(channel_name="sport", seq=1, data='{"text":"goal"}')
 
 
-@pytest.mark.usefixtures("history")
+@pytest.mark.usefixtures("saved_history")
 def test_sequences_list_each_channel_with_its_last_seq_and_a_link(admin_client: Client) -> None:
     page = admin_client.get(url("channelsequence", "changelist")).content.decode()
     assert "news" in page and "sport" in page
     assert url("channelmessage", "changelist") + "?channel_name=news" in page
 
 
-@pytest.mark.usefixtures("history")
+@pytest.mark.usefixtures("saved_history")
 def test_the_messages_of_one_channel(admin_client: Client) -> None:
     response = admin_client.get(url("channelmessage", "changelist"), {"channel_name": "news"})
     assert response.status_code == 200
@@ -43,7 +43,7 @@ def test_the_messages_of_one_channel(admin_client: Client) -> None:
     assert "y" * (DATA_PREVIEW_LENGTH - 2) in page and "y" * DATA_PREVIEW_LENGTH not in page
 
 
-@pytest.mark.usefixtures("history")
+@pytest.mark.usefixtures("saved_history")
 def test_read_only_and_sequences_cannot_be_deleted(admin_client: Client) -> None:
     sequence = ChannelSequence.objects.get(channel_name="news")
     message = ChannelMessage.objects.get(channel_name="news", seq=1)

@@ -21,7 +21,7 @@ PUBLISHES_EACH = 25
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_publishers_get_contiguous_seqs_without_repeats(outbox: Outbox) -> None:
+def test_concurrent_publishers_get_contiguous_seqs_without_repeats(ws_outbox: Outbox) -> None:
     if connection.vendor == "sqlite" and connection.is_in_memory_db():
         pytest.skip(
             "the suite's SQLite database is in memory with a shared cache, where a second "

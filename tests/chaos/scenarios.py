@@ -20,6 +20,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from django_aws_api_gateway_websockets import wire
+from tests.waiting import wait_until, wait_until_async
 
 from .clients import abort, connect, http_request, raw_http, request, whoami
 from .harness import GATEWAY_SECRET, ChaosStack, Gateway
@@ -47,19 +48,24 @@ async def _close(clients: list[ClientConnection]) -> None:
     await asyncio.gather(*(ws.close() for ws in clients), return_exceptions=True)
 
 
-def _wait_until_stable(stack: ChaosStack, ids: list[str], settle: float = 1.0) -> set[str]:
-    """The rows of ``ids`` still connected, once that set has stopped shrinking."""
-    deadline = time.monotonic() + 15
-    last = stack.connected_ids(ids)
-    stable_since = time.monotonic()
-    while time.monotonic() < deadline:
-        time.sleep(0.2)
-        now = stack.connected_ids(ids)
-        if now != last:
-            last, stable_since = now, time.monotonic()
-        elif time.monotonic() - stable_since >= settle:
-            break
-    return last
+# The gateway's log line when it is done with a connection: its $disconnect was
+# answered, failed, or dropped on purpose (docs: local gateway, drop rate).
+_DISCONNECT_DONE = re.compile(r"\bdisconnect(?: dropped| failed)? id=(\S+)")
+
+
+def _gateway_done_with(gateway: Gateway, ids: list[str]) -> None:
+    """Wait until the gateway has finished with each of ``ids`` (closed and disconnected).
+
+    A $disconnect that reached Django has closed its row before the gateway logs
+    it, so the rows read after this are the ones the gateway left stale.
+    """
+    wanted = set(ids)
+
+    def finished() -> bool:
+        text = gateway.log.read_text(errors="replace")
+        return wanted <= set(_DISCONNECT_DONE.findall(text))
+
+    wait_until(finished, timeout=15, what=f"the gateway's $disconnect of {len(ids)} connections")
 
 
 # 1. Dropped $disconnects, then reconcile()
@@ -78,7 +84,8 @@ def dropped_disconnects_then_reconcile(
             abort(ws)
         gone_ids, live_ids = ids[:killed], ids[killed:]
         # The live clients stay open while the gateway and reconcile work.
-        stale_before = await asyncio.to_thread(_wait_until_stable, stack, gone_ids)
+        await asyncio.to_thread(_gateway_done_with, gateway, gone_ids)
+        stale_before = stack.connected_ids(gone_ids)
         live_before = {cid: row for cid, row in stack.sessions().items() if cid in live_ids}
         summary = await asyncio.to_thread(
             stack.manage, "reconcilewebsocketsessions", "--gateway", str(gateway.pk)
@@ -131,7 +138,8 @@ def django_killed_mid_traffic(
             await asyncio.sleep(0.005)
 
     async def chaos() -> None:
-        await asyncio.sleep(0.5)
+        # Mid-traffic: once every client has had an answer.
+        await wait_until_async(lambda: len(replied) >= clients, what="every client answered")
         await asyncio.to_thread(stack.kill_django)
         await asyncio.sleep(down_seconds)
         await asyncio.to_thread(stack.start_django)
@@ -184,7 +192,8 @@ def multicast_with_gone_connections(
         ids = list(await asyncio.gather(*(whoami(ws) for ws in sockets)))
         for ws in sockets[:gone_count]:
             abort(ws)
-        await asyncio.sleep(0.5)
+        # Sent to before the gateway noticed, they would count as sent, not gone.
+        await asyncio.to_thread(_gateway_done_with, gateway, ids[:gone_count])
         live = sockets[gone_count:]
         sender = live[0]
         await sender.send(json.dumps({"action": "multicast", "n": 1}))
@@ -605,6 +614,10 @@ async def _echo_ok(ws: ClientConnection) -> bool:
     return reply.get("seq") == -1
 
 
+# Between a new client's attempts while the gateway is saturated.
+RETRY_SECONDS = 0.05
+
+
 def half_open_handshakes(
     stack: ChaosStack,
     *,
@@ -622,7 +635,7 @@ def half_open_handshakes(
             try:
                 ws = await connect(gateway, "half-open")
             except (OSError, TimeoutError, websockets.InvalidHandshake):
-                await asyncio.sleep(0.5)
+                await asyncio.sleep(RETRY_SECONDS)
                 continue
             ok = await _echo_ok(ws)
             await ws.close()
@@ -634,7 +647,13 @@ def half_open_handshakes(
         established = await _open_clients(gateway, "half-open", 2)
         log_before = gateway.log.stat().st_size
         writers = await asyncio.gather(*(_half_open(gateway.port) for _ in range(half_open)))
-        await asyncio.sleep(1.0)
+        # The pressure is on once the gateway refuses connections for want of
+        # descriptors or handshake slots (more half-open than it may hold).
+        await wait_until_async(
+            lambda: b"connect refused" in gateway.log.read_bytes()[log_before:],
+            timeout=15,
+            what="the gateway refusing half-open handshakes",
+        )
         established_ok = sum(await asyncio.gather(*(_echo_ok(ws) for ws in established)))
         deadline = time.monotonic() + new_client_deadline
         waits = await asyncio.gather(*(new_client_served(deadline) for _ in range(new_clients)))

@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.waiting import POLL_SECONDS
+
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "example"
 STARTUP_SECONDS = 30
@@ -37,7 +39,7 @@ def wait_for_port(port: int, process: subprocess.Popen[str]) -> None:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
             return
         except OSError:
-            time.sleep(0.1)
+            time.sleep(POLL_SECONDS)
     raise RuntimeError(f"port {port} did not open within {STARTUP_SECONDS} s")
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 
 import pytest
+
+from tests.waiting import wait_until
 
 from .clients import connect, logged_in, new_token, receive
 from .stack import Stack
@@ -48,9 +49,10 @@ def test_an_announcement_reaches_every_room_through_the_worker(stack: Stack) -> 
 
     asyncio.run(scenario())
     # The worker records the task's result after the last message left it.
-    deadline = time.monotonic() + 10
-    while len(finished_send_tasks(stack)) == tasks_before and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_until(
+        lambda: len(finished_send_tasks(stack)) > tasks_before,
+        what="the announcement's send task finished",
+    )
     tasks = finished_send_tasks(stack)
     assert len(tasks) == tasks_before + 1
     status, value = tasks[-1]

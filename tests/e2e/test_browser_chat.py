@@ -2,64 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
-import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
-from .stack import DEMO_PASSWORD, Stack
+from tests.waiting import wait_until
 
-pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+from .pages import BROWSER_MARKS, connected_ids, open_room
+from .stack import Stack
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-# As root, in a machine with no network but loopback: no sandbox, and none of
-# Chromium's background calls home.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 15_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: scripts/test installs Debian's chromium package")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
-
-
-def open_room(
-    browser: Browser,
-    stack: Stack,
-    username: str,
-    room: str,
-    context: BrowserContext | None = None,
-) -> Page:
-    page = (context or browser.new_context()).new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(f"{stack.http_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("#login")
-    expect(page.locator("h1")).to_have_text("Pick a room")
-    page.fill("#room-name", room)
-    page.click("#go")
-    expect(page.locator("#status")).to_have_text("connected")
-    return page
+pytestmark = BROWSER_MARKS
 
 
 def test_two_browsers_chat_and_one_leaves(browser: Browser, stack: Stack) -> None:
@@ -115,16 +68,6 @@ def test_a_page_follows_a_second_room(browser: Browser, stack: Stack) -> None:
     expect(alice.locator("#log li.chat").last).to_have_text("alice: in my own room")
 
 
-def connected_ids(stack: Stack, username: str, room: str) -> list[str]:
-    rows = stack.sql(
-        "SELECT s.connection_id FROM django_aws_api_gateway_websockets_websocketsession s "
-        "JOIN auth_user u ON u.id = s.user_id "
-        f"WHERE u.username = '{username}' AND s.channel_name = '{room}' AND s.connected "
-        "ORDER BY s.id"
-    )
-    return [str(row[0]) for row in rows]
-
-
 def test_the_client_reconnects_with_a_fresh_token(browser: Browser, stack: Stack) -> None:
     alice = open_room(browser, stack, "alice", "reconnect-room")
     expect(alice.locator("#members li")).to_have_text(["alice"])
@@ -140,10 +83,12 @@ def test_the_client_reconnects_with_a_fresh_token(browser: Browser, stack: Stack
     management.delete_connection(ConnectionId=first)
     # Back by itself, on a new connection with a new single-use token.
     expect(alice.locator("#status")).to_have_text("connected")
-    deadline = time.monotonic() + 15
-    while (ids := connected_ids(stack, "alice", "reconnect-room")) in ([], [first]):
-        assert time.monotonic() < deadline, "no new connection"
-        time.sleep(0.1)
+
+    def new_connection() -> list[str]:
+        ids = connected_ids(stack, "alice", "reconnect-room")
+        return [] if ids == [first] else ids
+
+    ids = wait_until(new_connection, timeout=15, what="a new connection")
     assert first not in ids
     alice.fill("#message", "still here")
     alice.click("#send")
@@ -169,18 +114,18 @@ def test_keepalive_pings_and_messages_queued_before_open(browser: Browser, stack
     page.wait_for_function(
         "() => window.received.some((m) => m.type === 'chat' && m.text === 'queued before open')"
     )
+
     # Pings reach Django as messages: request_count grows with no reply frames.
-    deadline = time.monotonic() + 15
-    while True:
+    def requests_of_bob() -> int:
         counts = stack.sql(
             "SELECT MAX(s.request_count) FROM django_aws_api_gateway_websockets_websocketsession s "
             "JOIN auth_user u ON u.id = s.user_id "
             "WHERE u.username = 'bob' AND s.channel_name = 'keepalive-room' AND s.connected"
         )
-        if int(counts[0][0] or 0) >= 4:  # the queued chat + at least 3 pings
-            break
-        assert time.monotonic() < deadline, f"pings did not arrive: {counts}"
-        time.sleep(0.2)
+        return int(counts[0][0] or 0)  # type: ignore[call-overload]
+
+    # The queued chat and at least 3 pings.
+    wait_until(lambda: requests_of_bob() >= 4, timeout=15, what="3 pings reached Django")
     errors = page.evaluate("() => window.received.filter((m) => m.error || m.message)")
     assert errors == []
     page.evaluate("() => window.extraSocket.close()")

@@ -8,24 +8,18 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Browser, Route, expect
 
+from .pages import BROWSER_MARKS, connected_ids, open_room, say
 from .stack import Stack
-from .test_browser_chat import (  # noqa: F401
-    browser,
-    connected_ids,
-    open_room,
-    pytestmark,
-)
 
-__all__ = ["pytestmark"]
+pytestmark = BROWSER_MARKS
 
 # Logout, the close through the gateway, the page's reconnect and the token
 # request's refusal: a second when idle, several with the suite's two lanes running.
@@ -65,13 +59,8 @@ def answering_503(port: int) -> Iterator[None]:
         server.server_close()
 
 
-def say(page: Page, text: str) -> None:
-    page.fill("#message", text)
-    page.click("#send")
-
-
 def test_undelivered_messages_are_shown_and_a_retry_delivers_them(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     stack: Stack,
 ) -> None:
     alice = open_room(browser, stack, "alice", "failure-room")
@@ -100,7 +89,7 @@ def test_undelivered_messages_are_shown_and_a_retry_delivers_them(
 
 
 def test_a_repeated_message_id_is_handled_once(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     stack: Stack,
 ) -> None:
     alice = open_room(browser, stack, "alice", "dedup-room")
@@ -130,7 +119,7 @@ def test_a_repeated_message_id_is_handled_once(
 
 
 def test_logging_out_elsewhere_sends_the_page_to_the_login_page(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     stack: Stack,
 ) -> None:
     room = open_room(browser, stack, "bob", "logout-room")
@@ -144,7 +133,7 @@ def test_logging_out_elsewhere_sends_the_page_to_the_login_page(
 
 
 def test_a_403_from_the_token_url_sends_the_page_to_the_login_page(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     stack: Stack,
 ) -> None:
     room = open_room(browser, stack, "alice", "forbidden-room")
@@ -162,7 +151,7 @@ def test_a_403_from_the_token_url_sends_the_page_to_the_login_page(
 
 
 def test_a_refused_token_stops_reconnecting(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     stack: Stack,
 ) -> None:
     page = open_room(browser, stack, "bob", "token-room")
@@ -191,11 +180,16 @@ def test_a_refused_token_stops_reconnecting(
                 "error", (event) => seen.push([event.detail.kind, event.detail.reason])
             );
             socket.send({action: "chat", text: "queued, never sent"});
+            window.refusedSocket = socket;
         }"""
     )
     page.wait_for_function("() => window.seen.length >= 3")
-    # Several backoff periods: a client that kept trying would have asked again.
-    time.sleep(1.5)
+    # The client retries only through its reconnect timer or an open socket:
+    # neither is left once it has announced the close without a reconnect.
+    assert page.evaluate(
+        "() => [window.refusedSocket.stopped, window.refusedSocket.reconnectTimer,"
+        " window.refusedSocket.socket]"
+    ) == [True, None, None]
     assert page.evaluate("() => window.seen") == [
         ["unauthorized", 403],
         ["undelivered", "logged out"],
@@ -205,7 +199,7 @@ def test_a_refused_token_stops_reconnecting(
 
 
 def test_a_refused_message_is_reported_at_once_with_the_refusal(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     stack: Stack,
 ) -> None:
     page = open_room(browser, stack, "bob", "refused-room")

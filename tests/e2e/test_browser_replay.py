@@ -13,11 +13,10 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, WebSocketRoute, expect
 
+from .pages import BROWSER_MARKS, open_room, say
 from .stack import Stack
-from .test_browser_chat import browser, open_room, pytestmark  # noqa: F401
-from .test_browser_failures import say
 
-__all__ = ["pytestmark"]
+pytestmark = BROWSER_MARKS
 
 # A backoff of a few attempts, with the gateway's restart, on a busy machine.
 RECONNECT_MS = 40_000
@@ -37,7 +36,7 @@ def shown_seqs(page: Page) -> list[str]:
 
 
 def test_a_page_that_was_offline_shows_what_it_missed_once_in_order(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     stack: Stack,
 ) -> None:
     # Django loaded now, so that it publishes at once while the pages are away.
@@ -122,7 +121,7 @@ def test_a_page_opened_later_shows_the_rooms_recent_messages(
 
 
 def test_a_lost_send_is_fetched_while_connected(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     stack: Stack,
 ) -> None:
     dropped: list[str] = []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from typing import Any
 
 import boto3
@@ -14,6 +13,7 @@ import websockets
 from botocore.exceptions import ClientError
 
 from django_aws_api_gateway_websockets import wire
+from tests.waiting import wait_until
 
 from .clients import connect, logged_in, new_token, receive, receive_frame
 from .stack import Stack
@@ -33,10 +33,10 @@ def sessions_in(stack: Stack, channel: str) -> list[tuple[str, bool, int]]:
 
 def wait_for_sessions(stack: Stack, channel: str, expected: list[tuple[str, bool, int]]) -> None:
     """$disconnect reaches Django after the client has seen the close: poll."""
-    deadline = time.monotonic() + 10
-    while (rows := sessions_in(stack, channel)) != expected and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert rows == expected
+    wait_until(
+        lambda: sessions_in(stack, channel) == expected,
+        what=f"sessions of {channel} are {expected}",
+    )
 
 
 def usernames(members: list[dict[str, Any]]) -> list[str]:

@@ -17,10 +17,10 @@ from playwright.sync_api import Browser, Page
 
 from django_aws_api_gateway_websockets import protocol
 
+from .pages import BROWSER_MARKS
 from .stack import REPO
-from .test_browser_chat import browser, pytestmark  # noqa: F401
 
-__all__ = ["pytestmark"]
+pytestmark = BROWSER_MARKS
 
 CLIENT_JS = (
     REPO
@@ -88,7 +88,7 @@ window.published = () => seen
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:  # noqa: F811
+def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context()
     page = context.new_page()
     page.set_default_timeout(5_000)

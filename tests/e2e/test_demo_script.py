@@ -6,13 +6,14 @@ import contextlib
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from websockets.sync.client import ClientConnection, connect
+
+from tests.waiting import wait_until
 
 from .clients import logged_in, new_token
 from .stack import REPO, Stack, free_port
@@ -36,13 +37,15 @@ class Demo:
         return self.output.read_text(errors="replace")
 
     def wait_for(self, needle: str, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while needle not in self.text():
+        def seen() -> bool:
             assert self.process is not None
+            if needle in self.text():
+                return True
             if self.process.poll() is not None and needle not in self.text():
                 raise AssertionError(f"demo exited before {needle!r}:\n{self.text()}")
-            assert time.monotonic() < deadline, f"no {needle!r} in:\n{self.text()}"
-            time.sleep(0.2)
+            return False
+
+        wait_until(seen, timeout=seconds, what=f"{needle!r} in the demo's output")
 
     def pid_of(self, name: str) -> int:
         """The pid of the server's latest start (a restarted gateway has a new one)."""

@@ -18,6 +18,7 @@ from multidict import CIMultiDict
 from websockets.sync.client import ClientConnection, connect
 
 from django_aws_api_gateway_websockets.local_gateway import GatewayConfig, GatewayThread
+from tests.waiting import wait_until
 
 API_ID = "testapi01"
 SECRET = "s3cret-from-the-gateway"
@@ -122,7 +123,7 @@ GatewayFactory = Callable[..., GatewayThread]
 
 
 @pytest.fixture
-def make_gateway(backend: Backend) -> Iterator[GatewayFactory]:
+def start_gateway_thread(backend: Backend) -> Iterator[GatewayFactory]:
     """Start a gateway in front of ``backend``; keyword arguments go to GatewayConfig."""
     started: list[GatewayThread] = []
 
@@ -133,18 +134,33 @@ def make_gateway(backend: Backend) -> Iterator[GatewayFactory]:
             config = GatewayConfig(**options)
         else:
             config = GatewayConfig.for_target(backend.url, **options)
-        gateway = GatewayThread(config).start()
-        started.append(gateway)
-        return gateway
+        gateway_thread = GatewayThread(config).start()
+        started.append(gateway_thread)
+        return gateway_thread
 
     yield make
-    for gateway in started:
-        gateway.stop()
+    for gateway_thread in started:
+        gateway_thread.stop()
 
 
 @pytest.fixture
-def gateway(make_gateway: GatewayFactory) -> GatewayThread:
-    return make_gateway()
+def gateway_thread(start_gateway_thread: GatewayFactory) -> GatewayThread:
+    return start_gateway_thread()
+
+
+def handlers_done(gateway_thread: GatewayThread) -> None:
+    """Wait until every connection's handler has ended.
+
+    A handler ends only after its $disconnect call has returned (or was dropped
+    on purpose), so once none is left no further $disconnect can come: a count
+    asserted after this is final.
+    """
+    gateway = gateway_thread.gateway
+    wait_until(
+        lambda: not gateway._clients._tasks and not gateway.connection_ids(),
+        timeout=10,
+        what="connection handlers still running",
+    )
 
 
 def ws_connect(url: str, **options: Any) -> ClientConnection:
@@ -158,10 +174,10 @@ def ws_connect(url: str, **options: Any) -> ClientConnection:
     return cast(ClientConnection, connect(url, **options))
 
 
-def management_client(gateway: GatewayThread) -> Any:
+def management_client(gateway_thread: GatewayThread) -> Any:
     return boto3.client(
         "apigatewaymanagementapi",
-        endpoint_url=gateway.management_url,
+        endpoint_url=gateway_thread.management_url,
         region_name="us-east-1",
         aws_access_key_id="testing",
         aws_secret_access_key="testing",

@@ -22,8 +22,8 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     held: list[int] = []
-    with GatewayThread(GatewayConfig.for_target(target)) as gateway:
-        print(gateway.port, flush=True)
+    with GatewayThread(GatewayConfig.for_target(target)) as gateway_thread:
+        print(gateway_thread.port, flush=True)
         for line in sys.stdin:
             command = line.strip()
             if command == "fill":

@@ -70,12 +70,12 @@ def refused_status(url: str, **options: Any) -> int:
 
 
 def test_allow_forwards_the_mapped_context_and_drops_forged_copies(
-    backend: Backend, make_gateway: GatewayFactory
+    backend: Backend, start_gateway_thread: GatewayFactory
 ) -> None:
-    gateway = make_gateway(authorizer=authorizer(f"{HERE}.allow_with_context"))
+    gateway_thread = start_gateway_thread(authorizer=authorizer(f"{HERE}.allow_with_context"))
 
     with ws_connect(
-        f"{gateway.url}?access_token=abc&channel=room",
+        f"{gateway_thread.url}?access_token=abc&channel=room",
         additional_headers={"X-Ws-Authorizer-Plan": "forged", "X-Ws-Authorizer-Role": "root"},
         user_agent_header="App/2.0",
     ):
@@ -102,71 +102,73 @@ def test_allow_forwards_the_mapped_context_and_drops_forged_copies(
 
 
 def test_deny_is_a_403_handshake_and_django_is_never_called(
-    backend: Backend, make_gateway: GatewayFactory
+    backend: Backend, start_gateway_thread: GatewayFactory
 ) -> None:
-    gateway = make_gateway(authorizer=authorizer(f"{HERE}.deny"))
+    gateway_thread = start_gateway_thread(authorizer=authorizer(f"{HERE}.deny"))
 
-    assert refused_status(f"{gateway.url}?access_token=abc") == 403
+    assert refused_status(f"{gateway_thread.url}?access_token=abc") == 403
     assert len(EVENTS) == 1
     assert backend.received("connect") == []
 
 
-def test_unauthorized_is_a_401_handshake(backend: Backend, make_gateway: GatewayFactory) -> None:
-    gateway = make_gateway(authorizer=authorizer(f"{HERE}.unauthorized"))
+def test_unauthorized_is_a_401_handshake(
+    backend: Backend, start_gateway_thread: GatewayFactory
+) -> None:
+    gateway_thread = start_gateway_thread(authorizer=authorizer(f"{HERE}.unauthorized"))
 
-    assert refused_status(f"{gateway.url}?access_token=abc") == 401
+    assert refused_status(f"{gateway_thread.url}?access_token=abc") == 401
     assert backend.received("connect") == []
 
 
 def test_missing_identity_source_is_401_without_calling_the_authorizer(
-    backend: Backend, make_gateway: GatewayFactory
+    backend: Backend, start_gateway_thread: GatewayFactory
 ) -> None:
-    gateway = make_gateway(
+    gateway_thread = start_gateway_thread(
         authorizer=authorizer(
             f"{HERE}.allow_with_context", identity_sources=["route.request.header.Authorization"]
         )
     )
 
-    assert refused_status(f"{gateway.url}?access_token=abc") == 401
+    assert refused_status(f"{gateway_thread.url}?access_token=abc") == 401
     assert EVENTS == []
-    with ws_connect(gateway.url, additional_headers={"Authorization": "Bearer abc"}):
+    with ws_connect(gateway_thread.url, additional_headers={"Authorization": "Bearer abc"}):
         backend.wait_for("connect")
     assert len(EVENTS) == 1
 
 
 def test_a_failing_authorizer_is_a_500_handshake(
-    backend: Backend, make_gateway: GatewayFactory
+    backend: Backend, start_gateway_thread: GatewayFactory
 ) -> None:
-    gateway = make_gateway(authorizer=authorizer(f"{HERE}.broken"))
+    gateway_thread = start_gateway_thread(authorizer=authorizer(f"{HERE}.broken"))
 
-    assert refused_status(f"{gateway.url}?access_token=abc") == 500
+    assert refused_status(f"{gateway_thread.url}?access_token=abc") == 500
     assert backend.received("connect") == []
 
 
 def test_a_slow_authorizer_is_a_500_handshake_after_the_integration_timeout(
-    backend: Backend, make_gateway: GatewayFactory
+    backend: Backend, start_gateway_thread: GatewayFactory
 ) -> None:
-    gateway = make_gateway(
+    gateway_thread = start_gateway_thread(
         authorizer=authorizer(f"{HERE}.stuck"), limits=Limits(integration_timeout_seconds=0.2)
     )
     RELEASE.clear()
     try:
-        assert refused_status(f"{gateway.url}?access_token=abc") == 500
+        assert refused_status(f"{gateway_thread.url}?access_token=abc") == 500
     finally:
         RELEASE.set()
     assert backend.received("connect") == []
 
 
 def test_url_authorizer_gets_the_event_and_answers_the_policy(
-    backend: Backend, make_gateway: GatewayFactory
+    backend: Backend, start_gateway_thread: GatewayFactory
 ) -> None:
     policy = wire.authorizer_policy(
         principal_id="svc", allow=True, resource="*", context={"plan": "free"}
     )
     backend.answer("authorize", body=json.dumps(policy).encode())
-    gateway = make_gateway(authorizer=authorizer(backend.url + "authorize"))
+    gateway_thread = start_gateway_thread(authorizer=authorizer(backend.url + "authorize"))
 
-    with ws_connect(f"{gateway.url}?access_token=abc"):
+    with ws_connect(f"{gateway_thread.url}?access_token=abc"):
         (connect,) = backend.wait_for("connect")
 
     assert connect.headers["X-Ws-Authorizer-Plan"] == "free"
@@ -176,12 +178,12 @@ def test_url_authorizer_gets_the_event_and_answers_the_policy(
 
 @pytest.mark.parametrize(("status", "handshake"), [(401, 401), (502, 500)])
 def test_url_authorizer_refusals(
-    backend: Backend, make_gateway: GatewayFactory, status: int, handshake: int
+    backend: Backend, start_gateway_thread: GatewayFactory, status: int, handshake: int
 ) -> None:
     backend.answer("authorize", status=status)
-    gateway = make_gateway(authorizer=authorizer(backend.url + "authorize"))
+    gateway_thread = start_gateway_thread(authorizer=authorizer(backend.url + "authorize"))
 
-    assert refused_status(f"{gateway.url}?access_token=abc") == handshake
+    assert refused_status(f"{gateway_thread.url}?access_token=abc") == handshake
     assert backend.received("connect") == []
 
 

@@ -15,12 +15,12 @@ from .conftest import Backend, GatewayFactory, connection_id_of, ws_connect
 
 
 def test_posts_reach_clients_and_a_closed_one_is_gone(
-    backend: Backend, gateway: GatewayThread
+    backend: Backend, gateway_thread: GatewayThread
 ) -> None:
     transport = AiohttpTransport()
-    with ws_connect(gateway.url) as first, ws_connect(gateway.url) as second:
+    with ws_connect(gateway_thread.url) as first, ws_connect(gateway_thread.url) as second:
         ids = [connection_id_of(backend, 0), connection_id_of(backend, 1)]
-        targets = [Target(gateway.management_url, cid) for cid in [*ids, "never-existed"]]
+        targets = [Target(gateway_thread.management_url, cid) for cid in [*ids, "never-existed"]]
 
         deliveries = transport.post_to_connections(targets, b'{"to": "all"}')
 
@@ -28,10 +28,10 @@ def test_posts_reach_clients_and_a_closed_one_is_gone(
         assert first.recv(timeout=5) == second.recv(timeout=5) == '{"to": "all"}'
 
 
-def test_get_probes_and_delete_closes(backend: Backend, gateway: GatewayThread) -> None:
+def test_get_probes_and_delete_closes(backend: Backend, gateway_thread: GatewayThread) -> None:
     transport = AiohttpTransport()
-    with ws_connect(gateway.url) as client:
-        target = Target(gateway.management_url, connection_id_of(backend))
+    with ws_connect(gateway_thread.url) as client:
+        target = Target(gateway_thread.management_url, connection_id_of(backend))
 
         assert [d.outcome for d in transport.get_connections([target])] == [Outcome.SENT]
         assert [d.outcome for d in transport.delete_connections([target])] == [Outcome.SENT]
@@ -43,10 +43,10 @@ def test_get_probes_and_delete_closes(backend: Backend, gateway: GatewayThread) 
 
 
 def test_a_message_over_the_quota_fails_and_the_others_still_go(
-    backend: Backend, gateway: GatewayThread
+    backend: Backend, gateway_thread: GatewayThread
 ) -> None:
-    with ws_connect(gateway.url) as client:
-        target = Target(gateway.management_url, connection_id_of(backend))
+    with ws_connect(gateway_thread.url) as client:
+        target = Target(gateway_thread.management_url, connection_id_of(backend))
         transport = AiohttpTransport()
 
         [too_big] = transport.post_to_connections([target], b"x" * (128 * 1024 + 1))
@@ -59,14 +59,16 @@ def test_a_message_over_the_quota_fails_and_the_others_still_go(
 
 
 def test_a_broadcast_through_the_throttled_gateway_reaches_everyone_once(
-    backend: Backend, make_gateway: GatewayFactory
+    backend: Backend, start_gateway_thread: GatewayFactory
 ) -> None:
     # Twice the burst, at a rate that refills slowly: several requests meet a 429.
-    gateway = make_gateway(limits=Limits(throttle_rate=20, throttle_burst=3))
+    gateway_thread = start_gateway_thread(limits=Limits(throttle_rate=20, throttle_burst=3))
     transport = AiohttpTransport()
     with ExitStack() as stack:
-        clients = [stack.enter_context(ws_connect(gateway.url)) for _ in range(6)]
-        targets = [Target(gateway.management_url, connection_id_of(backend, n)) for n in range(6)]
+        clients = [stack.enter_context(ws_connect(gateway_thread.url)) for _ in range(6)]
+        targets = [
+            Target(gateway_thread.management_url, connection_id_of(backend, n)) for n in range(6)
+        ]
 
         first = transport.post_to_connections(targets, b"news")
         then = transport.post_to_connections(targets, b"end")

@@ -4,25 +4,33 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import time
 
 import pytest
 from websockets.exceptions import ConnectionClosed
 
 from django_aws_api_gateway_websockets import wire
+from tests.waiting import wait_until
 
-from .conftest import API_ID, SECRET, Backend, GatewayFactory, connection_id_of, ws_connect
+from .conftest import (
+    API_ID,
+    SECRET,
+    Backend,
+    GatewayFactory,
+    connection_id_of,
+    handlers_done,
+    ws_connect,
+)
 
 
 def test_a_client_close_causes_exactly_one_disconnect(
-    backend: Backend, make_gateway: GatewayFactory
+    backend: Backend, start_gateway_thread: GatewayFactory
 ) -> None:
-    gateway = make_gateway()
-    with ws_connect(gateway.url) as client:
+    gateway_thread = start_gateway_thread()
+    with ws_connect(gateway_thread.url) as client:
         client.send("x")
         client.recv(timeout=5)
     (request,) = backend.wait_for("disconnect")
-    time.sleep(0.3)
+    handlers_done(gateway_thread)
     assert len(backend.received("disconnect")) == 1
     assert request.method == "POST"
     assert request.body == b""
@@ -31,69 +39,63 @@ def test_a_client_close_causes_exactly_one_disconnect(
     assert request.headers["X-Amzn-Apigateway-Api-Id"] == API_ID
     assert request.headers["X-Ws-Gateway-Secret"] == SECRET
     assert request.headers["User-Agent"] == wire.gateway_user_agent(API_ID)
-    assert request.headers["X-Forwarded-Port"] == str(gateway.port)
+    assert request.headers["X-Forwarded-Port"] == str(gateway_thread.port)
 
 
 def test_drop_rate_one_drops_every_disconnect(
-    backend: Backend, make_gateway: GatewayFactory, caplog: pytest.LogCaptureFixture
+    backend: Backend, start_gateway_thread: GatewayFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="django_aws_api_gateway_websockets.local_gateway")
-    gateway = make_gateway(disconnect_drop_rate=1.0)
+    gateway_thread = start_gateway_thread(disconnect_drop_rate=1.0)
     for _ in range(3):
-        with ws_connect(gateway.url):
+        with ws_connect(gateway_thread.url):
             pass
     backend.wait_for("connect", 3)
-    deadline = time.monotonic() + 5
-    while gateway.gateway.connection_ids() or caplog.text.count("disconnect dropped") < 3:
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    time.sleep(0.2)
+    wait_until(lambda: caplog.text.count("disconnect dropped") == 3, what="3 drops logged")
+    handlers_done(gateway_thread)
     assert backend.received("disconnect") == []
 
 
 def test_a_failing_disconnect_integration_is_only_logged(
     backend: Backend,
-    make_gateway: GatewayFactory,
+    start_gateway_thread: GatewayFactory,
     free_port: int,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    gateway = make_gateway(
+    gateway_thread = start_gateway_thread(
         routes={
             "$connect": backend.url + "connect",
             "$disconnect": f"http://127.0.0.1:{free_port}/disconnect",
         }
     )
-    with ws_connect(gateway.url):
+    with ws_connect(gateway_thread.url):
         pass
-    deadline = time.monotonic() + 5
-    while "disconnect failed" not in caplog.text:
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    wait_until(lambda: "disconnect failed" in caplog.text, what="the failed disconnect logged")
     # The gateway goes on serving.
-    with ws_connect(gateway.url):
+    with ws_connect(gateway_thread.url):
         backend.wait_for("connect", 2)
 
 
 def test_without_a_disconnect_route_nothing_is_posted(
-    backend: Backend, make_gateway: GatewayFactory
+    backend: Backend, start_gateway_thread: GatewayFactory
 ) -> None:
-    gateway = make_gateway(routes={"$connect": backend.url + "connect"})
-    with ws_connect(gateway.url):
+    gateway_thread = start_gateway_thread(routes={"$connect": backend.url + "connect"})
+    with ws_connect(gateway_thread.url):
         pass
-    with ws_connect(gateway.url):
+    with ws_connect(gateway_thread.url):
         backend.wait_for("connect", 2)
-    time.sleep(0.2)
+    handlers_done(gateway_thread)
     assert [request.path for request in backend.requests] == ["/ws/connect", "/ws/connect"]
 
 
 def test_stopping_the_gateway_closes_connections_with_their_disconnects(
-    backend: Backend, make_gateway: GatewayFactory
+    backend: Backend, start_gateway_thread: GatewayFactory
 ) -> None:
-    gateway = make_gateway()
+    gateway_thread = start_gateway_thread()
     with contextlib.ExitStack() as stack:
-        clients = [stack.enter_context(ws_connect(gateway.url)) for _ in range(3)]
+        clients = [stack.enter_context(ws_connect(gateway_thread.url)) for _ in range(3)]
         backend.wait_for("connect", 3)
-        gateway.stop()
+        gateway_thread.stop()
         assert len(backend.wait_for("disconnect", 3)) == 3
         for client in clients:
             with pytest.raises(ConnectionClosed):

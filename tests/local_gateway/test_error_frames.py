@@ -8,13 +8,13 @@ from .conftest import Backend, GatewayFactory, connection_id_of, error_frame, ws
 
 
 def test_a_connections_answers_come_in_the_order_of_its_messages(
-    backend: Backend, make_gateway: GatewayFactory
+    backend: Backend, start_gateway_thread: GatewayFactory
 ) -> None:
     # GatewaySocket gives an error frame to the oldest unacknowledged message:
     # exact only if a slow failure is answered before a quick success after it.
     backend.answer("slow", status=502, body=b"Traceback...", delay=0.3)
-    gateway = make_gateway(extra_routes={"slow": backend.url + "slow"})
-    with ws_connect(gateway.url) as client:
+    gateway_thread = start_gateway_thread(extra_routes={"slow": backend.url + "slow"})
+    with ws_connect(gateway_thread.url) as client:
         client.send(json.dumps({"action": "slow"}))
         client.send("quick")
         first = error_frame(client.recv(timeout=5))

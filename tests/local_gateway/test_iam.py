@@ -54,21 +54,23 @@ def with_param(url: str, name: str, value: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def test_a_presigned_connect_url_connects(backend: Backend, make_gateway: GatewayFactory) -> None:
-    gateway = make_gateway(iam=IAM)
+def test_a_presigned_connect_url_connects(
+    backend: Backend, start_gateway_thread: GatewayFactory
+) -> None:
+    gateway_thread = start_gateway_thread(iam=IAM)
 
-    with ws_connect(presign(f"{gateway.url}?channel=jobs")):
+    with ws_connect(presign(f"{gateway_thread.url}?channel=jobs")):
         (request,) = backend.wait_for("connect")
 
     assert ("channel", "jobs") in parse_qsl(request.query_string)
 
 
 def test_temporary_credentials_sign_their_session_token(
-    backend: Backend, make_gateway: GatewayFactory
+    backend: Backend, start_gateway_thread: GatewayFactory
 ) -> None:
-    gateway = make_gateway(iam=IAM)
+    gateway_thread = start_gateway_thread(iam=IAM)
 
-    with ws_connect(presign(gateway.url, token="session-token")):
+    with ws_connect(presign(gateway_thread.url, token="session-token")):
         backend.wait_for("connect")
 
 
@@ -77,17 +79,17 @@ def test_temporary_credentials_sign_their_session_token(
     ["wrong secret", "unsigned", "other region", "tampered query", "expired"],
 )
 def test_a_bad_signature_is_a_403_and_django_is_never_called(
-    backend: Backend, make_gateway: GatewayFactory, why: str
+    backend: Backend, start_gateway_thread: GatewayFactory, why: str
 ) -> None:
-    gateway = make_gateway(iam=IAM)
+    gateway_thread = start_gateway_thread(iam=IAM)
     url = {
-        "wrong secret": lambda: presign(gateway.url, secret="guessed"),
-        "unsigned": lambda: gateway.url,
-        "other region": lambda: presign(gateway.url, region="us-east-1"),
+        "wrong secret": lambda: presign(gateway_thread.url, secret="guessed"),
+        "unsigned": lambda: gateway_thread.url,
+        "other region": lambda: presign(gateway_thread.url, region="us-east-1"),
         "tampered query": lambda: with_param(
-            presign(f"{gateway.url}?channel=jobs"), "channel", "admin"
+            presign(f"{gateway_thread.url}?channel=jobs"), "channel", "admin"
         ),
-        "expired": lambda: _signed_long_ago(gateway.url),
+        "expired": lambda: _signed_long_ago(gateway_thread.url),
     }[why]()
 
     assert refused_status(url) == 403

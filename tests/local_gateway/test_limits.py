@@ -28,10 +28,10 @@ def closed_with(client: ClientConnection) -> int | None:
 
 
 def test_a_message_over_128_kb_closes_with_1009(
-    backend: Backend, make_gateway: GatewayFactory
+    backend: Backend, start_gateway_thread: GatewayFactory
 ) -> None:
-    gateway = make_gateway()
-    with ws_connect(gateway.url) as client:
+    gateway_thread = start_gateway_thread()
+    with ws_connect(gateway_thread.url) as client:
         # In 32 KB frames, so only the message quota is exceeded. The gateway may
         # close while the last fragments are still being written: then the
         # send itself reports the close.
@@ -47,11 +47,11 @@ def test_a_message_over_128_kb_closes_with_1009(
 
 
 def test_a_message_of_exactly_128_kb_in_32_kb_frames_passes(
-    backend: Backend, make_gateway: GatewayFactory
+    backend: Backend, start_gateway_thread: GatewayFactory
 ) -> None:
     backend.answer("default", body=b"ok")
-    gateway = make_gateway()
-    with ws_connect(gateway.url) as client:
+    gateway_thread = start_gateway_thread()
+    with ws_connect(gateway_thread.url) as client:
         client.send(["y" * (32 * KB)] * 4)
         assert client.recv(timeout=5) == "ok"
     assert len(backend.received("default")[0].body) == 128 * KB
@@ -59,10 +59,10 @@ def test_a_message_of_exactly_128_kb_in_32_kb_frames_passes(
 
 @pytest.mark.parametrize("size", [32 * KB + 1, 70 * KB])
 def test_a_frame_over_32_kb_is_refused_with_1009(
-    backend: Backend, make_gateway: GatewayFactory, size: int
+    backend: Backend, start_gateway_thread: GatewayFactory, size: int
 ) -> None:
-    gateway = make_gateway()
-    with ws_connect(gateway.url) as client:
+    gateway_thread = start_gateway_thread()
+    with ws_connect(gateway_thread.url) as client:
         client.send("z" * size)
         assert closed_with(client) == 1009
     backend.wait_for("disconnect")
@@ -70,10 +70,10 @@ def test_a_frame_over_32_kb_is_refused_with_1009(
 
 
 def test_an_oversized_frame_in_a_fragmented_message_closes_at_once(
-    backend: Backend, make_gateway: GatewayFactory
+    backend: Backend, start_gateway_thread: GatewayFactory
 ) -> None:
-    gateway = make_gateway()
-    with ws_connect(gateway.url) as client:
+    gateway_thread = start_gateway_thread()
+    with ws_connect(gateway_thread.url) as client:
         release = threading.Event()
 
         def fragments() -> Iterator[str]:
@@ -97,31 +97,36 @@ def _send_ignoring_close(client: ClientConnection, message: Iterator[str]) -> No
         client.send(message)
 
 
-def test_limits_are_configurable(backend: Backend, make_gateway: GatewayFactory) -> None:
-    gateway = make_gateway(limits=Limits(max_message_bytes=100, max_frame_bytes=10))
-    with ws_connect(gateway.url) as client:
+def test_limits_are_configurable(backend: Backend, start_gateway_thread: GatewayFactory) -> None:
+    gateway_thread = start_gateway_thread(limits=Limits(max_message_bytes=100, max_frame_bytes=10))
+    with ws_connect(gateway_thread.url) as client:
         client.send(["0123456789"] * 3)
         assert client.recv(timeout=5) == "default got " + "0123456789" * 3
         client.send("01234567890")
         assert closed_with(client) == 1009
-    with ws_connect(gateway.url) as client:
+    with ws_connect(gateway_thread.url) as client:
         client.send(["0123456789"] * 10 + ["!"])
         assert closed_with(client) == 1009
 
 
-def test_a_binary_frame_closes_with_1003(backend: Backend, make_gateway: GatewayFactory) -> None:
-    gateway = make_gateway()
-    with ws_connect(gateway.url) as client:
+def test_a_binary_frame_closes_with_1003(
+    backend: Backend, start_gateway_thread: GatewayFactory
+) -> None:
+    gateway_thread = start_gateway_thread()
+    with ws_connect(gateway_thread.url) as client:
         client.send(b"\x00\x01")
         assert closed_with(client) == 1003
     backend.wait_for("disconnect")
     assert backend.received("default") == []
 
 
-def test_an_idle_connection_is_closed(backend: Backend, make_gateway: GatewayFactory) -> None:
-    gateway = make_gateway(limits=Limits(idle_timeout_seconds=0.4))
-    with ws_connect(gateway.url) as client:
-        # Messages keep it open past the idle timeout...
+def test_an_idle_connection_is_closed(
+    backend: Backend, start_gateway_thread: GatewayFactory
+) -> None:
+    gateway_thread = start_gateway_thread(limits=Limits(idle_timeout_seconds=0.4))
+    with ws_connect(gateway_thread.url) as client:
+        # Messages keep it open past the idle timeout... (the sleeps are what is
+        # tested: 0.8 s in all, each gap under the 0.4 s timeout)
         for _ in range(4):
             time.sleep(0.2)
             client.send("still here")
@@ -134,12 +139,12 @@ def test_an_idle_connection_is_closed(backend: Backend, make_gateway: GatewayFac
 
 
 def test_a_connection_is_closed_after_its_maximum_duration(
-    backend: Backend, make_gateway: GatewayFactory
+    backend: Backend, start_gateway_thread: GatewayFactory
 ) -> None:
-    gateway = make_gateway(
+    gateway_thread = start_gateway_thread(
         limits=Limits(idle_timeout_seconds=10, max_connection_duration_seconds=0.6)
     )
-    with ws_connect(gateway.url) as client:
+    with ws_connect(gateway_thread.url) as client:
         started = time.monotonic()
         with pytest.raises(ConnectionClosed) as closed:
             while True:
@@ -156,16 +161,16 @@ def test_a_connection_is_closed_after_its_maximum_duration(
     ("idle", "maximum", "reason"), [(1.5, 3.0, "idle timeout"), (10.0, 1.5, "max duration")]
 )
 def test_pings_keep_no_connection_open_past_its_limits(
-    backend: Backend, make_gateway: GatewayFactory, idle: float, maximum: float, reason: str
+    backend: Backend, start_gateway_thread: GatewayFactory, idle: float, maximum: float, reason: str
 ) -> None:
     # AWS documents an idle timeout and a maximum duration that always holds;
     # it does not say that ping frames count as activity, so here they do not.
     # Pings answered with pongs used to restart the wait each time, so a client
     # that pinged every 0.3 s stayed open for good.
-    gateway = make_gateway(
+    gateway_thread = start_gateway_thread(
         limits=Limits(idle_timeout_seconds=idle, max_connection_duration_seconds=maximum)
     )
-    with ws_connect(gateway.url, ping_interval=None) as client:
+    with ws_connect(gateway_thread.url, ping_interval=None) as client:
         started = time.monotonic()
         stop = threading.Event()
 

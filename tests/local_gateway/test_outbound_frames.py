@@ -18,11 +18,11 @@ def frames_of_next_message(client: ClientConnection) -> list[str | bytes]:
 
 
 def test_a_post_over_32_kb_arrives_in_32_kb_frames(
-    backend: Backend, gateway: GatewayThread
+    backend: Backend, gateway_thread: GatewayThread
 ) -> None:
-    api = management_client(gateway)
+    api = management_client(gateway_thread)
     data = ("0123456789abcdef" * (100 * KB // 16)).encode()
-    with ws_connect(gateway.url, max_size=None) as client:
+    with ws_connect(gateway_thread.url, max_size=None) as client:
         api.post_to_connection(ConnectionId=connection_id_of(backend), Data=data)
         frames = frames_of_next_message(client)
     assert [len(frame) for frame in frames] == [32 * KB, 32 * KB, 32 * KB, 4 * KB]
@@ -31,10 +31,10 @@ def test_a_post_over_32_kb_arrives_in_32_kb_frames(
 
 
 def test_a_post_of_exactly_one_frame_and_binary_data_are_split_the_same_way(
-    backend: Backend, gateway: GatewayThread
+    backend: Backend, gateway_thread: GatewayThread
 ) -> None:
-    api = management_client(gateway)
-    with ws_connect(gateway.url, max_size=None) as client:
+    api = management_client(gateway_thread)
+    with ws_connect(gateway_thread.url, max_size=None) as client:
         connection_id = connection_id_of(backend)
         api.post_to_connection(ConnectionId=connection_id, Data=b"x" * (32 * KB))
         assert [len(frame) for frame in frames_of_next_message(client)] == [32 * KB]
@@ -49,10 +49,10 @@ def test_a_post_of_exactly_one_frame_and_binary_data_are_split_the_same_way(
 
 
 def test_a_route_response_over_the_frame_limit_is_split_too(
-    backend: Backend, make_gateway: GatewayFactory
+    backend: Backend, start_gateway_thread: GatewayFactory
 ) -> None:
     backend.answer("default", body=b"r" * 25)
-    gateway = make_gateway(limits=Limits(max_frame_bytes=10))
-    with ws_connect(gateway.url) as client:
+    gateway_thread = start_gateway_thread(limits=Limits(max_frame_bytes=10))
+    with ws_connect(gateway_thread.url) as client:
         client.send("hi")
         assert frames_of_next_message(client) == ["r" * 10, "r" * 10, "r" * 5]

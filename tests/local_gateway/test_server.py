@@ -18,20 +18,27 @@ from django_aws_api_gateway_websockets.local_gateway import (
     run,
 )
 
-from .conftest import Backend, GatewayFactory, connection_id_of, management_client, ws_connect
+from .conftest import (
+    API_ID,
+    Backend,
+    GatewayFactory,
+    connection_id_of,
+    management_client,
+    ws_connect,
+)
 
 LOGGER = "django_aws_api_gateway_websockets.local_gateway"
 
 
 def test_urls_of_a_running_gateway(backend: Backend) -> None:
     config = GatewayConfig.for_target(backend.url, stage="dev")
-    with GatewayThread(config) as gateway:
-        assert gateway.port > 0
-        assert gateway.endpoint == f"ws://127.0.0.1:{gateway.port}"
-        assert gateway.url == f"ws://127.0.0.1:{gateway.port}/dev"
-        assert gateway.management_url == f"http://127.0.0.1:{gateway.port}/dev"
-        with ws_connect(gateway.url) as client:
-            management_client(gateway).post_to_connection(
+    with GatewayThread(config) as gateway_thread:
+        assert gateway_thread.port > 0
+        assert gateway_thread.endpoint == f"ws://127.0.0.1:{gateway_thread.port}"
+        assert gateway_thread.url == f"ws://127.0.0.1:{gateway_thread.port}/dev"
+        assert gateway_thread.management_url == f"http://127.0.0.1:{gateway_thread.port}/dev"
+        with ws_connect(gateway_thread.url) as client:
+            management_client(gateway_thread).post_to_connection(
                 ConnectionId=connection_id_of(backend), Data=b"dev stage"
             )
             assert client.recv(timeout=5) == "dev stage"
@@ -41,28 +48,30 @@ def test_a_port_in_use_fails_start(backend: Backend) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        gateway = GatewayThread(GatewayConfig.for_target(backend.url), port=taken.getsockname()[1])
+        gateway_thread = GatewayThread(
+            GatewayConfig.for_target(backend.url), port=taken.getsockname()[1]
+        )
         with pytest.raises(OSError):
-            gateway.start()
-    gateway.stop()  # nothing to stop: no error either
+            gateway_thread.start()
+    gateway_thread.stop()  # nothing to stop: no error either
 
 
 def test_stop_twice_or_before_start_is_harmless(
-    backend: Backend, make_gateway: GatewayFactory
+    backend: Backend, start_gateway_thread: GatewayFactory
 ) -> None:
     GatewayThread(GatewayConfig.for_target(backend.url)).stop()
-    gateway = make_gateway()
-    gateway.stop()
-    gateway.stop()
+    gateway_thread = start_gateway_thread()
+    gateway_thread.stop()
+    gateway_thread.stop()
     with pytest.raises(OSError):
-        socket.create_connection(("127.0.0.1", gateway.port), timeout=1)
+        socket.create_connection(("127.0.0.1", gateway_thread.port), timeout=1)
 
 
 def test_run_serves_until_sigint(backend: Backend) -> None:
     seen: list[str] = []
 
-    def ready(gateway: LocalGateway) -> None:
-        seen.append(gateway.url)
+    def ready(gateway_thread: LocalGateway) -> None:
+        seen.append(gateway_thread.url)
         # As if the user pressed Ctrl-C once the gateway listens.
         os.kill(os.getpid(), signal.SIGINT)
 
@@ -74,15 +83,15 @@ def test_run_serves_until_sigint(backend: Backend) -> None:
 
 
 def test_one_log_line_per_event_without_bodies(
-    backend: Backend, make_gateway: GatewayFactory, caplog: pytest.LogCaptureFixture
+    backend: Backend, start_gateway_thread: GatewayFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger=LOGGER)
-    gateway = make_gateway()
-    with ws_connect(gateway.url) as client:
+    gateway_thread = start_gateway_thread()
+    with ws_connect(gateway_thread.url) as client:
         client.send("secret body")
         client.recv(timeout=5)
     backend.wait_for("disconnect")
-    gateway.stop()
+    gateway_thread.stop()
     events = [record.getMessage().split(" ")[0] for record in caplog.records]
     assert events == [
         "listening",
@@ -95,17 +104,30 @@ def test_one_log_line_per_event_without_bodies(
         "stopped",
     ]
     assert "secret body" not in caplog.text
+    # The structured log fields (docs/logging.md): each event's connection and route.
+    connection_id = connection_id_of(backend)
+    fields = {
+        record.getMessage().split(" ")[0]: (
+            record.connection_id,  # type: ignore[attr-defined]
+            record.gateway,  # type: ignore[attr-defined]
+            record.route,  # type: ignore[attr-defined]
+        )
+        for record in caplog.records
+    }
+    assert fields["connected"] == (connection_id, API_ID, None)
+    assert fields["reply"] == (connection_id, API_ID, "$default")
+    assert fields["listening"] == (None, API_ID, None)
 
 
 def test_verbose_logs_bodies(
-    backend: Backend, make_gateway: GatewayFactory, caplog: pytest.LogCaptureFixture
+    backend: Backend, start_gateway_thread: GatewayFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger=LOGGER)
-    gateway = make_gateway(verbose=True)
-    with ws_connect(gateway.url) as client:
+    gateway_thread = start_gateway_thread(verbose=True)
+    with ws_connect(gateway_thread.url) as client:
         client.send("x" * 5000)
         client.recv(timeout=5)
-        management_client(gateway).post_to_connection(
+        management_client(gateway_thread).post_to_connection(
             ConnectionId=connection_id_of(backend), Data=b"pushed"
         )
         client.recv(timeout=5)
@@ -118,11 +140,11 @@ def test_verbose_logs_bodies(
 
 
 def test_tokens_in_the_query_string_are_not_logged(
-    backend: Backend, make_gateway: GatewayFactory, caplog: pytest.LogCaptureFixture
+    backend: Backend, start_gateway_thread: GatewayFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger=LOGGER)
-    gateway = make_gateway(verbose=True)
-    with ws_connect(f"{gateway.url}?channel=lobby&ws_token=abcdef0123456789"):
+    gateway_thread = start_gateway_thread(verbose=True)
+    with ws_connect(f"{gateway_thread.url}?channel=lobby&ws_token=abcdef0123456789"):
         pass
     backend.wait_for("disconnect")
     connect_line = next(
@@ -135,15 +157,15 @@ def test_tokens_in_the_query_string_are_not_logged(
 
 
 def test_while_stopping_sends_hear_gone_and_new_handshakes_are_refused(
-    backend: Backend, make_gateway: GatewayFactory
+    backend: Backend, start_gateway_thread: GatewayFactory
 ) -> None:
     # Django answers a $disconnect slowly (it sends presence events meanwhile).
     backend.answer("disconnect", delay=1.0)
-    gateway = make_gateway()
-    api = management_client(gateway)
-    with ws_connect(gateway.url), ws_connect(gateway.url):
+    gateway_thread = start_gateway_thread()
+    api = management_client(gateway_thread)
+    with ws_connect(gateway_thread.url), ws_connect(gateway_thread.url):
         first, second = connection_id_of(backend, 0), connection_id_of(backend, 1)
-        stopping = threading.Thread(target=gateway.stop)
+        stopping = threading.Thread(target=gateway_thread.stop)
         stopping.start()
         try:
             backend.wait_for("disconnect", count=2)
@@ -153,9 +175,9 @@ def test_while_stopping_sends_hear_gone_and_new_handshakes_are_refused(
                 with pytest.raises(api.exceptions.GoneException):
                     api.post_to_connection(ConnectionId=connection_id, Data=b"bye")
             with pytest.raises(InvalidStatus) as refused:
-                ws_connect(gateway.url)
+                ws_connect(gateway_thread.url)
             assert refused.value.response.status_code == 503
         finally:
             stopping.join()
     with pytest.raises(OSError):
-        socket.create_connection(("127.0.0.1", gateway.port), timeout=1)
+        socket.create_connection(("127.0.0.1", gateway_thread.port), timeout=1)

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from django_aws_api_gateway_websockets.models import ApiGateway, WebSocketSession
 from django_aws_api_gateway_websockets.transport import clear_transport_cache
@@ -45,7 +43,6 @@ def management_api() -> Iterator[ManagementApiStandIn]:
 
 
 MakeGateway = Callable[..., ApiGateway]
-MakeSession = Callable[..., WebSocketSession]
 
 
 @pytest.fixture
@@ -63,44 +60,3 @@ def make_gateway(db: None, management_api: ManagementApiStandIn) -> MakeGateway:
         )
 
     return make
-
-
-# Older than WEBSOCKETS["connect_grace_seconds"]: a 410 for it means the connection is gone.
-OPEN_FOR_A_WHILE = 60.0
-
-
-@pytest.fixture
-def make_session(db: None) -> MakeSession:
-    """A session row; ``opened_seconds_ago`` backdates its ``created_on``."""
-
-    def make(
-        connection_id: str,
-        gateway: ApiGateway | None,
-        *,
-        opened_seconds_ago: float | None = None,
-        **fields: Any,
-    ) -> WebSocketSession:
-        fields.setdefault("channel_name", "chat")
-        session = WebSocketSession.objects.create(
-            connection_id=connection_id, api_gateway=gateway, **fields
-        )
-        if opened_seconds_ago is not None:
-            session.created_on = timezone.now() - timedelta(seconds=opened_seconds_ago)
-            WebSocketSession.objects.filter(pk=session.pk).update(created_on=session.created_on)
-        return session
-
-    return make
-
-
-# The shipped pytest fixture, used here as users would use it.
-from django_aws_api_gateway_websockets.testing.capture import ws_outbox  # noqa: E402, F401
-
-
-@pytest.fixture
-def unused_port() -> int:
-    """A loopback port nothing listens on."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

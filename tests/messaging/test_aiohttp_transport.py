@@ -249,12 +249,12 @@ def test_a_connect_timeout_is_reported_as_such(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_an_unreachable_endpoint_is_retried_then_failed(
-    settings: Any, unused_port: int, caplog: pytest.LogCaptureFixture
+    settings: Any, refusing_port: int, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings.WEBSOCKETS = {**settings.WEBSOCKETS, "send_max_attempts": 2}
 
     [delivery] = AiohttpTransport().post_to_connections(
-        targets(f"http://127.0.0.1:{unused_port}/prod", "c"), b"{}"
+        targets(f"http://127.0.0.1:{refusing_port}/prod", "c"), b"{}"
     )
 
     assert delivery.error.startswith("EndpointConnectionError: Could not connect")

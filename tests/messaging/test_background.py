@@ -13,8 +13,9 @@ from django.test.utils import CaptureQueriesContext
 
 from django_aws_api_gateway_websockets import messaging, tasks, wire
 from django_aws_api_gateway_websockets.models import WebSocketSession
+from tests.conftest import OPEN_FOR_A_WHILE, MakeSession
 
-from .conftest import OPEN_FOR_A_WHILE, SEND_SETTINGS, MakeGateway, MakeSession, connected_ids
+from .conftest import SEND_SETTINGS, MakeGateway, connected_ids
 from .management_api import ManagementApiStandIn
 
 # Django 6.0 ships the framework; Django 5.2 runs the django-tasks backport.

@@ -8,8 +8,8 @@ from django_aws_api_gateway_websockets.messaging import close_connections
 from django_aws_api_gateway_websockets.models import ApiGateway, WebSocketSession
 from django_aws_api_gateway_websockets.testing import Outbox, capture_messages
 from django_aws_api_gateway_websockets.testing.capture import CapturedMessage, ClosedConnection
+from tests.conftest import OPEN_FOR_A_WHILE, MakeSession
 
-from .conftest import OPEN_FOR_A_WHILE, MakeSession
 from .management_api import ManagementApiStandIn
 
 
@@ -27,7 +27,7 @@ def test_capture_records_what_would_be_sent_without_any_request(
     assert outbox.data_for("a") == [{"n": 1}, {"n": 2}]
     assert outbox.connection_ids == ["a", "b"]
     assert outbox.messages[0] == CapturedMessage(
-        "a", "http://127.0.0.1:8001/production", {"n": 1}, b'{"n":1}'
+        "a", gateway.management_endpoint_url, {"n": 1}, b'{"n":1}'
     )
     assert management_api.count == 0
 
@@ -77,7 +77,7 @@ def test_closing_is_recorded_and_a_closed_connection_is_gone_afterwards(
 
     assert closed.sent_ids == ("a",)
     assert again.total == 0  # the row is marked closed: not even asked
-    assert ws_outbox.closed == [ClosedConnection("a", "http://127.0.0.1:8001/production")]
+    assert ws_outbox.closed == [ClosedConnection("a", gateway.management_endpoint_url)]
     assert ws_outbox.closed_ids == ["a"]
     assert sent.gone_ids == ("a",)
 
@@ -108,7 +108,7 @@ def test_clear_forgets_records_but_not_gone_connections(
     result = WebSocketSession.objects.all().send_message({"n": 2})
 
     assert ws_outbox.messages == [
-        CapturedMessage("a", "http://127.0.0.1:8001/production", {"n": 2}, b'{"n":2}')
+        CapturedMessage("a", gateway.management_endpoint_url, {"n": 2}, b'{"n":2}')
     ]
     assert result.gone_ids == ("b",)
 

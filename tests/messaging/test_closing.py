@@ -13,8 +13,9 @@ from django.utils import timezone
 from django_aws_api_gateway_websockets.hashing import sha256_hex
 from django_aws_api_gateway_websockets.messaging import close_connections
 from django_aws_api_gateway_websockets.models import WebSocketSession, WebSocketToken
+from tests.conftest import MakeSession
 
-from .conftest import MakeGateway, MakeSession, connected_ids
+from .conftest import MakeGateway, connected_ids
 from .management_api import ManagementApiStandIn
 
 
@@ -36,6 +37,7 @@ def test_close_connections_deletes_each_and_marks_all_closed_in_one_update(
         ("gone",),
         ("refused",),
     )
+    assert result.action == "close"
     assert sorted((r.method, r.stage, r.connection_id) for r in management_api.received) == [
         ("DELETE", "live", "gone"),
         ("DELETE", "live", "open"),

@@ -17,8 +17,9 @@ from django.test.utils import CaptureQueriesContext
 
 from django_aws_api_gateway_websockets import messaging
 from django_aws_api_gateway_websockets.models import WebSocketSession
+from tests.conftest import OPEN_FOR_A_WHILE, MakeSession
 
-from .conftest import OPEN_FOR_A_WHILE, MakeGateway, MakeSession, connected_ids
+from .conftest import MakeGateway, connected_ids
 from .management_api import ManagementApiStandIn
 
 

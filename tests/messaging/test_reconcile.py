@@ -11,8 +11,9 @@ from django_aws_api_gateway_websockets import messaging
 from django_aws_api_gateway_websockets.models import WebSocketSession
 from django_aws_api_gateway_websockets.testing import capture_messages
 from django_aws_api_gateway_websockets.transport import BotoTransport, Outcome, Target
+from tests.conftest import OPEN_FOR_A_WHILE, MakeSession
 
-from .conftest import OPEN_FOR_A_WHILE, MakeGateway, MakeSession, connected_ids
+from .conftest import MakeGateway, connected_ids
 from .management_api import ManagementApiStandIn
 
 
@@ -49,6 +50,7 @@ def test_gone_rows_are_marked_closed_live_ones_untouched_and_nothing_is_posted(
 
     result = WebSocketSession.objects.reconcile()
 
+    assert result.action == "reconcile"
     assert sorted(result.alive_ids) == ["live-1", "live-2"]
     assert sorted(result.gone_ids) == ["dead-1", "dead-2"]
     assert (result.alive, result.gone, result.failed, result.pending, result.total) == (
@@ -139,9 +141,9 @@ def test_failures_keep_the_row_and_carry_the_reason(
 
 
 def test_an_unreachable_endpoint_fails_every_row_and_changes_nothing(
-    make_gateway: MakeGateway, make_session: MakeSession, unused_port: int
+    make_gateway: MakeGateway, make_session: MakeSession, refusing_port: int
 ) -> None:
-    gateway = make_gateway(api_endpoint=f"ws://127.0.0.1:{unused_port}")
+    gateway = make_gateway(api_endpoint=f"ws://127.0.0.1:{refusing_port}")
     make_session("a", gateway, opened_seconds_ago=OPEN_FOR_A_WHILE)
 
     result = WebSocketSession.objects.reconcile()

@@ -8,9 +8,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from django_aws_api_gateway_websockets import messaging
-from django_aws_api_gateway_websockets.models import ApiGateway, WebSocketSession
+from django_aws_api_gateway_websockets.models import ApiGateway, ReconcileRun, WebSocketSession
+from tests.conftest import OPEN_FOR_A_WHILE, MakeSession
 
-from .conftest import OPEN_FOR_A_WHILE, MakeGateway, MakeSession
+from .conftest import MakeGateway
 from .management_api import ManagementApiStandIn
 
 
@@ -160,3 +161,33 @@ def test_the_reconcile_task_repairs_rows_in_a_worker(
     }
     assert connected() == {"live", "elsewhere", "other-gateway"}
     assert {r.method for r in management_api.received} == {"GET"}
+    # Recorded for the overview, under its scope (this gateway, this channel).
+    run_row = ReconcileRun.objects.get()
+    assert (run_row.api_gateway_id, run_row.channel_name) == (gateway.pk, "lobby")
+    assert (run_row.alive, run_row.gone, run_row.failed) == (1, 1, 0)
+
+
+def test_each_run_replaces_the_last_record_of_its_scope(
+    management_api: ManagementApiStandIn, gateway: ApiGateway, session: MakeSession
+) -> None:
+    session("live")
+    session("dead")
+    management_api.gone.add("dead")
+    run("--dry-run")
+    assert not ReconcileRun.objects.exists()  # a dry run repairs nothing: not a reconcile
+
+    run()
+    first = ReconcileRun.objects.get()
+    assert first.api_gateway_id is None and first.channel_name == ""
+    assert (first.alive, first.gone, first.pending, first.failed) == (1, 1, 0, 0)
+    assert first.started_on <= first.finished_on
+
+    management_api.statuses["live"] = 403
+    run()
+    run("--gateway", gateway.api_id)
+    rows = {(row.api_gateway_id, row.channel_name): row for row in ReconcileRun.objects.all()}
+    assert set(rows) == {(None, ""), (gateway.pk, "")}
+    latest = rows[(None, "")]
+    assert latest.finished_on > first.finished_on
+    assert (latest.alive, latest.failed) == (0, 1)
+    assert latest.first_error  # why "live" failed; the log has every reason

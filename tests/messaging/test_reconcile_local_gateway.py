@@ -12,9 +12,10 @@ from django.core.management import call_command
 from django_aws_api_gateway_websockets.local_gateway import GatewayConfig, GatewayThread
 from django_aws_api_gateway_websockets.models import ApiGateway, WebSocketSession
 from django_aws_api_gateway_websockets.transport import clear_transport_cache
+from tests.conftest import OPEN_FOR_A_WHILE, MakeSession
 from tests.local_gateway.conftest import Backend, connection_id_of, ws_connect
 
-from .conftest import OPEN_FOR_A_WHILE, SEND_SETTINGS, MakeSession
+from .conftest import SEND_SETTINGS
 
 
 @pytest.fixture(autouse=True)

@@ -10,8 +10,9 @@ from django.contrib.auth import get_user_model
 from django_aws_api_gateway_websockets import protocol, subscriptions
 from django_aws_api_gateway_websockets.models import WebSocketSession
 from django_aws_api_gateway_websockets.presence import presence_members
+from tests.conftest import OPEN_FOR_A_WHILE, MakeSession
 
-from .conftest import OPEN_FOR_A_WHILE, MakeGateway, MakeSession
+from .conftest import MakeGateway
 from .management_api import ManagementApiStandIn
 
 # member_removed is sent after the reconcile's transaction commits.

@@ -16,8 +16,9 @@ from django.test.utils import CaptureQueriesContext
 from django_aws_api_gateway_websockets import messaging, wire
 from django_aws_api_gateway_websockets.models import ApiGateway, WebSocketSession, WebSocketToken
 from django_aws_api_gateway_websockets.transport import BotoTransport, override_transport
+from tests.conftest import OPEN_FOR_A_WHILE, MakeSession
 
-from .conftest import OPEN_FOR_A_WHILE, MakeGateway, MakeSession, connected_ids
+from .conftest import MakeGateway, connected_ids
 from .management_api import ManagementApiStandIn
 
 
@@ -175,9 +176,9 @@ def test_a_timeout_is_counted_failed_without_holding_up_the_others(
 
 
 def test_an_unreachable_endpoint_is_counted_failed(
-    make_gateway: MakeGateway, make_session: MakeSession, unused_port: int
+    make_gateway: MakeGateway, make_session: MakeSession, refusing_port: int
 ) -> None:
-    make_session("c0", make_gateway(api_endpoint=f"ws://127.0.0.1:{unused_port}"))
+    make_session("c0", make_gateway(api_endpoint=f"ws://127.0.0.1:{refusing_port}"))
 
     result = WebSocketSession.objects.all().send_message({"x": 1})
 

@@ -21,8 +21,9 @@ from django_aws_api_gateway_websockets.transport import (
     get_transport,
     override_transport,
 )
+from tests.conftest import MakeSession
 
-from .conftest import MakeGateway, MakeSession
+from .conftest import MakeGateway
 from .management_api import ManagementApiStandIn
 
 

@@ -51,9 +51,9 @@ def test_first_gateway_and_its_default_channel(gateway: ApiGateway) -> None:
     context = context_of(Page)
 
     assert context["websocket_gateway"] == gateway
-    assert context["websocket_url"] == "ws://127.0.0.1:8001/production"
+    assert context["websocket_url"] == f"{gateway.api_endpoint}/production"
     assert context["channel_name"] == "default"
-    assert context["websocket_connect_url"] == "ws://127.0.0.1:8001/production?channel=default"
+    assert context["websocket_connect_url"] == f"{gateway.api_endpoint}/production?channel=default"
     assert context["api_gateway_route"] is None
     assert context["websocket_token_url"] is None
     assert context["view"].__class__ is Page  # TemplateView's own context is kept

@@ -18,6 +18,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("writing-broken-ws/<slug:route>", views.WritingBrokenView.as_view()),
     path("pinned-ws/<slug:route>", views.PinnedView.as_view()),
     path("writing-refusing-ws/<slug:route>", views.WritingRefusingView.as_view()),
+    path("channel-error-ws/<slug:route>", views.WritingChannelErrorView.as_view()),
+    path("overriding-ws/<slug:route>", views.OverridingSubscribeView.as_view()),
     path("strict-ws/<slug:route>", views.StrictView.as_view()),
     path("open-ws/<slug:route>", views.NoRateLimitView.as_view()),
     path("fourx-ws/<slug:route>", views.FourXStyleView.as_view()),

@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from django_aws_api_gateway_websockets.channels import validate_channel_name
 from django_aws_api_gateway_websockets.exceptions import DenyConnection
 from django_aws_api_gateway_websockets.models import WebSocketSession, WebSocketToken
 from django_aws_api_gateway_websockets.views import WebSocketView
@@ -137,6 +138,24 @@ class WritingRefusingView(ChatView):
         assert session is not None
         WebSocketSession.objects.filter(pk=session.pk).update(channel_name="written")
         raise DenyConnection("refused after a write", status=409)
+
+
+class WritingChannelErrorView(ChatView):
+    """A handler that uses a service's check after a write: its ChannelError is a 400."""
+
+    def default(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        session = self.websocket_session
+        assert session is not None
+        WebSocketSession.objects.filter(pk=session.pk).update(channel_name="written")
+        return {"room": validate_channel_name(self.body.get("room"))}
+
+
+class OverridingSubscribeView(ChatView):
+    """A 4.x-style subclass that extends a built-in channel handler through super()."""
+
+    def subscribe(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        answer = super().subscribe(request, *args, **kwargs)
+        return {**answer, "extended": True}
 
 
 class PinnedView(ChatView):

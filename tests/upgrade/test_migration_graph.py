@@ -18,6 +18,7 @@ AFTER_SQUASH = [
     "0021_default_channel_name_validator",
     "0022_inbound_limits_and_logouts",
     "0023_authorization",
+    "0024_reconcile_run",
 ]
 
 

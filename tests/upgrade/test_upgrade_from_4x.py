@@ -28,6 +28,7 @@ VERSION_5_STEPS = [
     "0021_default_channel_name_validator",
     "0022_inbound_limits_and_logouts",
     "0023_authorization",
+    "0024_reconcile_run",
 ]
 SQUASHED = "0001_squashed_0018_version_5"
 

@@ -1,4 +1,4 @@
-"""Fixtures for the view tests: a simulated gateway in front of each test view."""
+"""Fixtures for the view tests (``make_ws_client`` and ``ws`` are shared: tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -11,26 +11,9 @@ from django.test import Client
 from django_aws_api_gateway_websockets import gateway_auth
 from django_aws_api_gateway_websockets.models import ApiGateway, WebSocketSession
 from django_aws_api_gateway_websockets.testing import WebSocketTestClient
-from django_aws_api_gateway_websockets.testing.capture import ws_outbox  # noqa: F401
 from tests.conftest import API_ID
 
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def ws_client(gateway: ApiGateway) -> Callable[..., WebSocketTestClient]:
-    """Factory: a simulated gateway in front of the test view at ``path``."""
-
-    def make(path: str = "/ws/", **kwargs: object) -> WebSocketTestClient:
-        kwargs.setdefault("api_id", API_ID)
-        return WebSocketTestClient(path, **kwargs)  # type: ignore[arg-type]
-
-    return make
-
-
-@pytest.fixture
-def ws(ws_client: Callable[..., WebSocketTestClient]) -> WebSocketTestClient:
-    return ws_client()
 
 
 @pytest.fixture
@@ -41,8 +24,8 @@ def warm_gateway_cache(gateway: ApiGateway) -> None:
 
 
 @pytest.fixture
-def browser(user: User) -> Client:
-    """A logged-in browser: its cookies reach $connect."""
+def logged_in_client(user: User) -> Client:
+    """A Django test client logged in as ``user``: its cookies reach $connect."""
     client = Client()
     client.force_login(user)
     return client
@@ -58,9 +41,9 @@ def connected(ws: WebSocketTestClient) -> str:
 
 @pytest.fixture
 def user_connection(
-    ws_client: Callable[..., WebSocketTestClient], browser: Client
+    make_ws_client: Callable[..., WebSocketTestClient], logged_in_client: Client
 ) -> tuple[WebSocketTestClient, str]:
-    ws = ws_client(client=browser)
+    ws = make_ws_client(client=logged_in_client)
     connection_id, response = ws.connect()
     assert response.status_code == 200
     assert WebSocketSession.objects.get(connection_id=connection_id).user_id is not None

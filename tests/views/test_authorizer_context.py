@@ -9,9 +9,9 @@ from django_aws_api_gateway_websockets.testing import WebSocketTestClient
 
 
 def test_connect_sees_the_context_and_messages_do_not(
-    ws_client: Callable[..., WebSocketTestClient],
+    make_ws_client: Callable[..., WebSocketTestClient],
 ) -> None:
-    ws = ws_client("/authorizer-ws/")
+    ws = make_ws_client("/authorizer-ws/")
 
     connection_id, response = ws.connect(authorizer_context={"tenant": "acme", "is_admin": True})
 
@@ -22,8 +22,10 @@ def test_connect_sees_the_context_and_messages_do_not(
     assert answer.json() == {"context_on_messages": {}}
 
 
-def test_a_client_cannot_forge_the_context(ws_client: Callable[..., WebSocketTestClient]) -> None:
-    ws = ws_client("/authorizer-ws/")
+def test_a_client_cannot_forge_the_context(
+    make_ws_client: Callable[..., WebSocketTestClient],
+) -> None:
+    ws = make_ws_client("/authorizer-ws/")
 
     _, response = ws.connect(headers={"X-Ws-Authorizer-Tenant": "forged"})
 

@@ -43,18 +43,18 @@ def test_anonymous_connect_records_the_connection(
 
 
 def test_cookie_user_is_recorded_with_what_detects_a_logout(
-    ws_client: Callable[..., WebSocketTestClient], browser: Client, user: User
+    make_ws_client: Callable[..., WebSocketTestClient], logged_in_client: Client, user: User
 ) -> None:
-    connection_id, response = ws_client(client=browser, source_ip="203.0.113.9").connect(
-        channel="room-1"
-    )
+    connection_id, response = make_ws_client(
+        client=logged_in_client, source_ip="203.0.113.9"
+    ).connect(channel="room-1")
 
     assert response.status_code == 200
     session = WebSocketSession.objects.get(connection_id=connection_id)
     assert session.user == user
     assert session.channel_name == "room-1"
     assert session.source_ip == "203.0.113.9"
-    assert session.django_session_hash == sha256_hex(browser.session.session_key or "")
+    assert session.django_session_hash == sha256_hex(logged_in_client.session.session_key or "")
     assert session.session_auth_hash == user.get_session_auth_hash()
 
 
@@ -178,18 +178,18 @@ def test_check_connect_hook_refuses_with_its_status(
     ],
 )
 def test_origin_is_matched_exactly(
-    ws_client: Callable[..., WebSocketTestClient], origin: str, status: int
+    make_ws_client: Callable[..., WebSocketTestClient], origin: str, status: int
 ) -> None:
-    connection_id, response = ws_client(origin=None).connect(headers={"Origin": origin})
+    connection_id, response = make_ws_client(origin=None).connect(headers={"Origin": origin})
 
     assert response.status_code == status
     assert WebSocketSession.objects.filter(connection_id=connection_id).exists() == (status == 200)
 
 
 def test_missing_origin_is_refused_unless_allowed(
-    ws_client: Callable[..., WebSocketTestClient], settings: Any
+    make_ws_client: Callable[..., WebSocketTestClient], settings: Any
 ) -> None:
-    ws = ws_client(origin=None)
+    ws = make_ws_client(origin=None)
 
     assert ws.connect().response.status_code == 403
 
@@ -198,10 +198,10 @@ def test_missing_origin_is_refused_unless_allowed(
 
 
 def test_allowed_origins_replace_the_host_match(
-    ws_client: Callable[..., WebSocketTestClient], settings: Any
+    make_ws_client: Callable[..., WebSocketTestClient], settings: Any
 ) -> None:
     settings.WEBSOCKETS = {"allowed_origins": ["https://spa.example.net:8443", "http://[::1]"]}
-    ws = ws_client(origin=None)
+    ws = make_ws_client(origin=None)
 
     def status(origin: str) -> int:
         return int(ws.connect(headers={"Origin": origin}).response.status_code)
@@ -214,21 +214,21 @@ def test_allowed_origins_replace_the_host_match(
 
 
 def test_wildcard_allowed_hosts_admit_no_foreign_origin(
-    ws_client: Callable[..., WebSocketTestClient], settings: Any
+    make_ws_client: Callable[..., WebSocketTestClient], settings: Any
 ) -> None:
     settings.ALLOWED_HOSTS = ["*"]
-    ws = ws_client(origin=None)
+    ws = make_ws_client(origin=None)
 
     assert ws.connect(headers={"Origin": "https://evil.example"}).response.status_code == 403
     assert ws.connect(headers={"Origin": "http://testserver"}).response.status_code == 200
 
 
 def test_debug_without_allowed_hosts_admits_localhost_origins(
-    ws_client: Callable[..., WebSocketTestClient], settings: Any
+    make_ws_client: Callable[..., WebSocketTestClient], settings: Any
 ) -> None:
     settings.DEBUG = True
     settings.ALLOWED_HOSTS = []
-    ws = ws_client(origin=None, client=Client(HTTP_HOST="localhost:8000"))
+    ws = make_ws_client(origin=None, client=Client(HTTP_HOST="localhost:8000"))
 
     def status(origin: str) -> int:
         return int(ws.connect(headers={"Origin": origin}).response.status_code)
@@ -240,11 +240,11 @@ def test_debug_without_allowed_hosts_admits_localhost_origins(
 
 
 def test_origin_matching_the_host_with_a_port(
-    ws_client: Callable[..., WebSocketTestClient], settings: Any
+    make_ws_client: Callable[..., WebSocketTestClient], settings: Any
 ) -> None:
     settings.ALLOWED_HOSTS = ["ws.example.org"]
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    ws = ws_client(origin=None, client=Client(HTTP_HOST="ws.example.org:8443"))
+    ws = make_ws_client(origin=None, client=Client(HTTP_HOST="ws.example.org:8443"))
 
     ok = ws.connect(headers={"Origin": "https://ws.example.org:8443"})
     other_host = ws.connect(headers={"Origin": "https://other.example.org:8443"})
@@ -254,10 +254,10 @@ def test_origin_matching_the_host_with_a_port(
 
 
 def test_default_port_in_the_host_header_matches_the_origin(
-    ws_client: Callable[..., WebSocketTestClient], settings: Any
+    make_ws_client: Callable[..., WebSocketTestClient], settings: Any
 ) -> None:
     settings.ALLOWED_HOSTS = ["testserver", "elsewhere.example", "app.example.com"]
-    ws = ws_client(origin=None, client=Client(HTTP_HOST="app.example.com:443"))
+    ws = make_ws_client(origin=None, client=Client(HTTP_HOST="app.example.com:443"))
 
     # Host "app.example.com:443" matches Origin "https://app.example.com".
     assert ws.connect(headers={"Origin": "https://app.example.com"}).response.status_code == 200
@@ -279,12 +279,12 @@ def test_default_port_in_the_host_header_matches_the_origin(
     ],
 )
 def test_source_ip_is_the_address_the_gateway_saw(
-    ws_client: Callable[..., WebSocketTestClient],
+    make_ws_client: Callable[..., WebSocketTestClient],
     source_ip: str,
     status: int,
     stored: str | None,
 ) -> None:
-    connection_id, response = ws_client(source_ip=source_ip).connect()
+    connection_id, response = make_ws_client(source_ip=source_ip).connect()
 
     assert response.status_code == status
     ips = WebSocketSession.objects.filter(connection_id=connection_id).values_list(
@@ -294,11 +294,11 @@ def test_source_ip_is_the_address_the_gateway_saw(
 
 
 def test_a_forged_forwarded_for_does_not_change_the_source_ip(
-    ws_client: Callable[..., WebSocketTestClient],
+    make_ws_client: Callable[..., WebSocketTestClient],
 ) -> None:
     # If API Gateway appended to a client's own X-Forwarded-For, its first
     # entry would be the client's choice; the mapped source IP header is not.
-    ws = ws_client(source_ip="203.0.113.5")
+    ws = make_ws_client(source_ip="203.0.113.5")
     request = wire.connect_request(
         connection_id=wire.new_connection_id(),
         api_id=ws.api_id,
@@ -312,10 +312,10 @@ def test_a_forged_forwarded_for_does_not_change_the_source_ip(
 
 
 def test_without_the_source_ip_header_the_first_forwarded_address_counts(
-    ws_client: Callable[..., WebSocketTestClient],
+    make_ws_client: Callable[..., WebSocketTestClient],
 ) -> None:
     # A gateway provisioned before the X-Ws-Source-Ip mapping existed.
-    ws = ws_client()
+    ws = make_ws_client()
     request = wire.connect_request(
         connection_id=wire.new_connection_id(),
         api_id=ws.api_id,
@@ -331,9 +331,9 @@ def test_without_the_source_ip_header_the_first_forwarded_address_counts(
 # Rate limit
 
 
-def test_rate_limit_per_ip(ws_client: Callable[..., WebSocketTestClient]) -> None:
-    ws = ws_client("/strict-ws/", source_ip="192.0.2.1")
-    other_ip = ws_client("/strict-ws/", source_ip="192.0.2.2")
+def test_rate_limit_per_ip(make_ws_client: Callable[..., WebSocketTestClient]) -> None:
+    ws = make_ws_client("/strict-ws/", source_ip="192.0.2.1")
+    other_ip = make_ws_client("/strict-ws/", source_ip="192.0.2.2")
     headers = {"Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
 
     statuses = [ws.connect(headers=headers).response.status_code for _ in range(3)]
@@ -349,11 +349,13 @@ def test_rate_limit_per_ip(ws_client: Callable[..., WebSocketTestClient]) -> Non
 
 
 def test_rate_limit_per_user_across_ips(
-    ws_client: Callable[..., WebSocketTestClient], browser: Client, settings: Any
+    make_ws_client: Callable[..., WebSocketTestClient], logged_in_client: Client, settings: Any
 ) -> None:
     settings.WEBSOCKETS = {"rate_limit_max_attempts": 2}
     statuses = [
-        ws_client(client=browser, source_ip=f"192.0.2.{n}").connect().response.status_code
+        make_ws_client(client=logged_in_client, source_ip=f"192.0.2.{n}")
+        .connect()
+        .response.status_code
         for n in range(1, 4)
     ]
 
@@ -362,17 +364,17 @@ def test_rate_limit_per_user_across_ips(
 
 
 def test_rate_limit_can_be_disabled(
-    ws_client: Callable[..., WebSocketTestClient], settings: Any
+    make_ws_client: Callable[..., WebSocketTestClient], settings: Any
 ) -> None:
     settings.WEBSOCKETS = {"rate_limit_max_attempts": 1}
-    ws = ws_client("/open-ws/")
+    ws = make_ws_client("/open-ws/")
 
     assert [ws.connect().response.status_code for _ in range(3)] == [200, 200, 200]
     assert not ConnectionRateLimit.objects.exists()
 
 
-def test_required_connection_headers(ws_client: Callable[..., WebSocketTestClient]) -> None:
-    ws = ws_client("/strict-ws/")
+def test_required_connection_headers(make_ws_client: Callable[..., WebSocketTestClient]) -> None:
+    ws = make_ws_client("/strict-ws/")
 
     _, response = ws.connect()
 
@@ -384,9 +386,9 @@ def test_required_connection_headers(ws_client: Callable[..., WebSocketTestClien
 
 
 def test_permissions_checked_at_connect_when_asked(
-    ws_client: Callable[..., WebSocketTestClient], browser: Client, user: User
+    make_ws_client: Callable[..., WebSocketTestClient], logged_in_client: Client, user: User
 ) -> None:
-    ws = ws_client("/connect-perm-ws/", client=browser)
+    ws = make_ws_client("/connect-perm-ws/", client=logged_in_client)
 
     assert ws.connect().response.status_code == 403
 
@@ -395,21 +397,21 @@ def test_permissions_checked_at_connect_when_asked(
 
 
 def test_anonymous_refused_when_permissions_checked_at_connect(
-    ws_client: Callable[..., WebSocketTestClient],
+    make_ws_client: Callable[..., WebSocketTestClient],
 ) -> None:
-    assert ws_client("/connect-perm-ws/").connect().response.status_code == 403
+    assert make_ws_client("/connect-perm-ws/").connect().response.status_code == 403
 
 
 # Budget and signal
 
 
 def test_cookie_connect_costs_six_queries(
-    ws_client: Callable[..., WebSocketTestClient],
-    browser: Client,
+    make_ws_client: Callable[..., WebSocketTestClient],
+    logged_in_client: Client,
     warm_gateway_cache: None,
     django_assert_num_queries: Any,
 ) -> None:
-    ws = ws_client(client=browser)
+    ws = make_ws_client(client=logged_in_client)
     # Django session + user (auth middleware), rate limit, session upsert, is the
     # session logged out, membership; on PostgreSQL the upsert and the check run in
     # a transaction (here a savepoint) under the session's advisory lock.
@@ -465,11 +467,11 @@ def test_a_refused_connect_sends_no_signal(
 
 
 def test_origin_check_without_common_middleware(
-    ws_client: Callable[..., WebSocketTestClient], settings: Any
+    make_ws_client: Callable[..., WebSocketTestClient], settings: Any
 ) -> None:
     # Without CommonMiddleware nothing refuses a bad Host before the view.
     settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.endswith("CommonMiddleware")]
-    ws = ws_client(origin=None, client=Client(HTTP_HOST="unlisted.example"))
+    ws = make_ws_client(origin=None, client=Client(HTTP_HOST="unlisted.example"))
 
     # An allowed host (https: the client came over https); the unlisted Host
     # is no origin of this request, as Django's get_host() refuses it.

@@ -15,15 +15,15 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def fourx(ws_client: Callable[..., WebSocketTestClient]) -> WebSocketTestClient:
-    return ws_client("/fourx-ws/")
+def fourx(make_ws_client: Callable[..., WebSocketTestClient]) -> WebSocketTestClient:
+    return make_ws_client("/fourx-ws/")
 
 
-def test_tokens_are_on_by_default(fourx: WebSocketTestClient, browser: Client) -> None:
+def test_tokens_are_on_by_default(fourx: WebSocketTestClient, logged_in_client: Client) -> None:
     assert WebSocketView.USE_WS_TOKEN is True
     assert fourx.connect().response.status_code == 401  # no token: refused
 
-    token = browser.post("/ws-token/").json()["token"]
+    token = logged_in_client.post("/ws-token/").json()["token"]
     connection_id, response = fourx.connect(token=token)
 
     assert response.status_code == 200
@@ -31,9 +31,9 @@ def test_tokens_are_on_by_default(fourx: WebSocketTestClient, browser: Client) -
 
 
 def test_an_empty_allowed_handlers_means_the_views_own_methods(
-    fourx: WebSocketTestClient, browser: Client
+    fourx: WebSocketTestClient, logged_in_client: Client
 ) -> None:
-    token = browser.post("/ws-token/").json()["token"]
+    token = logged_in_client.post("/ws-token/").json()["token"]
     connection_id, _ = fourx.connect(token=token)
 
     assert fourx.send(connection_id, {"handler": "hello"}).json() == {"hello": "alice"}

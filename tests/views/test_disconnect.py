@@ -41,13 +41,13 @@ def test_invalid_connection_id_is_400(ws: WebSocketTestClient, gateway: ApiGatew
 
 
 def test_another_gateway_cannot_close_a_connection(
-    ws_client: Callable[..., WebSocketTestClient], connected: str
+    make_ws_client: Callable[..., WebSocketTestClient], connected: str
 ) -> None:
     ApiGateway.objects.create(
         api_name="Other", target_base_endpoint="https://o.example/ws/", api_id="otherapi"
     )
 
-    assert ws_client(api_id="otherapi").disconnect(connected).status_code == 403
+    assert make_ws_client(api_id="otherapi").disconnect(connected).status_code == 403
     assert WebSocketSession.objects.get(connection_id=connected).connected
 
 

@@ -24,13 +24,13 @@ def with_secret(settings: Any) -> None:
 @pytest.mark.parametrize("route", ["connect", "default", "disconnect", "custom-route"])
 @pytest.mark.parametrize("secret", ["", "wrong", SECRET + "x", SECRET[:-1]])
 def test_wrong_secret_is_refused_before_any_query(
-    ws_client: Callable[..., WebSocketTestClient],
+    make_ws_client: Callable[..., WebSocketTestClient],
     with_secret: None,
     django_assert_num_queries: Any,
     route: str,
     secret: str,
 ) -> None:
-    ws = ws_client(gateway_secret=secret)
+    ws = make_ws_client(gateway_secret=secret)
     with django_assert_num_queries(0):
         if route == "connect":
             response = ws.connect().response
@@ -44,21 +44,21 @@ def test_wrong_secret_is_refused_before_any_query(
 
 
 def test_every_listed_secret_is_accepted(
-    ws_client: Callable[..., WebSocketTestClient], with_secret: None
+    make_ws_client: Callable[..., WebSocketTestClient], with_secret: None
 ) -> None:
     for secret in (SECRET, "next-secret", None):  # None: the first from settings
-        connection_id, response = ws_client(gateway_secret=secret).connect()
+        connection_id, response = make_ws_client(gateway_secret=secret).connect()
         assert response.status_code == 200
-        assert ws_client(gateway_secret=secret).send(connection_id, {}).status_code == 200
+        assert make_ws_client(gateway_secret=secret).send(connection_id, {}).status_code == 200
 
 
 def test_a_single_secret_string(
-    ws_client: Callable[..., WebSocketTestClient], settings: Any
+    make_ws_client: Callable[..., WebSocketTestClient], settings: Any
 ) -> None:
     settings.WEBSOCKETS = {"gateway_secret": SECRET}
 
-    assert ws_client(gateway_secret="").connect().response.status_code == 403
-    assert ws_client().connect().response.status_code == 200
+    assert make_ws_client(gateway_secret="").connect().response.status_code == 403
+    assert make_ws_client().connect().response.status_code == 200
 
 
 @pytest.mark.parametrize("missing", wire.GATEWAY_HEADERS)
@@ -78,9 +78,9 @@ def test_gateway_headers_are_required(
 
 @pytest.mark.parametrize("api_id", ["unregistered", "bad id!", "x" * 65])
 def test_unknown_api_id_is_refused(
-    ws_client: Callable[..., WebSocketTestClient], api_id: str
+    make_ws_client: Callable[..., WebSocketTestClient], api_id: str
 ) -> None:
-    _, response = ws_client(api_id=api_id).connect()
+    _, response = make_ws_client(api_id=api_id).connect()
 
     assert response.status_code == 403
     assert response.json() == {"$ws": "error", "error": "Unknown API Gateway."}
@@ -96,9 +96,9 @@ def test_a_registered_gateway_costs_no_query_once_cached(
 
 
 def test_a_gateway_registered_later_is_seen(
-    ws_client: Callable[..., WebSocketTestClient], gateway: ApiGateway
+    make_ws_client: Callable[..., WebSocketTestClient], gateway: ApiGateway
 ) -> None:
-    ws = ws_client(api_id="laterapi")
+    ws = make_ws_client(api_id="laterapi")
     assert ws.connect().response.status_code == 403
 
     ApiGateway.objects.create(
@@ -115,9 +115,9 @@ def test_user_agent_is_not_checked_by_default(ws: WebSocketTestClient, connected
 
 
 def test_user_agent_prefix_when_configured(
-    ws_client: Callable[..., WebSocketTestClient],
+    make_ws_client: Callable[..., WebSocketTestClient],
 ) -> None:
-    ws = ws_client("/strict-ws/")
+    ws = make_ws_client("/strict-ws/")
     key = {"Sec-WebSocket-Key": "x"}
     # $connect carries the browser's User-Agent: never checked there.
     connection_id, response = ws.connect(headers={**key, "User-Agent": "Mozilla/5.0"})

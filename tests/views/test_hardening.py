@@ -18,13 +18,13 @@ from tests.testapp.views import PINNED_API_ID
 
 
 def test_a_pinned_view_refuses_every_other_registered_gateway(
-    ws_client: Callable[..., WebSocketTestClient], gateway: ApiGateway
+    make_ws_client: Callable[..., WebSocketTestClient], gateway: ApiGateway
 ) -> None:
     # The conftest gateway (API_ID) is registered; the view is pinned elsewhere.
-    connection_id, response = ws_client("/pinned-ws/", api_id=API_ID).connect()
+    connection_id, response = make_ws_client("/pinned-ws/", api_id=API_ID).connect()
     assert response.status_code == 403
     assert not WebSocketSession.objects.filter(connection_id=connection_id).exists()
-    _, own = ws_client("/pinned-ws/", api_id=PINNED_API_ID).connect()
+    _, own = make_ws_client("/pinned-ws/", api_id=PINNED_API_ID).connect()
     assert own.status_code == 200
 
 
@@ -42,9 +42,9 @@ def test_a_gateway_deleted_by_another_process_is_a_403_not_a_500(gateway: ApiGat
 
 
 def test_a_gateway_registered_after_a_miss_is_accepted_at_once(
-    ws_client: Callable[..., WebSocketTestClient], db: None
+    make_ws_client: Callable[..., WebSocketTestClient], db: None
 ) -> None:
-    ws = ws_client(api_id="lateapi1")
+    ws = make_ws_client(api_id="lateapi1")
     assert ws.connect().response.status_code == 403
     ApiGateway.objects.bulk_create(  # no post_save signal: as from another process
         [ApiGateway(api_name="late", api_id="lateapi1", target_base_endpoint="https://x/ws/")]
@@ -54,40 +54,44 @@ def test_a_gateway_registered_after_a_miss_is_accepted_at_once(
 
 @override_settings(USE_TZ=False)
 def test_connect_and_tokens_work_without_time_zones(
-    ws_client: Callable[..., WebSocketTestClient], browser: Client, user: User
+    make_ws_client: Callable[..., WebSocketTestClient], logged_in_client: Client, user: User
 ) -> None:
-    token = browser.post("/ws-token/").json()["token"]
-    ws = ws_client("/token-ws/", client=browser)
+    token = logged_in_client.post("/ws-token/").json()["token"]
+    ws = make_ws_client("/token-ws/", client=logged_in_client)
     assert ws.connect(token=token).response.status_code == 200
     assert (
-        ws_client("/strict-ws/").connect(headers={"Sec-WebSocket-Key": "k"}).response.status_code
+        make_ws_client("/strict-ws/")
+        .connect(headers={"Sec-WebSocket-Key": "k"})
+        .response.status_code
         == 200
     )
 
 
-def test_one_ipv6_64_shares_one_allowance(ws_client: Callable[..., WebSocketTestClient]) -> None:
+def test_one_ipv6_64_shares_one_allowance(
+    make_ws_client: Callable[..., WebSocketTestClient],
+) -> None:
     headers = {"Sec-WebSocket-Key": "k"}
     statuses = [
-        ws_client("/strict-ws/", source_ip=f"2001:db8:1:2::{n}")
+        make_ws_client("/strict-ws/", source_ip=f"2001:db8:1:2::{n}")
         .connect(headers=headers)
         .response.status_code
         for n in range(1, 4)
     ]
     assert statuses == [200, 200, 429]
-    other_64 = ws_client("/strict-ws/", source_ip="2001:db8:1:3::1")
+    other_64 = make_ws_client("/strict-ws/", source_ip="2001:db8:1:3::1")
     assert other_64.connect(headers=headers).response.status_code == 200
 
 
 def test_views_with_different_windows_keep_separate_counters(
-    ws_client: Callable[..., WebSocketTestClient], settings: Any
+    make_ws_client: Callable[..., WebSocketTestClient], settings: Any
 ) -> None:
     settings.WEBSOCKETS = {"rate_limit_max_attempts": 2}
     headers = {"Sec-WebSocket-Key": "k"}
     # Two connects count against the 1-minute window of the plain view...
     for _ in range(2):
-        assert ws_client("/ws/", source_ip="192.0.2.50").connect().response.status_code == 200
+        assert make_ws_client("/ws/", source_ip="192.0.2.50").connect().response.status_code == 200
     # ...and none of them against StrictView's 5-minute window.
-    strict = ws_client("/strict-ws/", source_ip="192.0.2.50")
+    strict = make_ws_client("/strict-ws/", source_ip="192.0.2.50")
     assert strict.connect(headers=headers).response.status_code == 200
 
 
@@ -103,12 +107,12 @@ def test_a_handler_refusing_after_a_write_writes_nothing_under_atomic_requests(
 
 
 def test_the_ipv6_bucket_size_is_a_setting(
-    ws_client: Callable[..., WebSocketTestClient], settings: Any
+    make_ws_client: Callable[..., WebSocketTestClient], settings: Any
 ) -> None:
     settings.WEBSOCKETS = {"rate_limit_ipv6_prefix": 128, "rate_limit_max_attempts": 1}
     # With /128 every address counts alone.
     for n in range(1, 4):
-        client = ws_client("/ws/", source_ip=f"2001:db8:1:2::{n}")
+        client = make_ws_client("/ws/", source_ip=f"2001:db8:1:2::{n}")
         assert client.connect().response.status_code == 200
 
 
@@ -140,7 +144,7 @@ def test_connect_sends_no_transaction_statements_in_autocommit(gateway: ApiGatew
 
 @pytest.mark.parametrize("pinned_gateway_registered", [True, False])
 def test_a_pinned_view_refuses_another_gateways_session(
-    ws_client: Callable[..., WebSocketTestClient],
+    make_ws_client: Callable[..., WebSocketTestClient],
     gateway: ApiGateway,
     pinned_gateway_registered: bool,
 ) -> None:
@@ -149,11 +153,11 @@ def test_a_pinned_view_refuses_another_gateways_session(
             api_name="Pinned", target_base_endpoint="https://p.example/ws/", api_id=PINNED_API_ID
         )
     # A session of the conftest gateway, opened through the unpinned view.
-    connection_id, response = ws_client("/ws/").connect()
+    connection_id, response = make_ws_client("/ws/").connect()
     assert response.status_code == 200
     before = WebSocketSession.objects.values().get(connection_id=connection_id)
 
-    pinned = ws_client("/pinned-ws/", api_id=PINNED_API_ID)
+    pinned = make_ws_client("/pinned-ws/", api_id=PINNED_API_ID)
     assert pinned.send(connection_id, {"handler": "shout", "text": "x"}).status_code == 403
     assert pinned.disconnect(connection_id).status_code == 403
 
@@ -161,12 +165,12 @@ def test_a_pinned_view_refuses_another_gateways_session(
 
 
 def test_a_pinned_view_serves_its_own_registered_gateways_sessions(
-    ws_client: Callable[..., WebSocketTestClient], gateway: ApiGateway
+    make_ws_client: Callable[..., WebSocketTestClient], gateway: ApiGateway
 ) -> None:
     ApiGateway.objects.create(
         api_name="Pinned", target_base_endpoint="https://p.example/ws/", api_id=PINNED_API_ID
     )
-    pinned = ws_client("/pinned-ws/", api_id=PINNED_API_ID)
+    pinned = make_ws_client("/pinned-ws/", api_id=PINNED_API_ID)
     connection_id, response = pinned.connect()
     assert response.status_code == 200
     assert pinned.send(connection_id, {"handler": "shout", "text": "p"}).json() == {"shout": "P"}

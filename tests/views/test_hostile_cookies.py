@@ -36,9 +36,9 @@ def with_session_cookie(value: str) -> Client:
 
 @pytest.mark.parametrize("key", HOSTILE_KEYS)
 def test_connect_with_a_hostile_session_cookie_is_anonymous(
-    ws_client: Callable[..., WebSocketTestClient], key: str, caplog: pytest.LogCaptureFixture
+    make_ws_client: Callable[..., WebSocketTestClient], key: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    ws = ws_client(client=with_session_cookie(key), source_ip="192.0.2.77")
+    ws = make_ws_client(client=with_session_cookie(key), source_ip="192.0.2.77")
     with caplog.at_level(logging.WARNING):
         connection_id, response = ws.connect()
     assert response.status_code == 200
@@ -50,26 +50,26 @@ def test_connect_with_a_hostile_session_cookie_is_anonymous(
 
 
 def test_hostile_cookies_are_rate_limited(
-    ws_client: Callable[..., WebSocketTestClient], settings: Any
+    make_ws_client: Callable[..., WebSocketTestClient], settings: Any
 ) -> None:
     settings.WEBSOCKETS = {"rate_limit_max_attempts": 2}
-    ws = ws_client(client=with_session_cookie("abcdefgh\x00ijkl"), source_ip="192.0.2.78")
+    ws = make_ws_client(client=with_session_cookie("abcdefgh\x00ijkl"), source_ip="192.0.2.78")
     assert [ws.connect().response.status_code for _ in range(3)] == [200, 200, 429]
 
 
 def test_a_hostile_cookie_beside_a_real_session_does_not_log_in(
-    ws_client: Callable[..., WebSocketTestClient], browser: Client
+    make_ws_client: Callable[..., WebSocketTestClient], logged_in_client: Client
 ) -> None:
-    browser.cookies["sessionid"] = browser.cookies["sessionid"].value + "\x00"
-    connection_id, response = ws_client(client=browser).connect()
+    logged_in_client.cookies["sessionid"] = logged_in_client.cookies["sessionid"].value + "\x00"
+    connection_id, response = make_ws_client(client=logged_in_client).connect()
     assert response.status_code == 200
     assert WebSocketSession.objects.get(connection_id=connection_id).user_id is None
 
 
 def test_a_real_session_cookie_still_logs_in(
-    ws_client: Callable[..., WebSocketTestClient], browser: Client, user: User
+    make_ws_client: Callable[..., WebSocketTestClient], logged_in_client: Client, user: User
 ) -> None:
-    connection_id, response = ws_client(client=browser).connect()
+    connection_id, response = make_ws_client(client=logged_in_client).connect()
     assert response.status_code == 200
     assert WebSocketSession.objects.get(connection_id=connection_id).user_id == user.pk
 

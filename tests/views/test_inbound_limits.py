@@ -112,22 +112,22 @@ def test_zero_messages_per_second_turns_the_limit_off(
     ],
 )
 def test_a_view_sets_its_own_budget(
-    ws_client: Callable[..., WebSocketTestClient],
+    make_ws_client: Callable[..., WebSocketTestClient],
     settings: Any,
     path: str,
     expected: list[int],
 ) -> None:
     settings.WEBSOCKETS = {"messages_per_second": 1, "messages_burst": 1}
-    ws = ws_client(path)
+    ws = make_ws_client(path)
     connection_id, _ = ws.connect()
 
     assert [ws.send(connection_id, {}).status_code for _ in range(4)] == expected
 
 
 def test_subscribe_and_unsubscribe_count_like_any_message(
-    ws_client: Callable[..., WebSocketTestClient],
+    make_ws_client: Callable[..., WebSocketTestClient],
 ) -> None:
-    ws = ws_client("/tight-ws/")
+    ws = make_ws_client("/tight-ws/")
     connection_id, _ = ws.connect(channel="lobby")
     toggles = [
         {"handler": "subscribe", "channel": "room-1"},
@@ -160,16 +160,16 @@ def test_a_new_connection_starts_with_a_full_bucket(ws: WebSocketTestClient, set
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite lets one writer in at a time")
 def test_concurrent_messages_never_share_the_last_token(
-    ws_client: Callable[..., WebSocketTestClient], settings: Any
+    make_ws_client: Callable[..., WebSocketTestClient], settings: Any
 ) -> None:
     settings.WEBSOCKETS = {"messages_per_second": 0.001, "messages_burst": 3}
-    connection_id, _ = ws_client().connect()
+    connection_id, _ = make_ws_client().connect()
     workers = 12
     start = threading.Barrier(workers)
 
     def send(_: int) -> int:
         try:
-            ws = ws_client()  # a test client per thread
+            ws = make_ws_client()  # a test client per thread
             start.wait(timeout=10)
             return int(ws.send(connection_id, {}).status_code)
         finally:

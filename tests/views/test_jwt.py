@@ -66,9 +66,9 @@ def test_query_token_connects(provider: OidcProvider, user: User, ws: WebSocketT
 
 
 def test_jwt_replaces_the_ws_token_of_a_token_view(
-    provider: OidcProvider, user: User, ws_client: Callable[..., WebSocketTestClient]
+    provider: OidcProvider, user: User, make_ws_client: Callable[..., WebSocketTestClient]
 ) -> None:
-    ws = ws_client("/token-ws/")
+    ws = make_ws_client("/token-ws/")
 
     connection_id, response = ws.connect(headers=bearer(provider.issue()))
 

@@ -20,9 +20,9 @@ def login_required(settings: Any) -> None:
 
 
 def test_the_gateways_requests_reach_the_view(
-    login_required: None, ws_client: Callable[..., WebSocketTestClient]
+    login_required: None, make_ws_client: Callable[..., WebSocketTestClient]
 ) -> None:
-    connection = ws_client().connect(channel="lobby")
+    connection = make_ws_client().connect(channel="lobby")
     assert connection.response.status_code == 200
     assert connection.send({"action": "ping"}).status_code == 200
     assert connection.disconnect().status_code == 200

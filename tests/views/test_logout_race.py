@@ -72,28 +72,28 @@ def open_ids(browser_session_hash: str) -> list[str]:
 
 
 @pytest.fixture
-def page(
-    ws_client: Callable[..., WebSocketTestClient], browser: Client
+def page_connection(
+    make_ws_client: Callable[..., WebSocketTestClient], logged_in_client: Client
 ) -> tuple[WebSocketTestClient, str]:
-    """The room page of ``browser``: connected with a token, as the shipped client does."""
-    ws = ws_client("/token-ws/")
-    token = browser.post(TOKEN_URL).json()["token"]
+    """The room page of ``logged_in_client``: connected with a token, as the shipped client does."""
+    ws = make_ws_client("/token-ws/")
+    token = logged_in_client.post(TOKEN_URL).json()["token"]
     connection_id, response = ws.connect(token=token)
     assert response.status_code == 200
     return ws, connection_id
 
 
 def test_a_reconnect_after_the_apps_receiver_gets_no_token(
-    page: tuple[WebSocketTestClient, str], browser: Client, ws_outbox: Outbox
+    page_connection: tuple[WebSocketTestClient, str], logged_in_client: Client, ws_outbox: Outbox
 ) -> None:
-    ws, first = page
-    session_hash = sha256_hex(browser.session.session_key or "")
+    ws, first = page_connection
+    session_hash = sha256_hex(logged_in_client.session.session_key or "")
 
     def reconnect() -> dict[str, Any]:
-        return {"token": browser.post(TOKEN_URL)}
+        return {"token": logged_in_client.post(TOKEN_URL)}
 
     with during_logout(reconnect, before_the_app=False) as seen:
-        browser.logout()
+        logged_in_client.logout()
 
     # 401: the shipped client sends the page to the login page.
     assert seen["token"].status_code == 401
@@ -103,18 +103,18 @@ def test_a_reconnect_after_the_apps_receiver_gets_no_token(
 
 
 def test_a_reconnect_before_the_apps_receiver_is_closed_by_it(
-    page: tuple[WebSocketTestClient, str], browser: Client, ws_outbox: Outbox
+    page_connection: tuple[WebSocketTestClient, str], logged_in_client: Client, ws_outbox: Outbox
 ) -> None:
-    ws, first = page
-    session_hash = sha256_hex(browser.session.session_key or "")
+    ws, first = page_connection
+    session_hash = sha256_hex(logged_in_client.session.session_key or "")
 
     def reconnect() -> dict[str, Any]:
-        token = browser.post(TOKEN_URL)
+        token = logged_in_client.post(TOKEN_URL)
         connection_id, response = ws.connect(token=token.json()["token"])
         return {"token": token, "id": connection_id, "connect": response}
 
     with during_logout(reconnect, before_the_app=True) as seen:
-        browser.logout()
+        logged_in_client.logout()
 
     # The session still looked logged in: the reconnect got through, and the
     # logout's receiver, which runs after it, closed it with the first one.
@@ -124,17 +124,17 @@ def test_a_reconnect_before_the_apps_receiver_is_closed_by_it(
 
 
 def test_a_connect_with_the_sessions_cookie_after_the_apps_receiver_is_refused(
-    ws_client: Callable[..., WebSocketTestClient],
-    browser: Client,
+    make_ws_client: Callable[..., WebSocketTestClient],
+    logged_in_client: Client,
     ws_outbox: Outbox,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     # A view that takes the user from the handshake's cookies, which the session
     # still honours until the flush.
-    ws = ws_client(client=browser)
+    ws = make_ws_client(client=logged_in_client)
     first, response = ws.connect()
     assert response.status_code == 200
-    session_hash = sha256_hex(browser.session.session_key or "")
+    session_hash = sha256_hex(logged_in_client.session.session_key or "")
 
     def reconnect() -> dict[str, Any]:
         connection_id, response = ws.connect()
@@ -144,7 +144,7 @@ def test_a_connect_with_the_sessions_cookie_after_the_apps_receiver_is_refused(
         caplog.at_level("WARNING", logger=VIEWS_LOGGER),
         during_logout(reconnect, before_the_app=False) as seen,
     ):
-        browser.logout()
+        logged_in_client.logout()
 
     assert seen["connect"].status_code == 401
     assert f"the Django session of connection {seen['id']} was logged out" in caplog.text
@@ -153,15 +153,15 @@ def test_a_connect_with_the_sessions_cookie_after_the_apps_receiver_is_refused(
 
 
 def test_a_token_written_after_the_logout_cannot_connect(
-    ws_client: Callable[..., WebSocketTestClient], browser: Client, user: User
+    make_ws_client: Callable[..., WebSocketTestClient], logged_in_client: Client, user: User
 ) -> None:
     # A token request that checked the session just before the logout recorded
     # it, and wrote its token just after the logout deleted the unused ones.
-    session_key = browser.session.session_key or ""
+    session_key = logged_in_client.session.session_key or ""
     logouts.end_session(sha256_hex(session_key))
     token = tokens.issue_token(user, session_key)
 
-    _, response = ws_client("/token-ws/").connect(token=token)
+    _, response = make_ws_client("/token-ws/").connect(token=token)
 
     assert response.status_code == 401
     assert response.json() == {"$ws": "error", "error": "Session ended; log in again."}
@@ -171,15 +171,15 @@ def test_a_token_written_after_the_logout_cannot_connect(
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite lets one writer in at a time")
 def test_a_connect_between_its_insert_and_its_check_waits_for_the_logout(
-    ws_client: Callable[..., WebSocketTestClient],
-    browser: Client,
+    make_ws_client: Callable[..., WebSocketTestClient],
+    logged_in_client: Client,
     monkeypatch: pytest.MonkeyPatch,
     ws_outbox: Outbox,
 ) -> None:
     """The interleaving no signal receiver can produce: the logout runs while a
     ``$connect`` has inserted its row and not yet checked for a logout."""
-    ws = ws_client(client=browser)
-    session_hash = sha256_hex(browser.session.session_key or "")
+    ws = make_ws_client(client=logged_in_client)
+    session_hash = sha256_hex(logged_in_client.session.session_key or "")
     inserted, logout_started = threading.Event(), threading.Event()
     check = logouts.refuse_if_logged_out
     results: dict[str, Any] = {}

@@ -57,9 +57,9 @@ def test_handler_selection(
 
 
 def test_allowed_handlers_list_never_admits_reserved_names(
-    ws_client: Callable[..., WebSocketTestClient],
+    make_ws_client: Callable[..., WebSocketTestClient],
 ) -> None:
-    ws = ws_client("/listed-ws/")
+    ws = make_ws_client("/listed-ws/")
     connection_id, _ = ws.connect()
 
     def reply(handler: str) -> Any:
@@ -73,11 +73,11 @@ def test_allowed_handlers_list_never_admits_reserved_names(
 
 @pytest.mark.parametrize("path", ["/ws/", "/listed-ws/", "/nodefault-ws/"])
 def test_keepalive_ping_is_always_allowed_and_silent(
-    ws_client: Callable[..., WebSocketTestClient], path: str
+    make_ws_client: Callable[..., WebSocketTestClient], path: str
 ) -> None:
     # The shipped browser client sends {"handler": "ping"} before the idle
     # timeout, whatever ALLOWED_HANDLERS a view lists.
-    ws = ws_client(path)
+    ws = make_ws_client(path)
     connection_id, _ = ws.connect()
     response = ws.send(connection_id, {"handler": "ping"})
     assert (response.status_code, response.content) == (200, b"")
@@ -85,9 +85,9 @@ def test_keepalive_ping_is_always_allowed_and_silent(
 
 
 def test_without_a_default_handler_unrouted_messages_get_400(
-    ws_client: Callable[..., WebSocketTestClient],
+    make_ws_client: Callable[..., WebSocketTestClient],
 ) -> None:
-    ws = ws_client("/nodefault-ws/")
+    ws = make_ws_client("/nodefault-ws/")
     connection_id, _ = ws.connect()
 
     assert ws.send(connection_id, {"action": "hello"}).json() == {"hello": "world"}
@@ -187,11 +187,11 @@ def test_a_password_change_disconnects(
 
 
 def test_a_user_who_logged_out_finds_the_connection_closed(
-    user_connection: tuple[WebSocketTestClient, str], browser: Client, ws_outbox: Outbox
+    user_connection: tuple[WebSocketTestClient, str], logged_in_client: Client, ws_outbox: Outbox
 ) -> None:
     ws, connection_id = user_connection
 
-    browser.logout()
+    logged_in_client.logout()
     response = ws.send(connection_id, {"handler": "whoami"})
 
     assert response.status_code == 410
@@ -233,9 +233,9 @@ def test_bad_bodies_cost_no_query(
 
 
 def test_body_size_limit(
-    ws_client: Callable[..., WebSocketTestClient], django_assert_num_queries: Any
+    make_ws_client: Callable[..., WebSocketTestClient], django_assert_num_queries: Any
 ) -> None:
-    ws = ws_client("/strict-ws/")  # MAX_BODY_SIZE = 64
+    ws = make_ws_client("/strict-ws/")  # MAX_BODY_SIZE = 64
     connection_id, _ = ws.connect(headers={"Sec-WebSocket-Key": "x"})
     fits = json.dumps({"text": "a" * 40})
     too_big = json.dumps({"text": "a" * 60})
@@ -299,22 +299,22 @@ def test_invalid_connection_id_on_a_message(ws: WebSocketTestClient, gateway: Ap
 
 
 def test_connection_of_another_registered_gateway_is_403(
-    ws: WebSocketTestClient, connected: str, ws_client: Callable[..., WebSocketTestClient]
+    ws: WebSocketTestClient, connected: str, make_ws_client: Callable[..., WebSocketTestClient]
 ) -> None:
     ApiGateway.objects.create(
         api_name="Other", target_base_endpoint="https://o.example/ws/", api_id="otherapi"
     )
 
-    response = ws_client(api_id="otherapi").send(connected, {"text": "x"})
+    response = make_ws_client(api_id="otherapi").send(connected, {"text": "x"})
 
     assert response.status_code == 403
     assert session(connected).request_count == 0
 
 
 def test_pinned_view_accepts_its_own_api_id_without_a_record(
-    ws_client: Callable[..., WebSocketTestClient],
+    make_ws_client: Callable[..., WebSocketTestClient],
 ) -> None:
-    ws = ws_client("/pinned-ws/", api_id="pinnedapi42")
+    ws = make_ws_client("/pinned-ws/", api_id="pinnedapi42")
     connection_id, response = ws.connect()
 
     assert response.status_code == 200
@@ -322,16 +322,16 @@ def test_pinned_view_accepts_its_own_api_id_without_a_record(
     assert row.api_gateway is None
     assert row.channel_name == "default"
     assert ws.send(connection_id, {"handler": "shout", "text": "p"}).json() == {"shout": "P"}
-    assert ws_client("/pinned-ws/").send(connection_id, {"text": "x"}).status_code == 403
+    assert make_ws_client("/pinned-ws/").send(connection_id, {"text": "x"}).status_code == 403
 
 
 # Permissions
 
 
 def test_any_of_the_permissions(
-    ws_client: Callable[..., WebSocketTestClient], browser: Client, user: User
+    make_ws_client: Callable[..., WebSocketTestClient], logged_in_client: Client, user: User
 ) -> None:
-    ws = ws_client("/any-perm-ws/", client=browser)
+    ws = make_ws_client("/any-perm-ws/", client=logged_in_client)
     connection_id, _ = ws.connect()
 
     assert ws.send(connection_id, {"handler": "shout"}).status_code == 403
@@ -342,9 +342,9 @@ def test_any_of_the_permissions(
 
 
 def test_all_of_the_permissions(
-    ws_client: Callable[..., WebSocketTestClient], browser: Client, user: User
+    make_ws_client: Callable[..., WebSocketTestClient], logged_in_client: Client, user: User
 ) -> None:
-    ws = ws_client("/all-perm-ws/", client=browser)
+    ws = make_ws_client("/all-perm-ws/", client=logged_in_client)
     connection_id, _ = ws.connect()
     user.user_permissions.add(Permission.objects.get(codename="change_user"))
 
@@ -357,8 +357,8 @@ def test_all_of_the_permissions(
     assert allowed.status_code == 200
 
 
-def test_anonymous_has_no_permissions(ws_client: Callable[..., WebSocketTestClient]) -> None:
-    ws = ws_client("/all-perm-ws/")
+def test_anonymous_has_no_permissions(make_ws_client: Callable[..., WebSocketTestClient]) -> None:
+    ws = make_ws_client("/all-perm-ws/")
     connection_id, _ = ws.connect()
 
     assert ws.send(connection_id, {"handler": "shout"}).status_code == 403
@@ -446,10 +446,10 @@ def test_change_channel_validates_like_connect(
 
 
 def test_handler_exception_is_500_logged_and_mailed_once(
-    ws_client: Callable[..., WebSocketTestClient], caplog: pytest.LogCaptureFixture
+    make_ws_client: Callable[..., WebSocketTestClient], caplog: pytest.LogCaptureFixture
 ) -> None:
     cache.clear()
-    ws = ws_client("/broken-ws/")
+    ws = make_ws_client("/broken-ws/")
     connection_id, _ = ws.connect()
 
     responses = [ws.send(connection_id, {"text": "x"}) for _ in range(2)]
@@ -466,10 +466,10 @@ def test_handler_exception_is_500_logged_and_mailed_once(
 
 
 def test_another_error_type_is_mailed_separately(
-    ws_client: Callable[..., WebSocketTestClient],
+    make_ws_client: Callable[..., WebSocketTestClient],
 ) -> None:
     cache.clear()
-    ws = ws_client("/broken-ws/")
+    ws = make_ws_client("/broken-ws/")
     connection_id, _ = ws.connect()
 
     ws.send(connection_id, {"text": "x"})
@@ -483,10 +483,10 @@ def test_another_error_type_is_mailed_separately(
 
 
 def test_mail_throttle_can_be_turned_off(
-    ws_client: Callable[..., WebSocketTestClient], settings: Any
+    make_ws_client: Callable[..., WebSocketTestClient], settings: Any
 ) -> None:
     settings.WEBSOCKETS = {"exception_mail_interval_seconds": 0}
-    ws = ws_client("/broken-ws/")
+    ws = make_ws_client("/broken-ws/")
     connection_id, _ = ws.connect()
 
     ws.send(connection_id, {"text": "x"})
@@ -496,10 +496,10 @@ def test_mail_throttle_can_be_turned_off(
 
 
 def test_exception_mail_can_be_switched_off(
-    ws_client: Callable[..., WebSocketTestClient],
+    make_ws_client: Callable[..., WebSocketTestClient],
 ) -> None:
     cache.clear()
-    ws = ws_client("/quiet-broken-ws/")
+    ws = make_ws_client("/quiet-broken-ws/")
     connection_id, _ = ws.connect()
 
     assert ws.send(connection_id, {"text": "x"}).status_code == 500

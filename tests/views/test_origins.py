@@ -141,9 +141,9 @@ def test_ipv6(gateway: ApiGateway, settings: Any, origin: str, status: int) -> N
     )
 
 
-def test_a_client_cannot_claim_plain_http(ws_client: Any, settings: Any) -> None:
+def test_a_client_cannot_claim_plain_http(make_ws_client: Any, settings: Any) -> None:
     # The gateway's own X-Forwarded-Proto replaces the client's copy.
-    ws = ws_client(origin=None, client=Client(HTTP_HOST="app.example.com"))
+    ws = make_ws_client(origin=None, client=Client(HTTP_HOST="app.example.com"))
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     response = ws.connect(headers={"Origin": "http://localhost", "X-Forwarded-Proto": "http"})
     assert response.response.status_code == 403

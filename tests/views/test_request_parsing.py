@@ -80,8 +80,8 @@ def test_a_query_over_the_upload_limit_is_a_400(
 
 
 @pytest.fixture
-def fourx(ws_client: Callable[..., WebSocketTestClient]) -> WebSocketTestClient:
-    return ws_client("/fourx-channel-ws/")
+def fourx(make_ws_client: Callable[..., WebSocketTestClient]) -> WebSocketTestClient:
+    return make_ws_client("/fourx-channel-ws/")
 
 
 def test_a_4x_hook_authorizes_the_first_channel_the_connection_gets(

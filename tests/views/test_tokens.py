@@ -28,27 +28,27 @@ TOKEN_URL = "/ws-token/"
 VIEWS_LOGGER = "django_aws_api_gateway_websockets.views"
 
 
-def get_token(browser: Client) -> str:
-    response = browser.post(TOKEN_URL)
+def get_token(logged_in_client: Client) -> str:
+    response = logged_in_client.post(TOKEN_URL)
     assert response.status_code == 200, response.content
     return str(response.json()["token"])
 
 
 @pytest.fixture
-def token_ws(ws_client: Callable[..., WebSocketTestClient]) -> WebSocketTestClient:
+def token_ws(make_ws_client: Callable[..., WebSocketTestClient]) -> WebSocketTestClient:
     # No cookies: the token alone must identify the user.
-    return ws_client("/token-ws/")
+    return make_ws_client("/token-ws/")
 
 
 # Issuing
 
 
 def test_token_is_64_hex_and_only_its_hash_is_stored(
-    browser: Client, user: User, settings: Any
+    logged_in_client: Client, user: User, settings: Any
 ) -> None:
     settings.WEBSOCKETS = {"token_expiry_seconds": 45}
 
-    response = browser.post(TOKEN_URL)
+    response = logged_in_client.post(TOKEN_URL)
 
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
@@ -59,7 +59,7 @@ def test_token_is_64_hex_and_only_its_hash_is_stored(
     row = WebSocketToken.objects.get()
     assert row.user == user
     assert row.token_hash == sha256_hex(body["token"])
-    assert row.django_session_hash == sha256_hex(browser.session.session_key or "")
+    assert row.django_session_hash == sha256_hex(logged_in_client.session.session_key or "")
     assert row.used_on is None
 
 
@@ -73,8 +73,8 @@ def test_anonymous_gets_403(client: Client, db: None) -> None:
     assert not WebSocketToken.objects.exists()
 
 
-def test_only_post(browser: Client) -> None:
-    response = browser.get(TOKEN_URL)
+def test_only_post(logged_in_client: Client) -> None:
+    response = logged_in_client.get(TOKEN_URL)
 
     assert response.status_code == 405
     assert response["Allow"] == "POST"
@@ -82,33 +82,33 @@ def test_only_post(browser: Client) -> None:
 
 
 def test_csrf_is_enforced(user: User) -> None:
-    browser = Client(enforce_csrf_checks=True)
-    browser.force_login(user)
+    logged_in_client = Client(enforce_csrf_checks=True)
+    logged_in_client.force_login(user)
 
-    refused = browser.post(TOKEN_URL)
-    browser.get("/admin/login/")  # any page that sets the CSRF cookie
-    csrf = browser.cookies["csrftoken"].value
-    accepted = browser.post(TOKEN_URL, headers={"X-CSRFToken": csrf})
+    refused = logged_in_client.post(TOKEN_URL)
+    logged_in_client.get("/admin/login/")  # any page that sets the CSRF cookie
+    csrf = logged_in_client.cookies["csrftoken"].value
+    accepted = logged_in_client.post(TOKEN_URL, headers={"X-CSRFToken": csrf})
 
     assert refused.status_code == 403
     assert accepted.status_code == 200
     assert WebSocketToken.objects.count() == 1
 
 
-def test_tokens_are_rate_limited_per_user(browser: Client, settings: Any) -> None:
+def test_tokens_are_rate_limited_per_user(logged_in_client: Client, settings: Any) -> None:
     settings.WEBSOCKETS = {"token_rate_limit_per_minute": 2}
 
-    statuses = [browser.post(TOKEN_URL).status_code for _ in range(3)]
+    statuses = [logged_in_client.post(TOKEN_URL).status_code for _ in range(3)]
 
     assert statuses == [200, 200, 429]
     assert WebSocketToken.objects.count() == 2
     assert ConnectionRateLimit.objects.get().key.startswith("token:user:")
 
 
-def test_rate_limit_zero_means_unlimited(browser: Client, settings: Any) -> None:
+def test_rate_limit_zero_means_unlimited(logged_in_client: Client, settings: Any) -> None:
     settings.WEBSOCKETS = {"token_rate_limit_per_minute": 0}
 
-    assert [browser.post(TOKEN_URL).status_code for _ in range(3)] == [200, 200, 200]
+    assert [logged_in_client.post(TOKEN_URL).status_code for _ in range(3)] == [200, 200, 200]
     assert not ConnectionRateLimit.objects.exists()
 
 
@@ -151,15 +151,17 @@ def test_without_auth_middleware_it_is_403(db: None) -> None:
 # Connecting with a token
 
 
-def test_connect_with_a_token(token_ws: WebSocketTestClient, browser: Client, user: User) -> None:
-    token = get_token(browser)
+def test_connect_with_a_token(
+    token_ws: WebSocketTestClient, logged_in_client: Client, user: User
+) -> None:
+    token = get_token(logged_in_client)
 
     connection_id, response = token_ws.connect(token=token)
 
     assert response.status_code == 200
     session = WebSocketSession.objects.get(connection_id=connection_id)
     assert session.user == user
-    assert session.django_session_hash == sha256_hex(browser.session.session_key or "")
+    assert session.django_session_hash == sha256_hex(logged_in_client.session.session_key or "")
     assert session.session_auth_hash == user.get_session_auth_hash()
     assert WebSocketToken.objects.get().used_on is not None
 
@@ -170,11 +172,11 @@ LOGOUT_LOCK_QUERIES = 3 if connection.vendor == "postgresql" else 0
 
 def test_connect_with_a_token_costs_six_queries(
     token_ws: WebSocketTestClient,
-    browser: Client,
+    logged_in_client: Client,
     warm_gateway_cache: None,
     django_assert_num_queries: Any,
 ) -> None:
-    token = get_token(browser)
+    token = get_token(logged_in_client)
     # Token with user, rate limit (both keys), conditional UPDATE, session upsert,
     # is the session logged out, membership; on PostgreSQL also the savepoint and
     # the session's advisory lock around the upsert and the check.
@@ -183,9 +185,9 @@ def test_connect_with_a_token_costs_six_queries(
 
 
 def test_cookies_do_not_replace_a_token(
-    ws_client: Callable[..., WebSocketTestClient], browser: Client
+    make_ws_client: Callable[..., WebSocketTestClient], logged_in_client: Client
 ) -> None:
-    _, response = ws_client("/token-ws/", client=browser).connect()
+    _, response = make_ws_client("/token-ws/", client=logged_in_client).connect()
 
     assert response.status_code == 401
     assert not WebSocketSession.objects.exists()
@@ -219,9 +221,9 @@ def test_bad_tokens_are_refused(
 
 
 def test_a_token_works_once(
-    token_ws: WebSocketTestClient, browser: Client, caplog: pytest.LogCaptureFixture
+    token_ws: WebSocketTestClient, logged_in_client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
-    token = get_token(browser)
+    token = get_token(logged_in_client)
 
     first = token_ws.connect(token=token).response
     second = token_ws.connect(token=token).response
@@ -234,9 +236,12 @@ def test_a_token_works_once(
 
 
 def test_expiry_follows_the_current_setting(
-    token_ws: WebSocketTestClient, browser: Client, settings: Any, caplog: pytest.LogCaptureFixture
+    token_ws: WebSocketTestClient,
+    logged_in_client: Client,
+    settings: Any,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    token = get_token(browser)
+    token = get_token(logged_in_client)
     WebSocketToken.objects.update(created_on=timezone.now() - timedelta(seconds=30))
 
     settings.WEBSOCKETS = {"token_expiry_seconds": 20}
@@ -250,9 +255,9 @@ def test_expiry_follows_the_current_setting(
 
 
 def test_token_of_a_deactivated_user_is_refused(
-    token_ws: WebSocketTestClient, browser: Client, user: User
+    token_ws: WebSocketTestClient, logged_in_client: Client, user: User
 ) -> None:
-    token = get_token(browser)
+    token = get_token(logged_in_client)
     user.is_active = False
     user.save()
 
@@ -263,9 +268,9 @@ def test_token_of_a_deactivated_user_is_refused(
 
 
 def test_a_rate_limited_connect_does_not_burn_the_token(
-    token_ws: WebSocketTestClient, browser: Client, settings: Any
+    token_ws: WebSocketTestClient, logged_in_client: Client, settings: Any
 ) -> None:
-    token = get_token(browser)
+    token = get_token(logged_in_client)
     settings.WEBSOCKETS = {"rate_limit_max_attempts": 1}
     assert token_ws.connect(token="0" * 64).response.status_code == 401
 
@@ -281,9 +286,9 @@ def test_concurrent_connects_with_one_token_open_one_session(gateway: Any, user:
             "SQLite's in-memory test database serialises writers with table locks, so "
             "concurrent threads fail with 'database table is locked' instead of racing"
         )
-    browser = Client()
-    browser.force_login(user)
-    token = get_token(browser)
+    logged_in_client = Client()
+    logged_in_client.force_login(user)
+    token = get_token(logged_in_client)
     workers = 8
     barrier = threading.Barrier(workers)
     statuses: list[int] = []
@@ -310,9 +315,9 @@ def test_concurrent_connects_with_one_token_open_one_session(gateway: Any, user:
 
 
 def test_a_connect_refused_later_leaves_the_token_usable(
-    token_ws: WebSocketTestClient, browser: Client
+    token_ws: WebSocketTestClient, logged_in_client: Client
 ) -> None:
-    token = get_token(browser)
+    token = get_token(logged_in_client)
 
     refused = token_ws.connect(token=token, channel="vip").response  # can_join_channel says no
     accepted = token_ws.connect(token=token, channel="lobby").response
@@ -320,10 +325,12 @@ def test_a_connect_refused_later_leaves_the_token_usable(
     assert (refused.status_code, accepted.status_code) == (403, 200)
 
 
-def test_logging_out_voids_unused_tokens(token_ws: WebSocketTestClient, browser: Client) -> None:
-    token = get_token(browser)
+def test_logging_out_voids_unused_tokens(
+    token_ws: WebSocketTestClient, logged_in_client: Client
+) -> None:
+    token = get_token(logged_in_client)
 
-    browser.logout()
+    logged_in_client.logout()
     response = token_ws.connect(token=token).response
 
     assert response.status_code == 401
@@ -331,13 +338,13 @@ def test_logging_out_voids_unused_tokens(token_ws: WebSocketTestClient, browser:
 
 
 def test_a_token_taken_by_a_concurrent_connect_is_refused(
-    ws_client: Callable[..., WebSocketTestClient],
-    browser: Client,
+    make_ws_client: Callable[..., WebSocketTestClient],
+    logged_in_client: Client,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    token = get_token(browser)
+    token = get_token(logged_in_client)
 
-    response = ws_client("/racing-token-ws/").connect(token=token).response
+    response = make_ws_client("/racing-token-ws/").connect(token=token).response
 
     assert response.status_code == 403
     assert response.json() == {"$ws": "error", "error": "WebSocket token already used."}
@@ -347,11 +354,11 @@ def test_a_token_taken_by_a_concurrent_connect_is_refused(
 
 def test_a_token_issued_before_a_password_change_is_refused(
     token_ws: WebSocketTestClient,
-    browser: Client,
+    logged_in_client: Client,
     user: User,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    token = get_token(browser)
+    token = get_token(logged_in_client)
     user.set_password("a new password entirely")
     user.save()
 
@@ -365,13 +372,15 @@ def test_a_token_issued_before_a_password_change_is_refused(
 
 
 def test_a_token_issued_after_a_password_change_connects_with_the_new_hash(
-    token_ws: WebSocketTestClient, browser: Client, user: User
+    token_ws: WebSocketTestClient, logged_in_client: Client, user: User
 ) -> None:
     user.set_password("a new password entirely")
     user.save()
-    browser.force_login(user)  # what update_session_auth_hash does for the page that changed it
+    logged_in_client.force_login(
+        user
+    )  # what update_session_auth_hash does for the page that changed it
 
-    connection_id, response = token_ws.connect(token=get_token(browser))
+    connection_id, response = token_ws.connect(token=get_token(logged_in_client))
 
     assert response.status_code == 200
     session = WebSocketSession.objects.get(connection_id=connection_id)

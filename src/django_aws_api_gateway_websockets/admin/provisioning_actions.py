@@ -1,6 +1,6 @@
 """Admin actions that build, sync and tear down a gateway's API in AWS.
 
-Each action calls the record's own method (``create_gateway()`` and friends),
+Each action calls ``provisioning`` (``create_gateway(gateway)`` and friends),
 one gateway at a time, and reports every outcome with ``message_user``: an AWS
 refusal or a bad configuration is an error message, never a 500. Provisioning's
 messages and change descriptions never carry the gateway secret.
@@ -23,6 +23,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from .. import provisioning
 from ..models import ApiGateway, WebSocketSession
 from ..models.gateway import IntegrationType
 from ..provisioning import Change, ProvisioningError
@@ -141,7 +142,7 @@ def create_api_gateway(
     modeladmin: ModelAdmin, request: HttpRequest, queryset: QuerySet[ApiGateway]
 ) -> None:
     for gateway in queryset:
-        outcome = run(gateway, lambda g: g.create_gateway())
+        outcome = run(gateway, provisioning.create_gateway)
         report(
             modeladmin,
             request,
@@ -156,7 +157,7 @@ def create_custom_domain(
     modeladmin: ModelAdmin, request: HttpRequest, queryset: QuerySet[ApiGateway]
 ) -> None:
     for gateway in queryset:
-        outcome = run(gateway, lambda g: g.create_custom_domain())
+        outcome = run(gateway, provisioning.create_custom_domain)
         report(
             modeladmin,
             request,
@@ -178,12 +179,14 @@ def sync_with_aws(
             report(
                 modeladmin,
                 request,
-                run(gateway, lambda g: g.sync_gateway()),
+                run(gateway, provisioning.sync_gateway),
                 _("synced with AWS and redeployed"),
                 _("AWS already matches the record; nothing changed."),
             )
         return None
-    previews = [run(gateway, lambda g: g.sync_gateway(dry_run=True)) for gateway in queryset]
+    previews = [
+        run(gateway, lambda g: provisioning.sync_gateway(g, dry_run=True)) for gateway in queryset
+    ]
     if not any(preview.changes for preview in previews):
         for preview in previews:
             report(modeladmin, request, preview, "", _("AWS already matches the record."))
@@ -252,7 +255,7 @@ def delete_from_aws(
             report(
                 modeladmin,
                 request,
-                run(gateway, lambda g: g.delete_gateway()),
+                run(gateway, provisioning.delete_gateway),
                 _("deleted from AWS; the record stays, ready to be created again"),
             )
         return None
@@ -294,7 +297,7 @@ def sync_after_edit(
     gateway = form.instance
     if not gateway.api_created or not edited_for_aws(form, formsets):
         return
-    outcome = run(gateway, lambda g: g.sync_gateway())
+    outcome = run(gateway, provisioning.sync_gateway)
     if outcome.error:
         modeladmin.message_user(
             request,

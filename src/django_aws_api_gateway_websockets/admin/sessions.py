@@ -9,12 +9,14 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import URLPattern
 from django.utils.html import format_html
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ..models import ChannelMembership, WebSocketSession
+from .overview import overview_urls
 from .readonly import ReadOnlyAdmin
 from .users import user_search_field
 
@@ -173,6 +175,10 @@ class WebSocketSessionAdmin(ReadOnlyAdmin):
             "failed": result.failed,
         }
         self.message_user(request, message, messages.WARNING if result.failed else messages.SUCCESS)
+
+    def get_urls(self) -> list[URLPattern]:
+        # Before the defaults, whose "<path:object_id>/" would take "overview/".
+        return [*overview_urls(self), *super().get_urls()]
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-import logging
 import threading
 from typing import Any
 
 from .. import protocol, wire
 from ..conf import conf
+from ..log_context import get_logger
 from .events import BadEvent, read_event
 from .wsgi import WSGIApp, build_environ, run
 
-logger = logging.getLogger("django_aws_api_gateway_websockets.aws_lambda")
+logger = get_logger("django_aws_api_gateway_websockets.aws_lambda")
 
 LambdaResponse = dict[str, Any]
 

@@ -6,6 +6,7 @@ import logging
 from urllib.parse import parse_qsl, urlencode
 
 from .. import wire
+from ..log_context import get_logger
 
 LOGGER_NAME = "django_aws_api_gateway_websockets.local_gateway"
 # Verbose lines show at most this much of a body, so a 128 KB message stays readable.
@@ -16,12 +17,13 @@ SECRET_QUERY_PARAMS = frozenset(
     {wire.TOKEN_PARAM, wire.ACCESS_TOKEN_PARAM, "X-Amz-Signature", "X-Amz-Security-Token"}
 )
 
-logger = logging.getLogger(LOGGER_NAME)
+logger = get_logger(LOGGER_NAME)
 
 
 class EventLog:
-    def __init__(self, *, verbose: bool) -> None:
+    def __init__(self, *, verbose: bool, api_id: str | None = None) -> None:
         self.verbose = verbose
+        self.api_id = api_id
 
     def info(self, event: str, body: bytes | str | None = None, **fields: object) -> None:
         self._log(logging.INFO, event, body, fields)
@@ -37,7 +39,13 @@ class EventLog:
         parts = [event, *(f"{name}={value}" for name, value in fields.items() if value != "")]
         if self.verbose and body is not None:
             parts.append(f"body={_shorten(body)!r}")
-        logger.log(level, " ".join(parts))
+        # The structured fields of docs/logging.md: the event's connection and route.
+        extra = {
+            "connection_id": str(fields["id"]) if fields.get("id") else None,
+            "route": str(fields["route"]) if fields.get("route") else None,
+            "gateway": self.api_id,
+        }
+        logger.log(level, " ".join(parts), extra=extra)
 
 
 def _shorten(body: bytes | str) -> str:

@@ -14,7 +14,6 @@ as one frame, so a larger one is written here as a fragmented message.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +21,9 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from aiohttp.http import WebSocketWriter
 from aiohttp.web_request import BaseRequest
 
-logger = logging.getLogger(__name__.rpartition(".")[0])
+from ..log_context import get_logger
+
+logger = get_logger(__name__.rpartition(".")[0])
 
 _MASK_BIT = 0x80
 _LENGTH_MASK = 0x7F

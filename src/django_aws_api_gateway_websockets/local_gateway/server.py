@@ -34,7 +34,7 @@ class LocalGateway:
 
     def __init__(self, config: GatewayConfig) -> None:
         self.config = config
-        self._log = EventLog(verbose=config.verbose)
+        self._log = EventLog(verbose=config.verbose, api_id=config.api_id)
         self._registry = ConnectionRegistry()
         self._integration = IntegrationClient(config.limits.integration_timeout_seconds)
         self._clients = ClientHandler(config, self._integration, self._registry, self._log)

@@ -4,6 +4,7 @@ from .history import ChannelMessage, ChannelSequence
 from .logout import LoggedOutSession
 from .membership import ChannelMembership
 from .rate_limit import ConnectionRateLimit
+from .reconcile_run import ReconcileRun
 from .session import WebSocketSession, WebSocketSessionQuerySet
 from .token import WebSocketToken
 
@@ -16,6 +17,7 @@ __all__ = [
     "ConnectionRateLimit",
     "LoggedOutSession",
     "PresenceAnnouncement",
+    "ReconcileRun",
     "WebSocketSession",
     "WebSocketSessionQuerySet",
     "WebSocketToken",

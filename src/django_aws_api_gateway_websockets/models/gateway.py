@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -12,9 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from .. import aws, wire
 from ..conf import conf
 from .channel_name import validate_channel_name_characters
-
-if TYPE_CHECKING:
-    from ..provisioning import Change, Progress
 
 
 class IntegrationType(models.TextChoices):
@@ -223,36 +221,50 @@ class ApiGateway(models.Model):
                 {"authorizer_function_arn": _("A Lambda authorizer needs the function's ARN.")}
             )
 
-    # AWS is only ever called through these explicit methods (admin actions,
-    # management commands): saving a record never provisions anything.
+    # AWS is only ever called explicitly (admin actions, management commands,
+    # ``provisioning``'s functions): saving a record never provisions anything.
 
-    # ``adopt``: take over an API this app did not create (see docs/provisioning.md).
+    # The 4.x entry points, kept as shims over ``provisioning``'s
+    # functions of the same names (docs/provisioning.md). provisioning is built
+    # on this model, so the model never imports it: the app's config hands it
+    # over when a shim is called. ``adopt``: take over an API this app did not
+    # create. Each returns provisioning's list of ``Change``.
 
     def create_gateway(
-        self, progress: Progress | None = None, *, adopt: bool = False
-    ) -> list[Change]:
-        from ..provisioning import create_gateway  # provisioning imports models
+        self, progress: Callable[[str], None] | None = None, *, adopt: bool = False
+    ) -> list[Any]:
+        changes: list[Any] = self._provisioning().create_gateway(
+            self, adopt=adopt, progress=progress
+        )
+        return changes
 
-        return create_gateway(self, adopt=adopt, progress=progress)
-
-    def create_custom_domain(self, progress: Progress | None = None) -> list[Change]:
-        from ..provisioning import create_custom_domain
-
-        return create_custom_domain(self, progress=progress)
+    def create_custom_domain(self, progress: Callable[[str], None] | None = None) -> list[Any]:
+        changes: list[Any] = self._provisioning().create_custom_domain(self, progress=progress)
+        return changes
 
     def sync_gateway(
-        self, *, dry_run: bool = False, adopt: bool = False, progress: Progress | None = None
-    ) -> list[Change]:
-        from ..provisioning import sync_gateway
-
-        return sync_gateway(self, dry_run=dry_run, adopt=adopt, progress=progress)
+        self,
+        *,
+        dry_run: bool = False,
+        adopt: bool = False,
+        progress: Callable[[str], None] | None = None,
+    ) -> list[Any]:
+        changes: list[Any] = self._provisioning().sync_gateway(
+            self, dry_run=dry_run, adopt=adopt, progress=progress
+        )
+        return changes
 
     def delete_gateway(
-        self, progress: Progress | None = None, *, adopt: bool = False
-    ) -> list[Change]:
-        from ..provisioning import delete_gateway
+        self, progress: Callable[[str], None] | None = None, *, adopt: bool = False
+    ) -> list[Any]:
+        changes: list[Any] = self._provisioning().delete_gateway(
+            self, adopt=adopt, progress=progress
+        )
+        return changes
 
-        return delete_gateway(self, adopt=adopt, progress=progress)
+    def _provisioning(self) -> Any:
+        config: Any = self._meta.app_config
+        return config.provisioning()
 
 
 class ApiGatewayAdditionalRoute(models.Model):

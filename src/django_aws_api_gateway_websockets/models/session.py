@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from .gateway import ApiGateway
 
 if TYPE_CHECKING:
-    from ..messaging import Progress, ReconcileResult, SendResult
+    from ..delivery import DeliveryReport
+    from ..messaging import Progress
     from ..tasks import SendTaskResult
 
 
@@ -37,7 +38,7 @@ class WebSocketSessionQuerySet(models.QuerySet["WebSocketSession"]):
         # the UNION's temporary table (a third less for 50,000 rows; benchmarks/background.py).
         return self.filter(models.Q(channel_name=channel_name) | models.Q(pk__in=members))
 
-    def send_message(self, data: Any) -> SendResult:
+    def send_message(self, data: Any) -> DeliveryReport:
         """Send ``data`` (JSON-encoded) to every connected row of this queryset."""
         from ..messaging import send_to_sessions  # messaging imports models
 
@@ -45,7 +46,7 @@ class WebSocketSessionQuerySet(models.QuerySet["WebSocketSession"]):
 
     def reconcile(
         self, *, dry_run: bool = False, progress: Progress | None = None
-    ) -> ReconcileResult:
+    ) -> DeliveryReport:
         """Mark the connected rows of this queryset that API Gateway reports gone closed.
 
         Sends no message: asks ``GET @connections/{id}`` for each row.
@@ -110,12 +111,14 @@ class WebSocketSession(models.Model):
             models.Index(fields=["user", "connected"], name="dagw_session_user"),
             models.Index(fields=["django_session_hash"], name="dagw_session_django_session"),
             models.Index(fields=["connected", "updated_on"], name="dagw_session_activity"),
+            # The overview's "opened in the last hour" per gateway (overview.py).
+            models.Index(fields=["api_gateway", "created_on"], name="dagw_session_opened"),
         ]
 
     def __str__(self) -> str:
         return f"{self.connection_id} ({self.channel_name})"
 
-    def send_message(self, data: Any) -> SendResult:
+    def send_message(self, data: Any) -> DeliveryReport:
         """Send ``data`` (JSON-encoded) to this one connection."""
         from ..messaging import send_to_sessions  # messaging imports models
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
-logger = logging.getLogger("django_aws_api_gateway_websockets.provisioning")
+from ..log_context import get_logger
+
+logger = get_logger("django_aws_api_gateway_websockets.provisioning")
 
 Progress = Callable[[str], None]
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from typing import Any
@@ -25,9 +24,10 @@ from django.test import Client
 
 from .. import wire
 from ..conf import conf
+from ..log_context import get_logger
 from .capture import active_outbox
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 DEFAULT_ORIGIN = "http://testserver"
 _DEFAULT_NAMES = frozenset({wire.DEFAULT_PATH, wire.DEFAULT_ROUTE})

@@ -7,19 +7,16 @@ import weakref
 from collections.abc import Mapping
 from typing import Any
 
+from .channel_handlers import CHANNEL_HANDLERS
+
 DEFAULT_HANDLER = "default"
 # The browser client's keep-alive (API Gateway closes idle connections after 10
 # minutes): allowed on every view, even one with an explicit ALLOWED_HANDLERS.
 KEEPALIVE_HANDLER = "ping"
-# Defined by WebSocketView itself but meant to be reached by messages.
-BUILTIN_HANDLERS = frozenset({DEFAULT_HANDLER, "change_channel", KEEPALIVE_HANDLER})
-# Subscriptions (docs/channels.md): like change_channel, reachable on a view with
-# ALLOWED_HANDLERS = None, and only when listed on one that sets it.
-SUBSCRIPTION_HANDLERS = frozenset({"subscribe", "unsubscribe"})
-BUILTIN_HANDLERS |= SUBSCRIPTION_HANDLERS
-# Channel history (publish / resume).
-RESUME_HANDLER = "resume"
-BUILTIN_HANDLERS |= {RESUME_HANDLER}
+# Defined by WebSocketView (and its ChannelHandlers mixin) but meant to be
+# reached by messages: on a view with ALLOWED_HANDLERS = None, and only when
+# listed on one that sets it (ping always).
+BUILTIN_HANDLERS = frozenset({DEFAULT_HANDLER, KEEPALIVE_HANDLER}) | CHANNEL_HANDLERS
 
 _allowed: weakref.WeakKeyDictionary[type, frozenset[str]] = weakref.WeakKeyDictionary()
 

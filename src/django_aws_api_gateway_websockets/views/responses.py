@@ -10,10 +10,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 
 from .. import protocol
-from ..exceptions import Refused
+from ..exceptions import ChannelError, Refused
+from ..log_context import get_logger
 from ..wire import CONNECTION_ID_HEADER
 
-logger = logging.getLogger("django_aws_api_gateway_websockets.views")
+logger = get_logger("django_aws_api_gateway_websockets.views")
 
 Response = TypeVar("Response", bound=HttpResponseBase)
 
@@ -69,6 +70,11 @@ def refusal_response(
     )
     response = json_error(refusal.message, refusal.status, refusal.headers, refused=message_id)
     return logged_already(response)
+
+
+def refusal_for(error: ChannelError) -> Refused:
+    """The answer to a service's ``ChannelError``: 400 with its message, its reason logged."""
+    return Refused(error.message, 400, reason=error.reason)
 
 
 def handler_response(result: Any) -> HttpResponseBase:

@@ -2,7 +2,8 @@
 
 Every request goes through the same steps, top to bottom: is it our gateway,
 which route, then the route's own checks, each of which either passes or raises
-``Refused`` (answered with its 4xx and one log line by ``dispatch``).
+``Refused``, or a service's ``ChannelError`` (answered with its 4xx and one
+log line by ``dispatch``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connections, transaction
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -24,7 +24,6 @@ from django.views.decorators.csrf import csrf_exempt
 from .. import (
     bearer,
     gateway_auth,
-    history,
     inbound,
     logouts,
     messaging,
@@ -40,15 +39,16 @@ from .. import (
 from ..channels import Admission, check_rules, validate_channel_name
 from ..conf import conf
 from ..exception_mail import mail_exception
-from ..exceptions import Misconfigured, Refused
+from ..exceptions import ChannelError, InvalidChannelName, Misconfigured, Refused
 from ..gateway_auth import Gateway
 from ..hashing import request_session_hash
 from ..models import WebSocketSession, WebSocketToken
 from ..origins import check_origin
 from ..publishing import PublishResult
 from . import connect as connecting
-from . import resuming
+from .channel_handlers import ChannelHandlers
 from .handlers import choose_handler
+from .log_fields import bind_log_fields
 from .message_ids import acknowledged, read_message_id
 from .messages import load_session, parse_body, parse_query
 from .responses import (
@@ -57,6 +57,7 @@ from .responses import (
     json_error,
     logged_already,
     logger,
+    refusal_for,
     refusal_response,
 )
 
@@ -83,7 +84,7 @@ def _connection_id(request: HttpRequest) -> str:
 @method_decorator(csrf_exempt, name="dispatch")
 # API Gateway logs no one in: LoginRequiredMiddleware must not redirect it.
 @method_decorator(login_not_required, name="dispatch")
-class WebSocketView(JsonMethodNotAllowed, View):
+class WebSocketView(ChannelHandlers, JsonMethodNotAllowed, View):
     """Subclass it, add handler methods, and route ``ws/<slug:route>`` to it."""
 
     http_method_names = ["post"]
@@ -139,6 +140,7 @@ class WebSocketView(JsonMethodNotAllowed, View):
     # record maps (docs/authentication.md), as strings. Empty on messages.
     authorizer_context: Mapping[str, str] = MappingProxyType({})
 
+    @bind_log_fields
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if (request.method or "").lower() not in self.http_method_names:
             return self.http_method_not_allowed(request, *args, **kwargs)
@@ -162,6 +164,8 @@ class WebSocketView(JsonMethodNotAllowed, View):
             return self.receive(request, *args, **kwargs)
         except Refused as refusal:
             return refusal_response(request, refusal, self.message_id)
+        except ChannelError as error:
+            return refusal_response(request, refusal_for(error), self.message_id)
 
     # $connect
 
@@ -252,7 +256,7 @@ class WebSocketView(JsonMethodNotAllowed, View):
         name = self.gateway.default_channel_name
         try:
             return validate_channel_name(name)
-        except Refused as refusal:
+        except InvalidChannelName as refusal:
             raise Misconfigured(
                 "This gateway's default channel is misconfigured.",
                 reason=f"ApiGateway api id {self.gateway.api_id!r} has default_channel_name "
@@ -381,7 +385,7 @@ class WebSocketView(JsonMethodNotAllowed, View):
         try:
             result = getattr(self, name)(request, *args, **kwargs)
             response = handler_response(acknowledged(result, self.message_id))
-        except Refused:
+        except (Refused, ChannelError):
             # A handler that refuses after writing must not half-commit under
             # ATOMIC_REQUESTS, any more than one that fails.
             roll_back_atomic_requests()
@@ -406,7 +410,7 @@ class WebSocketView(JsonMethodNotAllowed, View):
         # reach AdminEmailHandler and defeat the mail throttle.
         return logged_already(json_error("Internal error.", 500, refused=self.message_id))
 
-    # Built-in handlers
+    # Built-in handlers (the channel handlers are ChannelHandlers')
 
     def default(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         """Runs for messages that name no allowed handler; override it."""
@@ -415,58 +419,6 @@ class WebSocketView(JsonMethodNotAllowed, View):
     def ping(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         """Keep-alive: the message itself resets API Gateway's idle timer; no reply."""
         return None
-
-    def change_channel(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        """Move the connection's ``channel_name`` (and that membership) to another channel."""
-        channel = validate_channel_name(self.body.get("channel"))
-        info = self.check_can_join(request, channel)
-        session = self.current_session()
-        previous = session.channel_name
-        with transaction.atomic(savepoint=False):
-            if previous and previous != channel:
-                subscriptions.leave(session, previous)
-            # A move leaves as many channels as it joins: only a connection with
-            # no channel_name can go over the limit here.
-            limit = None if previous else conf.max_channels_per_connection
-            subscriptions.join(session, {channel: info}, limit=limit)
-            WebSocketSession.objects.filter(pk=session.pk).update(
-                channel_name=channel, updated_on=timezone.now()
-            )
-        session.channel_name = channel
-        return protocol.channel_changed(channel, previous)
-
-    def subscribe(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        """Join one more channel; a presence channel answers its member list too."""
-        channel = validate_channel_name(self.body.get("channel"))
-        info = self.check_can_join(request, channel)
-        session = self.current_session()
-        subscriptions.join(session, {channel: info}, limit=conf.max_channels_per_connection)
-        members = presence.presence_members(channel) if info is not None else None
-        return protocol.subscribed(channel, members)
-
-    def unsubscribe(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        """Leave a channel (answered the same when not in it)."""
-        channel = validate_channel_name(self.body.get("channel"))
-        session = self.current_session()
-        with transaction.atomic(savepoint=False):
-            subscriptions.leave(session, channel)
-            if session.channel_name == channel:
-                # So that 4.x-style filter(channel_name=...) agrees with in_channel().
-                WebSocketSession.objects.filter(pk=session.pk).update(
-                    channel_name="", updated_on=timezone.now()
-                )
-                session.channel_name = ""
-        return protocol.unsubscribed(channel)
-
-    def resume(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        """The messages of a subscribed channel after seq ``after`` (docs/channels.md)."""
-        channel, after = resuming.parse_resume(self.body)
-        session = self.current_session()
-        resuming.check_subscribed(session, channel)
-        # History is for current members: access may have been taken back since the join.
-        self.authorize_channel(request, channel)
-        answer = history.read_missed(channel, after).answer(self.message_id)
-        return HttpResponse(answer, content_type="application/json")
 
     # Publishing (for handlers)
 

@@ -38,4 +38,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    # The gateway's event lines (one per connect, close, $disconnect): the
+    # scenarios read them to know when the gateway is done with a connection.
+    "loggers": {"django_aws_api_gateway_websockets.local_gateway": {"level": "INFO"}},
 }

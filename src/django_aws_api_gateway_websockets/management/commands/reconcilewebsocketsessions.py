@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
-from ... import messaging
-from ...messaging import ReconcileResult
-from ...models import ApiGateway, WebSocketSession
+from ... import log_context, messaging
+from ...delivery import DeliveryReport
+from ...models import ApiGateway, ReconcileRun, WebSocketSession
 
 
 class Command(BaseCommand):
@@ -19,11 +20,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--gateway",
-            metavar="PK_OR_API_ID",
-            help="Only sessions of this ApiGateway (its pk or its api_id).",
-        )
+        add_gateway_argument(parser, "Only sessions of this ApiGateway (its pk or its api_id).")
         parser.add_argument("--channel", metavar="NAME", help="Only sessions in this channel.")
         parser.add_argument(
             "--dry-run", action="store_true", help="Ask and count, but change no row."
@@ -33,11 +30,24 @@ class Command(BaseCommand):
         self, *args: Any, gateway: str | None, channel: str | None, dry_run: bool, **options: Any
     ) -> None:
         sessions = WebSocketSession.objects.all()
-        if gateway is not None:
-            sessions = sessions.filter(api_gateway=find_gateway(gateway))
+        found = find_gateway(gateway) if gateway is not None else None
+        if found is not None:
+            sessions = sessions.filter(api_gateway=found)
         if channel is not None:
             sessions = sessions.in_channel(channel)
-        result = sessions.reconcile(dry_run=dry_run, progress=self.show_progress)
+        started_on = timezone.now()
+        # Its log lines name the gateway it reconciles (docs/logging.md).
+        with log_context.bound(gateway=found.api_id if found is not None else None):
+            result = sessions.reconcile(dry_run=dry_run, progress=self.show_progress)
+        if not dry_run:
+            # For the overview (admin and websocketstats): when it ran, what it found.
+            ReconcileRun.record(
+                result,
+                gateway_pk=found.pk if found is not None else None,
+                channel=channel,
+                started_on=started_on,
+                finished_on=timezone.now(),
+            )
         self.stdout.write(summary(result))
 
     def show_progress(self, done: int, total: int) -> None:
@@ -45,6 +55,11 @@ class Command(BaseCommand):
         if total > messaging.RECONCILE_BATCH:
             self.stdout.write(f"checked {done}/{total} connections")
             self.stdout.flush()
+
+
+def add_gateway_argument(parser: CommandParser, help: str) -> None:
+    """``--gateway PK_OR_API_ID``, for ``find_gateway``."""
+    parser.add_argument("--gateway", metavar="PK_OR_API_ID", help=help)
 
 
 def find_gateway(value: str) -> ApiGateway:
@@ -58,7 +73,7 @@ def find_gateway(value: str) -> ApiGateway:
     return found[0]
 
 
-def summary(result: ReconcileResult) -> str:
+def summary(result: DeliveryReport) -> str:
     verb = "would mark" if result.dry_run else "marked"
     line = (
         f"Checked {result.total} connected session(s): {result.alive} alive, "
