@@ -14,16 +14,15 @@ import re
 import signal
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from .documented import named_files, on_ports, shell_block, shell_code
 from .new_project import TIMEOUT_SECONDS, NewProject
+from .pages import BROWSER_MARKS
 from .stack import free_port
-from .test_browser_chat import browser  # noqa: F401
 from .test_readme_walkthrough import VIEW_CLASS
 
-pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+pytestmark = BROWSER_MARKS
 
 DOCS = Path(__file__).resolve().parents[2]
 README = (DOCS / "README.md").read_text()
@@ -76,7 +75,7 @@ def log_in(chromium: Browser, site: str, path: str) -> Page:
     return page
 
 
-def test_channels_walkthrough_on_the_readme_project(browser: Browser, tmp_path: Path) -> None:  # noqa: F811
+def test_channels_walkthrough_on_the_readme_project(browser: Browser, tmp_path: Path) -> None:
     http_port, ws_port = free_port(), free_port()
     site = f"http://127.0.0.1:{http_port}"
     project = readme_project(tmp_path, http_port, ws_port)

@@ -15,17 +15,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.sync_api import Browser
 
 from tests.testing_helpers.test_plugin_in_a_project import documented_examples
 
 from .documented import named_files, on_ports, shell_block, shell_code
 from .new_project import TIMEOUT_SECONDS, NewProject
+from .pages import BROWSER_MARKS
 from .stack import free_port
-from .test_browser_chat import browser  # noqa: F401
 
-pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+pytestmark = BROWSER_MARKS
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 VIEW_CLASS = re.compile(r"^class ChatSocketView\(WebSocketView\):\n.*?(?=\n\n\n|\Z)", re.S | re.M)
@@ -77,7 +76,7 @@ def in_a_browser(chromium: Browser, site: str, username: str, password: str) -> 
     context.close()
 
 
-def test_the_readme_walkthrough_works_as_written(browser: Browser, tmp_path: Path) -> None:  # noqa: F811
+def test_the_readme_walkthrough_works_as_written(browser: Browser, tmp_path: Path) -> None:
     http_port, ws_port = free_port(), free_port()
     files = {path: on_ports(code, http_port, ws_port) for path, code in named_files(README).items()}
     assert set(files) >= {
