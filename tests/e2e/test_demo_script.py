@@ -69,12 +69,12 @@ class Demo:
 
 
 @contextmanager
-def demo(tmp_path: Path, stack: Stack, run: int) -> Iterator[Demo]:
+def demo(tmp_path: Path, stack: Stack, run: int, command: tuple[str, ...] = ()) -> Iterator[Demo]:
     running = Demo(tmp_path, run)
     env = {**stack.env, "TMPDIR": str(running.tmp)}
     with running.output.open("wb") as output:
         running.process = subprocess.Popen(
-            [str(REPO / "scripts" / "demo")],
+            list(command) or [str(REPO / "scripts" / "demo")],
             env=env,
             # The terminal: the demo reads Enter from it to restart the gateway.
             stdin=subprocess.PIPE,
@@ -216,3 +216,32 @@ def test_ctrl_c_stops_the_gateway_first_so_disconnects_arrive(
     said = running.text()
     assert said.index("stopped gateway") < said.index("stopped django")
     assert connected_rows(demo_stack, "stop-order") == 0
+
+
+def is_running(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie (an orphan may wait to be reaped)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_ctrl_c_stops_every_server_when_the_output_is_piped_to_tee(
+    tmp_path: Path, demo_stack: Stack
+) -> None:
+    # As a user runs it: `./scripts/demo 2>&1 | tee demo.log`. The terminal's
+    # Ctrl-C reaches the whole pipeline, so tee ends at once and everything the
+    # demo writes while stopping the servers meets a closed pipe.
+    piped = ("bash", "-c", '"$0" 2>&1 | tee "$1"', str(REPO / "scripts" / "demo"))
+    with demo(tmp_path, demo_stack, 1, (*piped, str(tmp_path / "demo.log"))) as running:
+        servers = {name: running.pid_of(name) for name in ("django", "worker", "gateway")}
+        assert running.process is not None
+        os.killpg(running.process.pid, signal.SIGINT)
+        # The pipeline ends when the demo has finished stopping the servers.
+        running.exit_code()
+    assert [name for name, pid in servers.items() if is_running(pid)] == []
+    # The lines the pipe lost are in the demo's own log, in stop order.
+    (said,) = [path.read_text() for path in running.tmp.glob("dagw-demo.*/demo.log")]
+    assert said.index("stopped gateway") < said.index("stopped worker")
+    assert said.index("stopped worker") < said.index("stopped django")

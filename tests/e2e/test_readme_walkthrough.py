@@ -15,16 +15,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.sync_api import Browser
 
 from tests.testing_helpers.test_plugin_in_a_project import documented_examples
 
 from .documented import named_files, on_ports, shell_block, shell_code
 from .new_project import TIMEOUT_SECONDS, NewProject
+from .pages import BROWSER_MARKS
 from .stack import free_port
 
-pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+pytestmark = BROWSER_MARKS
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 VIEW_CLASS = re.compile(r"^class ChatSocketView\(WebSocketView\):\n.*?(?=\n\n\n|\Z)", re.S | re.M)
@@ -155,6 +155,6 @@ def test_the_readme_walkthrough_works_as_written(browser: Browser, tmp_path: Pat
     # docs/testing.md's examples in the same package: both runners run them.
     with_testing_doc_examples(tmp_path)
     tested = run(*pytest_args)
-    assert "9 passed" in tested, tested
+    assert "10 passed" in tested, tested
     django_tested = run("manage.py", "test")
     assert "Ran 1 test" in django_tested and re.search(r"^OK$", django_tested, re.M), django_tested
