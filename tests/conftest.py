@@ -164,8 +164,20 @@ AREA_MARKERS = {
     "provisioning": "django_free",
     "scripts": "django_free",
     "upgrade": "upgrade",
+    # The docs' walk-throughs build a new project on its own SQLite file, whatever
+    # the leg's database: once, on the newest Django.
+    "e2e/test_channels_walkthrough.py": "walkthrough",
+    "e2e/test_quickstart.py": "walkthrough",
+    "e2e/test_readme_walkthrough.py": "walkthrough",
+    "e2e/test_token_log_filter.py": "walkthrough",
 }
 TESTS = Path(__file__).resolve().parent
+# How a test in this process reaches the leg's database. A test with none of
+# them (and no django_db mark) cannot tell SQLite from PostgreSQL.
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_serialized_rollback"}
+# Tests that reach the database some other way (real processes, a 4.1.0 build),
+# that are about one database, or that run in one leg anyway.
+NOT_DATABASE_FREE = ("e2e", "browser", "chaos", "upgrade", "postgres_only", "django_free")
 
 
 def area_marker(path: Path) -> str | None:
@@ -207,3 +219,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         marker = area_marker(item.path)
         if marker is not None:
             item.add_marker(marker)
+        if is_database_free(item):
+            item.add_marker("database_free")
+
+
+def is_database_free(item: pytest.Item) -> bool:
+    """Whether the test's outcome cannot depend on the leg's database engine."""
+    if any(item.get_closest_marker(name) for name in ("django_db", *NOT_DATABASE_FREE)):
+        return False
+    return not DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))

@@ -98,7 +98,10 @@ def running_provider() -> Iterator[OidcProvider]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     holder.append(OidcProvider(server))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the loop's next poll: 0.5 s by default, at every test's end.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield holder[0]

@@ -50,7 +50,9 @@ class _Unavailable(BaseHTTPRequestHandler):
 def answering_503(port: int) -> Iterator[None]:
     """In Django's place on its port: every request gets 503."""
     server = ThreadingHTTPServer(("127.0.0.1", port), _Unavailable)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield

@@ -219,7 +219,9 @@ class MotoServer:
         self._server: BaseWSGIServer = make_server(
             "127.0.0.1", 0, self.stand_ins, threaded=True, request_handler=MotoRequestHandler
         )
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:
