@@ -6,7 +6,6 @@ import asyncio
 import json
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
@@ -67,11 +66,10 @@ class Backend:
         return [request for request in self.requests if request.path == f"/ws/{route}"]
 
     def wait_for(self, route: str, count: int = 1, timeout: float = 5.0) -> list[Received]:
-        deadline = time.monotonic() + timeout
-        while len(self.received(route)) < count:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{route}: {len(self.received(route))} of {count} requests")
-            time.sleep(0.01)
+        def enough() -> bool:
+            return len(self.received(route)) >= count
+
+        wait_until(enough, timeout=timeout, what=f"{count} {route} request(s)")
         return self.received(route)
 
     async def _handle(self, request: web.Request) -> web.Response:
