@@ -170,6 +170,9 @@ AREA_MARKERS = {
     "e2e/test_quickstart.py": "walkthrough",
     "e2e/test_readme_walkthrough.py": "walkthrough",
     "e2e/test_token_log_filter.py": "walkthrough",
+    # The README's demo, likewise: scripts/demo runs on its own SQLite file with
+    # .venv's Django, whatever the leg's, so a second leg would repeat it exactly.
+    "e2e/test_demo_script.py": "walkthrough",
 }
 TESTS = Path(__file__).resolve().parent
 # How a test in this process reaches the leg's database. A test with none of

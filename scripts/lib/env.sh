@@ -42,7 +42,9 @@ ensure_venv() {
         all="$(printf '%s\n' ${wanted//,/ } $(tr ',' ' ' <<<"${installed#*:}") | sort -u | paste -sd, -)"
         log "installing Python packages [$all] into ${VENV#"$REPO"/}"
         "$VENV/bin/python" -m pip install -q --upgrade pip
-        "$VENV/bin/python" -m pip install -q -e "$REPO[$all]"
+        # --no-compile: pip's byte-compiling of every installed module took half
+        # the install; Python compiles the modules it imports, once, on use.
+        "$VENV/bin/python" -m pip install -q --no-compile -e "$REPO[$all]"
         echo "$hash:$all" >"$stamp"
     fi
 }

@@ -1,12 +1,17 @@
 """The chaos suite: real processes under faults (PostgreSQL only; see docs/reliability.md).
 
-Sizes are those of benchmarks/chaos.py, which prints the same figures as a table.
+Sizes are those of benchmarks/chaos.py, which prints the same figures as a table,
+except the fuzz scenario's: the test sends the first 5,000 of the script's
+20,000 requests (the rarest of the 11 kinds of change still comes more than 450 times),
+because at about 350 requests a second all 20,000 were a tenth of the suite's run.
 """
 
 from __future__ import annotations
 
 from . import scenarios
 from .harness import ChaosStack
+
+FUZZED_REQUESTS = 5_000
 
 
 def test_dropped_disconnects_are_repaired_by_reconcile(stack: ChaosStack) -> None:
@@ -54,9 +59,9 @@ def test_forged_requests_change_nothing(stack: ChaosStack) -> None:
 
 
 def test_fuzzed_requests_never_get_a_server_error(stack: ChaosStack) -> None:
-    figures = scenarios.fuzzed_requests(stack)
+    figures = scenarios.fuzzed_requests(stack, count=FUZZED_REQUESTS)
 
-    assert figures["requests"] == 20_000
+    assert figures["requests"] == FUZZED_REQUESTS
     assert figures["responses >= 500"] == 0, figures["statuses"]
     assert figures["no answer"] == 0, figures["statuses"]
 

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
 
 from .pages import CHROMIUM, CHROMIUM_ARGS
-from .stack import Stack, running_stack
+from .stack import MigratedDatabase, Stack, migrated_database, running_stack
 
 # Playwright's assertions wait 5 s by default. Each of these waits for real
 # processes (Django, the gateway, a worker) on a machine the suite's two lanes
@@ -16,9 +16,18 @@ from .stack import Stack, running_stack
 expect.set_options(timeout=15_000)
 
 
+@pytest.fixture(scope="session")
+def example_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedDatabase]:
+    with migrated_database(tmp_path_factory.mktemp("migrated")) as database:
+        yield database
+
+
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with running_stack(tmp_path_factory.mktemp("stack")) as running:
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, example_database: MigratedDatabase
+) -> Iterator[Stack]:
+    """The example's Django, task worker and local gateway, each module its own."""
+    with running_stack(tmp_path_factory.mktemp("stack"), example_database) as running:
         yield running
 
 

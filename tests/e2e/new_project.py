@@ -15,7 +15,15 @@ from pathlib import Path
 from .stack import wait_for_port
 
 TIMEOUT_SECONDS = 60
-NOT_INHERITED = {"DJANGO_SETTINGS_MODULE", "PYTHONPATH", "WEBSOCKETS_GATEWAY_SECRET"}
+NOT_INHERITED = {
+    "DJANGO_SETTINGS_MODULE",
+    "PYTHONPATH",
+    "WEBSOCKETS_GATEWAY_SECRET",
+    # Coverage's measuring of subprocesses: a reader's commands run unmeasured
+    # (measured, they took a third longer, and other tests cover their code).
+    "COVERAGE_PROCESS_START",
+    "COVERAGE_PROCESS_CONFIG",
+}
 
 
 @dataclass
