@@ -2,8 +2,8 @@
 
 Sizes are those of benchmarks/chaos.py, which prints the same figures as a table,
 except the fuzz scenario's: the test sends the first 5,000 of the script's
-20,000 requests (the rarest of the 11 kinds of change still comes more than 450 times),
-because at about 350 requests a second all 20,000 were a tenth of the suite's run.
+20,000 requests (the rarest of its 11 kinds of change still comes more than
+450 times), because all 20,000 took nearly a minute of the PostgreSQL lane.
 """
 
 from __future__ import annotations
