@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,35 @@ def test_each_transport_option_is_documented_as_declared(options: type[Options])
         assert default == shown_default(option.default)
         assert meaning.startswith(option.meaning), name
         assert ("`0`" in meaning) == (option.minimum is ZERO), name
+
+
+README = (DOCS.parent / "README.md").read_text()
+
+
+def test_the_readme_states_the_python_and_django_versions_the_package_declares() -> None:
+    project = tomllib.loads((DOCS.parent / "pyproject.toml").read_text())["project"]
+    # "Programming Language :: Python :: 3.11" -> ("Programming Language :: Python", "3.11")
+    classifiers = [c.rsplit(" :: ", 1) for c in project["classifiers"]]
+    python = "Programming Language :: Python"
+    pythons = [v for kind, v in classifiers if kind == python and "." in v]
+    pythons.sort(key=lambda version: tuple(map(int, version.split("."))))
+    djangos = [version for kind, version in classifiers if kind == "Framework :: Django"]
+    readme = " ".join(README.split())
+    assert project["requires-python"] == f">={pythons[0]}"
+    assert f"Python {pythons[0]} to {pythons[-1]}" in readme
+    assert all(f"Django {version}" in readme for version in djangos), djangos
+
+
+def test_the_readme_names_every_place_that_holds_a_port_of_steps_6_and_7() -> None:
+    steps = README.split("### 6.", 1)[1].split("### 8.", 1)[0]
+    (places,) = [p for p in steps.split("\n\n") if p.startswith("These steps use port 8000")]
+    named = re.findall(r"`([^`]+)`", places)
+    code = "".join(re.findall(r"```\w*\n(.*?)```", steps, re.S))
+    holding_a_port = [line for line in code.splitlines() if re.search(r"\b800[01]\b", line)]
+    assert len(holding_a_port) == 4, holding_a_port
+    assert [line for line in holding_a_port if not any(n in line for n in named)] == []
+    # The addresses the reader opens, in the prose.
+    prose = re.sub(r"```.*?```", "", steps, flags=re.S)
+    pages = set(re.findall(r"http://127\.0\.0\.1:8000(/\S*?/)[,.)\s]", prose))
+    assert pages == {"/room/", "/admin/"}
+    assert all(any(page in n for n in named) for page in pages), pages

@@ -8,6 +8,7 @@ page: blocks are dedented. A file's block starts with a comment naming it
 from __future__ import annotations
 
 import re
+import shlex
 import textwrap
 from collections.abc import Iterator
 
@@ -51,6 +52,15 @@ def shell_block(page: str, containing: str) -> str:
 
 def on_ports(code: str, http_port: int, ws_port: int) -> str:
     """The documented ports 8000 (Django) and 8001 (the local gateway) replaced."""
-    return code.replace("127.0.0.1:8000", f"127.0.0.1:{http_port}").replace(
-        "127.0.0.1:8001", f"127.0.0.1:{ws_port}"
+    return (
+        code.replace("127.0.0.1:8000", f"127.0.0.1:{http_port}")
+        .replace("127.0.0.1:8001", f"127.0.0.1:{ws_port}")
+        .replace("--port 8001", f"--port {ws_port}")
     )
+
+
+def manage_args(command: str) -> list[str]:
+    """The arguments after ``manage.py`` of a documented ``python manage.py ...`` line."""
+    python, manage, *args = shlex.split(command)
+    assert (python, manage) == ("python", "manage.py"), command
+    return args

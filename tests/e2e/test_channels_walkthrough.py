@@ -16,11 +16,11 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
-from .documented import named_files, on_ports, shell_block, shell_code
+from .documented import manage_args, named_files, on_ports, shell_block, shell_code
 from .new_project import TIMEOUT_SECONDS, NewProject
 from .pages import BROWSER_MARKS
 from .stack import free_port
-from .test_readme_walkthrough import VIEW_CLASS
+from .test_readme_walkthrough import VIEW_CLASS, with_testing_doc_examples
 
 pytestmark = BROWSER_MARKS
 
@@ -28,6 +28,10 @@ DOCS = Path(__file__).resolve().parents[2]
 README = (DOCS / "README.md").read_text()
 CHANNELS = (DOCS / "docs" / "channels.md").read_text()
 EXAMPLE = re.compile(r"<!-- example: (?P<name>[^>]+?) -->\n```\w*\n(?P<code>.*?)```", re.S)
+# "start `python manage.py runwebsocketgateway --port 8001` (or the port you chose ...) again"
+RESTART = re.compile(r"start `(?P<command>python manage\.py runwebsocketgateway [^`]*)`")
+# The import the view no longer uses, which channels.md says a linter may flag.
+UNUSED_IMPORT = "from django_aws_api_gateway_websockets.models import WebSocketSession\n"
 TEST_FUNCTION = re.compile(r"^def test_chat_reaches_the_room\(.*?(?=\n\n\n|\Z)", re.S | re.M)
 SECRET = "a-secret-made-for-this-test"
 # The page reconnects with backoff (up to half a minute, channels.md says).
@@ -111,9 +115,14 @@ def test_channels_walkthrough_on_the_readme_project(browser: Browser, tmp_path: 
     assert "System check identified no issues" in run("manage.py", "check")
 
     publish = shell_code(CHANNELS, "hello from the shell")
+    servers = on_ports(shell_block(README, "python manage.py runserver"), http_port, ws_port)
+    runserver, gateway_args = map(manage_args, servers.splitlines())
+    restart = RESTART.search(CHANNELS)
+    assert restart is not None
+    restart_args = manage_args(on_ports(restart["command"], http_port, ws_port))
     try:
-        project.serve("runserver", f"127.0.0.1:{http_port}", "--noreload", port=http_port)
-        project.serve("runwebsocketgateway", "--port", str(ws_port), port=ws_port)
+        project.serve(*runserver, "--noreload", port=http_port)
+        project.serve(*gateway_args, port=ws_port)
 
         room = log_in(browser, site, "/room/")
         messages = room.locator("#messages li")
@@ -128,7 +137,7 @@ def test_channels_walkthrough_on_the_readme_project(browser: Browser, tmp_path: 
         gateway.send_signal(signal.SIGINT)
         gateway.wait(timeout=TIMEOUT_SECONDS)
         assert "seq=3" in run("manage.py", "shell", "-c", publish)
-        project.serve("runwebsocketgateway", "--port", str(ws_port), port=ws_port)
+        project.serve(*restart_args, port=ws_port)
         expect(messages).to_have_count(3, timeout=RECONNECT_MS)
         expect(messages.nth(2)).to_have_text("shell: hello from the shell")
 
@@ -145,3 +154,11 @@ def test_channels_walkthrough_on_the_readme_project(browser: Browser, tmp_path: 
     # "Revocation", pasted into the shell as written.
     revoked = run("manage.py", "shell", "-c", examples["revoke"])
     assert "Traceback" not in revoked, revoked
+
+    # docs/testing.md after this walk-through, as it says: its view and its
+    # test_chat.py replace the walk-through's, and the import removed here
+    # after channels.md comes back.
+    views.write_text(views.read_text().replace(UNUSED_IMPORT, "", 1))
+    assert with_testing_doc_examples(tmp_path) == [UNUSED_IMPORT.rstrip("\n")]
+    tested = run("-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly")
+    assert "10 passed" in tested, tested

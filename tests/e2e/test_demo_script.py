@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -168,6 +169,8 @@ def test_the_gateway_can_be_stopped_and_started_again(tmp_path: Path, demo_stack
     with demo(tmp_path, demo_stack, 1) as running:
         said = running.text()
         gateway, django = running.pid_of("gateway"), running.pid_of("django")
+        # The URLs follow DEMO_HTTP_PORT (the README says so).
+        assert re.search(rf"Demo chat: +{demo_stack.http_url}/$", said, re.M), said
         # The banner names the processes and says how to stop the gateway...
         assert f"django {django}, task worker {running.pid_of('worker')}" in said
         assert f"local gateway {gateway}" in said
@@ -178,6 +181,8 @@ def test_the_gateway_can_be_stopped_and_started_again(tmp_path: Path, demo_stack
             line.strip(), shell=True, env=demo_stack.env, capture_output=True, timeout=120
         )
         assert published.returncode == 0, published.stderr
+        # It says what it did, not only Django's "objects imported automatically".
+        assert "PublishResult(channel='lobby', seq=1," in published.stdout.decode()
         seq = demo_stack.sql(
             "SELECT last_seq FROM django_aws_api_gateway_websockets_channelsequence "
             "WHERE channel_name = 'lobby'"

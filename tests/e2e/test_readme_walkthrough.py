@@ -19,7 +19,7 @@ from playwright.sync_api import Browser
 
 from tests.testing_helpers.test_plugin_in_a_project import documented_examples
 
-from .documented import named_files, on_ports, shell_block, shell_code
+from .documented import manage_args, named_files, on_ports, shell_block, shell_code
 from .new_project import TIMEOUT_SECONDS, NewProject
 from .pages import BROWSER_MARKS
 from .stack import free_port
@@ -31,18 +31,28 @@ VIEW_CLASS = re.compile(r"^class ChatSocketView\(WebSocketView\):\n.*?(?=\n\n\n|
 SECRET = "a-secret-made-for-this-test"
 
 
-def with_testing_doc_examples(project: Path) -> None:
-    """docs/testing.md's view (its ChatSocketView in the README's views.py), rule and tests."""
+def with_testing_doc_examples(project: Path) -> list[str]:
+    """docs/testing.md's view (its ChatSocketView in the README's views.py), rule and tests.
+
+    As the page says: the class replaces the file's, whose other code and
+    imports stay, and the snippet's imports missing from the file are added.
+    Returns the imports that were added.
+    """
     examples = documented_examples()
-    documented_view = VIEW_CLASS.search(examples.pop("chat/views.py"))
+    view_code = examples.pop("chat/views.py")
+    documented_view = VIEW_CLASS.search(view_code)
     assert documented_view is not None
     views = project / "chat/views.py"
-    views.write_text(VIEW_CLASS.sub(lambda _: documented_view[0], views.read_text(), count=1))
+    code = VIEW_CLASS.sub(lambda _: documented_view[0], views.read_text(), count=1)
+    imports = [line for line in view_code.splitlines() if line.startswith(("from ", "import "))]
+    missing = [line for line in imports if line not in code.splitlines()]
+    views.write_text("".join(f"{line}\n" for line in missing) + code)
     assert documented_view[0] in views.read_text()
     for path, code in examples.items():
         # The README's test package, and the app's channel rules.
         assert path.startswith("chat/tests/test_") or path == "chat/websocket_channels.py", path
         (project / path).write_text(code)
+    return missing
 
 
 def in_a_browser(chromium: Browser, site: str, username: str, password: str) -> None:
@@ -123,9 +133,12 @@ def test_the_readme_walkthrough_works_as_written(browser: Browser, tmp_path: Pat
     )
     run("manage.py", "shell", "-c", make_user)
 
+    # Step 6's two terminals, on the ports the README says to change together.
+    servers = on_ports(shell_block(README, "python manage.py runserver"), http_port, ws_port)
+    runserver, gateway = map(manage_args, servers.splitlines())
     try:
-        project.serve("runserver", f"127.0.0.1:{http_port}", "--noreload", port=http_port)
-        project.serve("runwebsocketgateway", "--port", str(ws_port), port=ws_port)
+        project.serve(*runserver, "--noreload", port=http_port)
+        project.serve(*gateway, port=ws_port)
 
         # The client needs no secret.
         client = project.popen("try_chat.py", "pat", "pat-password", exported=False)
@@ -153,7 +166,7 @@ def test_the_readme_walkthrough_works_as_written(browser: Browser, tmp_path: Pat
     assert "1 passed" in tested, tested
 
     # docs/testing.md's examples in the same package: both runners run them.
-    with_testing_doc_examples(tmp_path)
+    assert with_testing_doc_examples(tmp_path) == []  # the README's views.py has them
     tested = run(*pytest_args)
     assert "10 passed" in tested, tested
     django_tested = run("manage.py", "test")
