@@ -14,7 +14,8 @@ from collections.abc import Iterator
 
 BLOCK = re.compile(r"```(?P<lang>\w*)\n(?P<code>.*?)```", re.S)
 NAMED = re.compile(r"^(?:# |<!-- )(?P<path>[\w/.]+\.(?:py|html|ini))\b")
-SHELL_CODE = re.compile(r'manage\.py shell -c "\n(?P<code>.*?)\n"', re.S)
+# --verbosity 0: only what the code prints, not Django's "N objects imported automatically".
+SHELL_CODE = re.compile(r'manage\.py shell --verbosity 0 -c "\n(?P<code>.*?)\n"', re.S)
 
 
 def code_blocks(page: str, lang: str | None = None) -> Iterator[str]:

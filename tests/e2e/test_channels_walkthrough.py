@@ -113,6 +113,9 @@ def test_channels_walkthrough_on_the_readme_project(browser: Browser, tmp_path: 
     rooms_url = "    " + examples["mysite/urls.py rooms"]
     urls.write_text(urls.read_text().replace(listed, listed + rooms_url, 1))
     assert "System check identified no issues" in run("manage.py", "check")
+    # What the rules say of a user who is not staff, asked as channels.md shows.
+    tried = run("manage.py", "shell", "--verbosity", "0", "-c", shell_code(CHANNELS, "carl"))
+    assert tried.strip() == "False {'name': 'carl'}", tried
 
     publish = shell_code(CHANNELS, "hello from the shell")
     servers = on_ports(shell_block(README, "python manage.py runserver"), http_port, ws_port)
