@@ -74,7 +74,11 @@ def demo(tmp_path: Path, stack: Stack, run: int, command: tuple[str, ...] = ()) 
     env = {**stack.env, "TMPDIR": str(running.tmp)}
     with running.output.open("wb") as output:
         running.process = subprocess.Popen(
-            list(command) or [str(REPO / "scripts" / "demo")],
+            # With Ctrl-C's default action, as a terminal starts it. A run
+            # started with SIGINT ignored (by `cmd &` in a non-interactive
+            # shell) passes that on, and bash may not trap a signal ignored
+            # on entry: the demo would never see the Ctrl-C the tests send.
+            ["env", "--default-signal=INT,QUIT", *(command or [str(REPO / "scripts" / "demo")])],
             env=env,
             # The terminal: the demo reads Enter from it to restart the gateway.
             stdin=subprocess.PIPE,
