@@ -47,6 +47,7 @@ from yarl import URL
 
 from . import aws, log_context
 from .conf import conf
+from .connect_deadline import ConnectDeadline, socket_factory
 from .log_context import get_logger
 from .pacing import AdaptiveRate
 from .signing import default_signer, host_of
@@ -130,6 +131,7 @@ class _Policy:
     backoff_base: float
     backoff_max: float
     in_flight: int
+    connect_timeout: float
     timeout: aiohttp.ClientTimeout
     throttle_timeout: float
     initial_rate: float
@@ -142,13 +144,12 @@ class _Policy:
             backoff_base=options.backoff_base_seconds,
             backoff_max=options.backoff_max_seconds,
             in_flight=max(1, options.max_in_flight),
+            # Bounded by ConnectDeadline, not by aiohttp's sock_connect timer,
+            # which a stalled loop thread sees expire after a completed connect.
+            connect_timeout=options.connect_timeout_seconds,
             # No total and no pool-wait limit: a big batch queues for the pool
             # by design. Each socket operation is bounded instead.
-            timeout=aiohttp.ClientTimeout(
-                total=None,
-                sock_connect=options.connect_timeout_seconds,
-                sock_read=options.read_timeout_seconds,
-            ),
+            timeout=aiohttp.ClientTimeout(total=None, sock_read=options.read_timeout_seconds),
             throttle_timeout=options.throttle_timeout_seconds,
             initial_rate=options.rate_initial_per_second,
         )
@@ -317,20 +318,24 @@ class _Batch:
             headers = endpoint.signed_headers(self.method, path, self.body)
         except BotoCoreError as exc:
             return _failed(exc), _Answer.FINAL, None
+        deadline = ConnectDeadline(self.policy.connect_timeout)
         try:
-            async with session.request(
-                self.method,
-                URL(url, encoded=True),
-                data=self.body or None,
-                headers=headers,
-                timeout=self.policy.timeout,
-            ) as response:
+            async with (
+                deadline,
+                session.request(
+                    self.method,
+                    URL(url, encoded=True),
+                    data=self.body or None,
+                    headers=headers,
+                    timeout=self.policy.timeout,
+                ) as response,
+            ):
                 status = response.status
                 content = await response.read()
                 response_headers = response.headers
-        except aiohttp.ConnectionTimeoutError:
-            return _failed(ConnectTimeoutError(endpoint_url=url), True), _Answer.RETRY, None
         except (TimeoutError, aiohttp.ServerTimeoutError):
+            if deadline.expired:
+                return _failed(ConnectTimeoutError(endpoint_url=url), True), _Answer.RETRY, None
             return _failed(ReadTimeoutError(endpoint_url=url), True), _Answer.RETRY, None
         except aiohttp.ClientConnectorError as exc:
             refused = EndpointConnectionError(endpoint_url=url, error=exc)
@@ -440,7 +445,9 @@ class _EventLoopThread:
         """The pool for this in-flight limit; call on the loop only."""
         session = self._sessions.get(in_flight)
         if session is None or session.closed:
-            connector = aiohttp.TCPConnector(limit=in_flight, limit_per_host=0)
+            connector = aiohttp.TCPConnector(
+                limit=in_flight, limit_per_host=0, socket_factory=socket_factory
+            )
             session = aiohttp.ClientSession(connector=connector, headers=_HEADERS)
             self._sessions[in_flight] = session
         return session

@@ -75,7 +75,11 @@ def demo(tmp_path: Path, stack: Stack, run: int, command: tuple[str, ...] = ()) 
     env = {**stack.env, "TMPDIR": str(running.tmp)}
     with running.output.open("wb") as output:
         running.process = subprocess.Popen(
-            list(command) or [str(REPO / "scripts" / "demo")],
+            # With Ctrl-C's default action, as a terminal starts it. A run
+            # started with SIGINT ignored (by `cmd &` in a non-interactive
+            # shell) passes that on, and bash may not trap a signal ignored
+            # on entry: the demo would never see the Ctrl-C the tests send.
+            ["env", "--default-signal=INT,QUIT", *(command or [str(REPO / "scripts" / "demo")])],
             env=env,
             # The terminal: the demo reads Enter from it to restart the gateway.
             stdin=subprocess.PIPE,
@@ -252,3 +256,35 @@ def test_ctrl_c_stops_every_server_when_the_output_is_piped_to_tee(
     (said,) = [path.read_text() for path in running.tmp.glob("dagw-demo.*/demo.log")]
     assert said.index("stopped gateway") < said.index("stopped worker")
     assert said.index("stopped worker") < said.index("stopped django")
+
+
+def test_a_demo_that_cannot_see_ctrl_c_says_how_to_stop_it(
+    tmp_path: Path, demo_stack: Stack
+) -> None:
+    # Started as a background job of a shell without job control: SIGINT is
+    # ignored on entry, and bash cannot trap it.
+    output = tmp_path / "demo.out"
+    with output.open("wb") as written:
+        process = subprocess.Popen(
+            ["env", "--ignore-signal=INT", str(REPO / "scripts" / "demo")],
+            env={**demo_stack.env, "TMPDIR": str(tmp_path)},
+            stdin=subprocess.DEVNULL,
+            stdout=written,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        # Stopped once it migrates its own database: not while it may install packages.
+        said = wait_until(
+            lambda: "migrating" in (text := output.read_text()) and text,
+            timeout=STARTED_SECONDS,
+            what="the demo to reach its migration",
+        )
+        assert f"Ctrl-C will not stop the demo; kill {process.pid} will" in said
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        for pids in tmp_path.glob("dagw-demo.*/pids"):
+            for line in pids.read_text().splitlines():
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(int(line.split()[1]), signal.SIGKILL)

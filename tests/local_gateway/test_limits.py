@@ -5,13 +5,15 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import pytest
 from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
 from websockets.sync.client import ClientConnection
 
 from django_aws_api_gateway_websockets.local_gateway import Limits
+from tests.waiting import wait_until
 
 from .conftest import Backend, GatewayFactory, ws_connect
 
@@ -27,21 +29,29 @@ def closed_with(client: ClientConnection) -> int | None:
     return closed.value.rcvd.code
 
 
+def closed_by_fragments(client: ClientConnection, fragments: Iterable[str]) -> int | None:
+    """The close code the gateway sent on a fragmented message it refuses.
+
+    websockets writes the fragments one frame each, then an empty final frame.
+    The gateway closes as soon as a fragment crosses a limit, so on a busy
+    machine its close can arrive while frames are still being written: then
+    the send itself reports the close.
+    """
+    try:
+        client.send(fragments)
+    except ConnectionClosed as closed:
+        assert closed.rcvd is not None
+        return closed.rcvd.code
+    return closed_with(client)
+
+
 def test_a_message_over_128_kb_closes_with_1009(
     backend: Backend, start_gateway_thread: GatewayFactory
 ) -> None:
     gateway_thread = start_gateway_thread()
     with ws_connect(gateway_thread.url) as client:
-        # In 32 KB frames, so only the message quota is exceeded. The gateway may
-        # close while the last fragments are still being written: then the
-        # send itself reports the close.
-        try:
-            client.send(["x" * (32 * KB)] * 4 + ["x"])
-        except ConnectionClosed as closed:
-            assert closed.rcvd is not None
-            assert closed.rcvd.code == 1009
-        else:
-            assert closed_with(client) == 1009
+        # In 32 KB frames, so only the message quota is exceeded.
+        assert closed_by_fragments(client, ["x" * (32 * KB)] * 4 + ["x"]) == 1009
     backend.wait_for("disconnect")
     assert backend.received("default") == []
 
@@ -105,8 +115,28 @@ def test_limits_are_configurable(backend: Backend, start_gateway_thread: Gateway
         client.send("01234567890")
         assert closed_with(client) == 1009
     with ws_connect(gateway_thread.url) as client:
-        client.send(["0123456789"] * 10 + ["!"])
-        assert closed_with(client) == 1009
+        assert closed_by_fragments(client, ["0123456789"] * 10 + ["!"]) == 1009
+
+
+def test_the_gateway_closes_as_soon_as_a_fragment_crosses_the_quota(
+    backend: Backend, start_gateway_thread: GatewayFactory
+) -> None:
+    # The order a loaded machine can produce: the close arrives before the
+    # client has written the message's final frame (websockets sends an empty
+    # one after the last fragment), so the send itself reports it.
+    gateway_thread = start_gateway_thread(limits=Limits(max_message_bytes=100, max_frame_bytes=10))
+    with ws_connect(gateway_thread.url) as client:
+
+        def fragments() -> Iterator[str]:
+            yield from ["0123456789"] * 10 + ["!"]
+            wait_until(
+                lambda: client.protocol.state is not State.OPEN,
+                what="the gateway's close before the final frame",
+            )
+
+        assert closed_by_fragments(client, fragments()) == 1009
+    backend.wait_for("disconnect")
+    assert backend.received("default") == []
 
 
 def test_a_binary_frame_closes_with_1003(

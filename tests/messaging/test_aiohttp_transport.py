@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from django_aws_api_gateway_websockets.transport import (
     Target,
     get_transport,
 )
+from tests.waiting import wait_until
 
 from .management_api import ManagementApiStandIn
 from .signing_stand_in import SigningStandIn
@@ -232,20 +234,85 @@ def test_timeouts_are_retried_and_reported_like_botocore(
     assert [r.connection_id for r in management_api.received].count("slow") == 2
 
 
-def test_a_connect_timeout_is_reported_as_such(monkeypatch: pytest.MonkeyPatch) -> None:
-    # aiohttp's own connect-timeout error, without waiting on a real unroutable address.
-    async def never_connects(*args: Any, **kwargs: Any) -> Any:
-        import aiohttp
+@pytest.fixture
+def unanswered_port() -> Iterator[int]:
+    """A loopback port whose handshakes go unanswered: its accept queue is full.
 
-        raise aiohttp.ConnectionTimeoutError("Connection timeout")
+    Linux drops a SYN to a listener whose queue is full, so a connect to it
+    stays in progress (it would be retried after a second).
+    """
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    queued = []
+    for _ in range(2):  # the one the queue holds, then one whose SYN is dropped
+        sock = socket.socket()
+        sock.setblocking(False)
+        sock.connect_ex(("127.0.0.1", port))
+        queued.append(sock)
+    yield port
+    for sock in (*queued, listener):
+        sock.close()
 
-    monkeypatch.setattr("aiohttp.ClientSession._request", never_connects)
+
+def test_a_connect_that_does_not_complete_in_time_is_a_connect_timeout(
+    settings: Any, unanswered_port: int
+) -> None:
+    settings.WEBSOCKETS = {**settings.WEBSOCKETS, "send_connect_timeout_seconds": 0.2}
 
     [delivery] = AiohttpTransport().post_to_connections(
-        targets("http://192.0.2.1:9/prod", "c"), b"{}"
+        targets(f"http://127.0.0.1:{unanswered_port}/prod", "c"), b"{}"
     )
 
     assert delivery.error.startswith("ConnectTimeoutError: Connect timeout on endpoint URL")
+    assert delivery.retryable
+
+
+def test_a_connect_completed_while_the_loop_stalled_is_no_timeout(
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    management_api: ManagementApiStandIn,
+    endpoint: str,
+) -> None:
+    # A GC pause or a starved CPU: the loop's thread stops right after it has
+    # started a connect, for longer than the connect timeout. The kernel
+    # completes the connect meanwhile; the loop learns of it only afterwards.
+    timeout = 0.2
+    settings.WEBSOCKETS = {**settings.WEBSOCKETS, "send_connect_timeout_seconds": timeout}
+    loop = aiohttp_transport._event_loop().loop
+    connect = loop.sock_connect
+    stalls = []
+
+    async def connect_then_stall(sock: socket.socket, address: Any) -> None:
+        connecting = asyncio.ensure_future(connect(sock, address))
+        await asyncio.sleep(0)  # the connect is under way
+        stalled_until = time.monotonic() + 2 * timeout
+        # The thread stays blocked (the loop runs nothing) until the socket has
+        # connected and the connect timeout has long passed.
+        wait_until(
+            lambda: time.monotonic() >= stalled_until and connected(sock),
+            timeout=10,
+            what="the stalled connect to complete",
+        )
+        stalls.append(address)
+        await connecting
+
+    monkeypatch.setattr(loop, "sock_connect", connect_then_stall)
+
+    [delivery] = AiohttpTransport().post_to_connections(targets(endpoint, "c"), b"{}")
+
+    assert stalls, "the connect did not go through the stalling loop"
+    assert delivery == Delivery(Outcome.SENT)
+    assert [r.connection_id for r in management_api.received] == ["c"]
+
+
+def connected(sock: socket.socket) -> bool:
+    try:
+        sock.getpeername()
+    except OSError:
+        return False
+    return True
 
 
 def test_an_unreachable_endpoint_is_retried_then_failed(
