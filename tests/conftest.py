@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import socket
 import sys
 from collections.abc import Callable, Iterator
@@ -189,6 +190,22 @@ def area_marker(path: Path) -> str | None:
         if relative == area or relative.startswith(f"{area}/"):
             return marker
     return None
+
+
+# Coverage's variables that make every Python process a test starts measure itself.
+COVERAGE_SUBPROCESS_VARIABLES = ("COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In the leg scripts/test runs with DAGW_MEASURE_SUBPROCESSES=0, servers run unmeasured.
+
+    The real-process tests run in two legs (the diagonal, docs/architecture.md)
+    and start the same servers in both; measured, those servers took a seventh
+    of the longer lane. One leg's measure of their code is enough.
+    """
+    if os.environ.get("DAGW_MEASURE_SUBPROCESSES") == "0":
+        for name in COVERAGE_SUBPROCESS_VARIABLES:
+            os.environ.pop(name, None)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

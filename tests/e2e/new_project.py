@@ -21,8 +21,8 @@ NOT_INHERITED = {
     "WEBSOCKETS_GATEWAY_SECRET",
     # Coverage's measuring of subprocesses: a reader's commands run unmeasured
     # (measured, they took a third longer, and other tests cover their code).
-    "COVERAGE_PROCESS_START",
     "COVERAGE_PROCESS_CONFIG",
+    "COVERAGE_PROCESS_START",
 }
 
 
