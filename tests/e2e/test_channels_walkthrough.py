@@ -38,6 +38,18 @@ SECRET = "a-secret-made-for-this-test"
 RECONNECT_MS = 60_000
 
 
+# channels.md has the reader run changepassword, which asks on a terminal.
+CARL_PASSWORD = (
+    "from django.contrib.auth.models import User; "
+    "carl = User.objects.get(username='carl'); carl.set_password('carl-password'); carl.save()"
+)
+# channels.md's two console lines, waiting for the event they log.
+REFUSED_SUBSCRIBE = """() => new Promise((resolve) => {
+    socket.addEventListener("error", (event) => resolve(event.detail));
+    socket.subscribe("staff-kitchen");
+})"""
+
+
 def channels_examples() -> dict[str, str]:
     return {m["name"]: m["code"] for m in EXAMPLE.finditer(CHANNELS)}
 
@@ -68,12 +80,12 @@ def readme_project(root: Path, http_port: int, ws_port: int) -> NewProject:
     return project
 
 
-def log_in(chromium: Browser, site: str, path: str) -> Page:
+def log_in(chromium: Browser, site: str, path: str, username: str = "pat") -> Page:
     page = chromium.new_context().new_page()
     page.set_default_timeout(TIMEOUT_SECONDS * 1000)
     page.goto(f"{site}{path}")  # LoginRequiredMixin sends it to /accounts/login/
-    page.fill("#id_username", "pat")
-    page.fill("#id_password", "pat-password")
+    page.fill("#id_username", username)
+    page.fill("#id_password", f"{username}-password")
     page.click("button")
     page.wait_for_url(f"{site}{path}")
     return page
@@ -143,6 +155,16 @@ def test_channels_walkthrough_on_the_readme_project(browser: Browser, tmp_path: 
         project.serve(*restart_args, port=ws_port)
         expect(messages).to_have_count(3, timeout=RECONNECT_MS)
         expect(messages.nth(2)).to_have_text("shell: hello from the shell")
+
+        # "Channel rules" from a page: carl (not staff) is refused staff-kitchen.
+        run("manage.py", "shell", "-c", CARL_PASSWORD)
+        carl = log_in(browser, site, "/room/", username="carl")
+        refused = carl.evaluate(REFUSED_SUBSCRIBE)
+        assert (refused["kind"], refused["reason"]) == (
+            "undelivered",
+            "Not allowed to join this channel.",
+        )
+        assert "staff-kitchen" not in carl.evaluate("() => socket.channels")
 
         # "In the browser": a presence list from the rule's info, and a second channel.
         rooms = log_in(browser, site, "/rooms/")

@@ -319,6 +319,12 @@ def test_a_refusal_that_names_the_message_is_reported_at_once(page: Page) -> Non
         ("undelivered", "Not allowed to join this channel.", "x")
     ]
     assert page.evaluate("() => seen.filter((e) => e[0] === 'message').length") == 0
+    # Refused, it is forgotten: not listed, and not asked for again by a reconnect.
+    assert page.evaluate("() => socket.channels") == []
+    run(page, "current().drop(1006);")
+    page.wait_for_function("() => FakeSocket.all.length === 2")
+    run(page, "current().open(); socket.subscribe('y');")
+    assert page.evaluate("() => sentTo('subscribe')") == [{"handler": "subscribe", "channel": "y"}]
 
 
 def test_each_subscription_is_asked_for_once_per_connection(page: Page) -> None:

@@ -350,7 +350,7 @@
         // Not waited for any more: already reported when its wait ran out.
         if (index < 0) return;
         const [entry] = this.inFlight.splice(index, 1);
-        this.undelivered(entry, frame.error, null);
+        this.undelivered(entry, frame.error, null, true);
         return;
       }
       // Refused before its id could be read: the message itself is reported
@@ -358,10 +358,12 @@
       this.emit("error", { kind: "refused", reason: frame.error });
     }
 
-    undelivered(entry, reason, requestId) {
+    // refusedByServer: the view answered this very message with a refusal, so
+    // asking again would get the same answer (a lost or unanswered one might not).
+    undelivered(entry, reason, requestId, refusedByServer = false) {
       if (entry) clearTimeout(entry.timer);
       if (entry && entry.internal) {
-        if (entry.onFailed) entry.onFailed(reason, requestId);
+        if (entry.onFailed) entry.onFailed(reason, requestId, refusedByServer);
         return;
       }
       this.dispatchEvent(
@@ -448,11 +450,15 @@
     }
 
     unsubscribe(channel) {
+      this.forgetChannel(channel);
+      this.leftChannels.add(channel);
+      if (this.isOpen) this.sendInternal({ [HANDLER_KEY]: "unsubscribe", channel: channel }, null);
+    }
+
+    forgetChannel(channel) {
       const state = this.channelStates.get(channel);
       if (state) this.stopGapTimer(state);
       this.channelStates.delete(channel);
-      this.leftChannels.add(channel);
-      if (this.isOpen) this.sendInternal({ [HANDLER_KEY]: "unsubscribe", channel: channel }, null);
     }
 
     // The channels this client is in: subscribed, or pushed to.
@@ -508,9 +514,12 @@
 
     sendSubscribe(state) {
       const message = { [HANDLER_KEY]: "subscribe", channel: state.channel };
-      this.sendInternal(message, (reason, requestId) => {
+      this.sendInternal(message, (reason, requestId, refusedByServer) => {
         // A close is followed by a reconnect, which subscribes again.
         if (!this.isOpen) return;
+        // Refused (a channel rule, a bad name...): forgotten, so that no
+        // reconnect asks again; subscribe() again to retry.
+        if (refusedByServer) this.forgetChannel(state.channel);
         this.undelivered({ id: message[this.options.messageIdKey], message: message }, reason, requestId);
       });
     }
@@ -550,9 +559,7 @@
     // The server took this connection out of `channel`: as after unsubscribe(),
     // late pushes are dropped and no reconnect asks for it again.
     onRevoked(channel) {
-      const state = this.channelStates.get(channel);
-      if (state) this.stopGapTimer(state);
-      this.channelStates.delete(channel);
+      this.forgetChannel(channel);
       this.leftChannels.add(channel);
       this.emit("revoked", { channel: channel });
     }
