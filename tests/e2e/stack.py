@@ -149,17 +149,16 @@ def postgres_database(template: str | None = None) -> Iterator[str]:
 
 def example_env(**demo: str) -> dict[str, str]:
     """The environment of the example's processes: this one's, with its own settings."""
-    env = {
-        **os.environ,
+    # The database is named by ``demo`` only, never by this process's DEMO_POSTGRES_DB.
+    inherited = {name: value for name, value in os.environ.items() if name != "DEMO_POSTGRES_DB"}
+    return {
+        **inherited,
         "DJANGO_SETTINGS_MODULE": SETTINGS,
         # The settings module is this repository's (manage.py runs in example/).
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
         "PYTHONUNBUFFERED": "1",
         **demo,
     }
-    if "DEMO_DATABASE" in demo:
-        env.pop("DEMO_POSTGRES_DB", None)
-    return env
 
 
 @dataclass(frozen=True)
