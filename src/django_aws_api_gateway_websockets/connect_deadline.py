@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from types import TracebackType
 
 from aiohappyeyeballs import AddrInfoType
@@ -49,11 +49,11 @@ class ConnectDeadline:
         self._sockets: list[socket.socket] = []
         self._timer: asyncio.TimerHandle | None = None
         self._scope = asyncio.timeout(None)
-        self._reset: object = None
+        self._token: Token[ConnectDeadline | None] | None = None
 
     async def __aenter__(self) -> ConnectDeadline:
         await self._scope.__aenter__()
-        self._reset = _current.set(self)
+        self._token = _current.set(self)
         return self
 
     async def __aexit__(
@@ -64,7 +64,8 @@ class ConnectDeadline:
     ) -> None:
         if self._timer is not None:
             self._timer.cancel()
-        _current.reset(self._reset)  # type: ignore[arg-type]
+        assert self._token is not None  # set by __aenter__
+        _current.reset(self._token)
         # A cancellation of its own becomes TimeoutError here.
         await self._scope.__aexit__(exc_type, exc, traceback)
 
