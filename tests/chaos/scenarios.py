@@ -442,9 +442,16 @@ _MUTATIONS = (
 
 
 def fuzz_request(
-    rng: random.Random, gateway: Gateway, live_ids: list[str], sessionid: str
+    rng: random.Random,
+    gateway: Gateway,
+    live_ids: list[str],
+    sessionid: str,
+    kinds: Counter[str],
 ) -> bytes:
-    """A well-formed gateway request (valid secret and api id) with 1 to 3 things changed."""
+    """A well-formed gateway request (valid secret and api id) with 1 to 3 things changed.
+
+    ``kinds`` counts each kind of change made (a mutation's name).
+    """
     route = rng.choice(["connect"] * 4 + ["default"] * 4 + ["disconnect"])
     prefix = "limited" if rng.random() < 0.2 else "ws"
     connection_id = wire.new_connection_id() if route == "connect" else rng.choice(live_ids)
@@ -467,6 +474,7 @@ def fuzz_request(
         if rng.random() < 0.5:
             parts["headers"][b"Cookie"] = f"sessionid={sessionid}".encode()
     for mutate in rng.sample(_MUTATIONS, rng.randint(1, 3)):
+        kinds[mutate.__name__] += 1
         mutate(rng, parts)
     path = "/" + parts["route"] + (f"?{parts['query']}" if parts["query"] else "")
     return http_request(parts["method"], path, list(parts["headers"].items()), parts["body"])
@@ -483,7 +491,9 @@ def fuzzed_requests(stack: ChaosStack, *, count: int = 20_000, seed: int = 7) ->
     async def run() -> Counter[int | None]:
         sockets = await _open_clients(gateway, "fuzz", 3)
         live_ids = list(await asyncio.gather(*(whoami(ws) for ws in sockets)))
-        requests = [fuzz_request(rng, gateway, live_ids, stack.sessionid) for _ in range(count)]
+        requests = [
+            fuzz_request(rng, gateway, live_ids, stack.sessionid, kinds) for _ in range(count)
+        ]
         statuses: Counter[int | None] = Counter()
         queue = iter(requests)
 
@@ -495,6 +505,7 @@ def fuzzed_requests(stack: ChaosStack, *, count: int = 20_000, seed: int = 7) ->
         await _close(sockets)
         return statuses
 
+    kinds: Counter[str] = Counter()
     log = stack.workdir / "gunicorn.log"
     log_start = log.stat().st_size
     started = time.monotonic()
@@ -510,6 +521,8 @@ def fuzzed_requests(stack: ChaosStack, *, count: int = 20_000, seed: int = 7) ->
         "fuzzed requests with the valid secret",
         {
             "requests": sum(statuses.values()),
+            f"kinds of change made (of {len(set(_MUTATIONS))})": len(kinds),
+            "times the rarest kind was made": min(kinds.values()),
             "responses >= 500": sum(n for s, n in statuses.items() if s is not None and s >= 500),
             "no answer": statuses.get(None, 0),
             "statuses": dict(sorted(statuses.items(), key=lambda item: str(item[0]))),
